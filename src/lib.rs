@@ -1,0 +1,38 @@
+//! brain-db: schema as code for PostgreSQL.
+//!
+//! # Code map
+//!
+//! The work is one pipeline, with dependencies pointing one way:
+//!
+//! ```text
+//!            schema_file (schema.toml -> model, model -> schema.toml)
+//!                 \
+//!   model  <-------+------> diff (model x model -> typed changes)
+//!                 /               |
+//!            introspect           v
+//!  (live catalog -> model)   plan (changes -> ordered SQL steps with hazards)
+//!                                 |
+//!                                 v
+//!                            apply (run a plan in one transaction; canonicalize
+//!                                   declared expressions through the server)
+//!
+//!   db (connection settings, URL redaction)    cli (the only code that prints)
+//! ```
+//!
+//! Architecture invariants:
+//! - `model`, `schema_file`, `diff` and `plan` never touch a database; `introspect` and
+//!   `apply` are the only modules that send SQL.
+//! - Identifiers and literals become SQL text only through [`sql::quote`].
+//! - Iteration that reaches output is over sorted maps or declaration order, never a
+//!   hash map, so plans and pulled files are deterministic.
+//! - Only `cli` prints; library errors are typed (`thiserror`), `anyhow` lives in `cli`.
+
+pub mod apply;
+pub mod cli;
+pub mod db;
+pub mod diff;
+pub mod introspect;
+pub mod model;
+pub mod plan;
+pub mod schema_file;
+pub mod sql;

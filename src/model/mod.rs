@@ -1,0 +1,321 @@
+//! The schema model: what a database (or a part of one) looks like, independent of where
+//! the description came from.
+//!
+//! Architecture invariant: this module knows nothing about TOML, SQL text generation or
+//! connections. Both the schema file loader and the catalog introspection produce a
+//! [`Schema`]; the diff compares two of them.
+//!
+//! Canonical forms: every field holds the spelling PostgreSQL itself prints when the
+//! session's `search_path` is `public` (see `introspect`), so that a loaded file and an
+//! introspected database compare field by field:
+//! - data types as `format_type()` prints them (`integer`, `character varying(64)`,
+//!   `timestamp with time zone`, `text[]`, `mood`, `other."My Type"`);
+//! - expressions (defaults, checks, generated columns, index keys and predicates) as SQL
+//!   text. Introspected ones are in `pg_get_expr` form; declared ones are whatever the user
+//!   wrote until `apply::canonicalize` replaces them with the server's form.
+
+pub mod names;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A schema-qualified object name. Ordered by (schema, name) so that every map over
+/// names iterates deterministically.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { schema: schema.into(), name: name.into() }
+    }
+
+    pub fn public(name: impl Into<String>) -> Self {
+        Self::new("public", name)
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    /// Human-readable form for messages (not SQL): `tasks` for public, else `schema.name`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.schema == "public" {
+            write!(f, "{}", self.name)
+        } else {
+            write!(f, "{}.{}", self.schema, self.name)
+        }
+    }
+}
+
+/// Everything brain-db manages in the schemas it looks at.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Schema {
+    /// Namespaces that are managed (always contains "public" for a loaded file).
+    /// Schemas other than `public` are created and (with --force) dropped by push.
+    pub schemas: Vec<String>,
+    pub enums: BTreeMap<QualifiedName, Enum>,
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+    pub tables: BTreeMap<QualifiedName, Table>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enum {
+    pub name: QualifiedName,
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+    /// Rename hint from the schema file (old unqualified name, same schema).
+    pub renamed_from: Option<String>,
+}
+
+/// A standalone sequence, or one owned by a column (`serial`).
+/// Identity columns' internal sequences are not listed here (see [`Identity`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    pub options: SequenceOptions,
+    /// `OWNED BY table.column` (same schema as the sequence).
+    pub owned_by: Option<(QualifiedName, String)>,
+    pub comment: Option<String>,
+}
+
+/// Sequence parameters as `pg_sequence` stores them (explicit, never "default").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SequenceOptions {
+    /// `smallint`, `integer` or `bigint`.
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+impl SequenceOptions {
+    /// PostgreSQL's defaults for a sequence of the given integer type and increment sign.
+    pub fn defaults_for(data_type: &str, increment: i64) -> Self {
+        let max = match data_type {
+            "smallint" => i16::MAX as i64,
+            "integer" => i32::MAX as i64,
+            _ => i64::MAX,
+        };
+        let (min_value, max_value) = if increment > 0 {
+            (1, max)
+        } else {
+            let min = match data_type {
+                "smallint" => i16::MIN as i64,
+                "integer" => i32::MIN as i64,
+                _ => i64::MIN,
+            };
+            (min, -1)
+        };
+        let start = if increment > 0 { min_value } else { max_value };
+        Self {
+            data_type: data_type.to_string(),
+            start,
+            increment,
+            min_value,
+            max_value,
+            cache: 1,
+            cycle: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub name: QualifiedName,
+    /// In declaration order (file order, or attnum order when introspected).
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<UniqueConstraint>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<CheckConstraint>,
+    /// Indexes that do not back a primary key / unique / exclusion constraint.
+    pub indexes: Vec<Index>,
+    pub comment: Option<String>,
+    pub unlogged: bool,
+    /// Rename hint from the schema file (old unqualified name, same schema).
+    pub renamed_from: Option<String>,
+}
+
+impl Table {
+    pub fn new(name: QualifiedName) -> Self {
+        Self {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            unlogged: false,
+            renamed_from: None,
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// Canonical `format_type` spelling, see the module docs.
+    pub data_type: String,
+    pub not_null: bool,
+    /// Default expression (SQL text). `None` for identity and generated columns.
+    pub default: Option<String>,
+    pub identity: Option<Identity>,
+    /// `GENERATED ALWAYS AS (expr) STORED`: the expression.
+    pub generated: Option<String>,
+    /// Non-default collation, as `pg_collation.collname` (quoted if needed, schema-qualified
+    /// unless in pg_catalog), e.g. `"C"`.
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+    /// Rename hint from the schema file.
+    pub renamed_from: Option<String>,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, data_type: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            data_type: data_type.into(),
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+            renamed_from: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKind {
+    Always,
+    ByDefault,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    pub kind: IdentityKind,
+    /// The identity sequence's parameters; `None` means PostgreSQL's defaults for the
+    /// column's type. Introspection reports `None` when they equal the defaults.
+    pub options: Option<SequenceOptions>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimaryKey {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueConstraint {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub nulls_not_distinct: bool,
+    pub deferrable: Deferrable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Deferrable {
+    #[default]
+    NotDeferrable,
+    InitiallyImmediate,
+    InitiallyDeferred,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// The schema file's spelling (`"set null"`).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "no action",
+            FkAction::Restrict => "restrict",
+            FkAction::Cascade => "cascade",
+            FkAction::SetNull => "set null",
+            FkAction::SetDefault => "set default",
+        }
+    }
+
+    pub fn from_file_name(s: &str) -> Option<Self> {
+        let norm = s.trim().to_ascii_lowercase().replace('_', " ");
+        Some(match norm.as_str() {
+            "no action" => FkAction::NoAction,
+            "restrict" => FkAction::Restrict,
+            "cascade" => FkAction::Cascade,
+            "set null" => FkAction::SetNull,
+            "set default" => FkAction::SetDefault,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub referenced_table: QualifiedName,
+    pub referenced_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub deferrable: Deferrable,
+    /// `MATCH FULL` (the default is MATCH SIMPLE).
+    pub match_full: bool,
+    /// Created `NOT VALID` and never validated.
+    pub not_valid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckConstraint {
+    pub name: String,
+    /// Boolean SQL expression.
+    pub expression: String,
+    pub no_inherit: bool,
+    pub not_valid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    /// Access method: `btree`, `gin`, `gist`, `hash`, `brin`, `spgist`, ...
+    pub method: String,
+    /// Key entries as `pg_get_indexdef` prints them inside the key list, each a column name
+    /// (quoted if needed) or an expression, followed by collation, operator class, `DESC`
+    /// and `NULLS FIRST/LAST` when not the defaults: `project`, `lower(title)`,
+    /// `created_at DESC`.
+    pub keys: Vec<String>,
+    /// `INCLUDE (...)` columns.
+    pub include: Vec<String>,
+    /// Partial index predicate (`WHERE ...`), SQL text.
+    pub predicate: Option<String>,
+    pub nulls_not_distinct: bool,
+    pub comment: Option<String>,
+}

@@ -1,0 +1,3 @@
+//! SQL text helpers shared by every stage that reads or writes SQL.
+
+pub mod quote;
