@@ -1,0 +1,233 @@
+//! Test support: a fresh database per test on a real PostgreSQL server, and a runner for
+//! the brain-db binary.
+//!
+//! The server comes from `BRAIN_DB_TEST_URL`, else `DATABASE_URL`, else
+//! `postgres://postgres@127.0.0.1:5432/postgres`. If it does not answer, the test fails
+//! with instructions: tests never skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tokio_postgres::{Client, NoTls};
+
+pub fn admin_url() -> String {
+    std::env::var("BRAIN_DB_TEST_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// Replaces the database name in a `postgres://` URL.
+pub fn url_with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host_part = match path_start {
+        Some(i) => &base[..i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{database}?{q}"),
+        None => format!("{host_part}/{database}"),
+    }
+}
+
+pub async fn connect(url: &str) -> Client {
+    let (client, connection) = match tokio_postgres::connect(url, NoTls).await {
+        Ok(pair) => pair,
+        Err(e) => panic!(
+            "cannot connect to the test PostgreSQL at {url}: {e}\n\
+             Start one (e.g. `pg_ctlcluster 15 main start`, or `docker compose --profile local up -d db`)\n\
+             or point BRAIN_DB_TEST_URL at a server where this user may create databases."
+        ),
+    };
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// A database created from template0 for one test; dropped when the test passes, kept
+/// (and its name printed) when it fails, so the state can be inspected.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+    admin_url: String,
+}
+
+impl TestDb {
+    /// `label` must be unique per test (use the test's name).
+    pub async fn new(label: &str) -> TestDb {
+        let admin_url = admin_url();
+        let name = format!("bdt_{}", sanitize(label));
+        let admin = connect(&admin_url).await;
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await
+            .expect("drop stale test database");
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'"))
+            .await
+            .expect("create test database");
+        let url = url_with_database(&admin_url, &name);
+        TestDb { name, url, admin_url }
+    }
+
+    pub async fn client(&self) -> Client {
+        connect(&self.url).await
+    }
+
+    /// Runs SQL (several statements allowed) and panics on error.
+    pub async fn exec(&self, sql: &str) {
+        let client = self.client().await;
+        if let Err(e) = client.batch_execute(sql).await {
+            panic!("test setup SQL failed: {e}\n{sql}");
+        }
+    }
+
+    /// The first column of every row of a query, as text.
+    pub async fn column(&self, sql: &str) -> Vec<Option<String>> {
+        let client = self.client().await;
+        let rows = client.simple_query(sql).await.expect("query");
+        rows.into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).map(str::to_string)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// One text value.
+    pub async fn value(&self, sql: &str) -> String {
+        self.column(sql).await.into_iter().next().flatten().expect("one non-null value")
+    }
+
+    /// `pg_dump --schema-only`, without comments, SET lines and blank lines.
+    pub fn dump(&self) -> String {
+        let out = Command::new("pg_dump")
+            .args(["--schema-only", "--no-owner", "--no-privileges", "-d", &self.url])
+            .output()
+            .expect("run pg_dump");
+        assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                !l.is_empty()
+                    && !l.starts_with("--")
+                    && !l.starts_with("SET ")
+                    && !l.starts_with("SELECT pg_catalog.set_config")
+                    && !l.starts_with('\\')
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("test database kept for inspection: {}", self.url);
+            return;
+        }
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; use a separate thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let admin = connect(&admin_url).await;
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+            });
+        })
+        .join();
+    }
+}
+
+fn sanitize(label: &str) -> String {
+    let s: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    s.chars().take(50).collect()
+}
+
+/// The result of one brain-db invocation.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn assert_code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code, expected,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A scratch project folder (schema.toml, migrations/) for CLI tests.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        Project { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn schema_path(&self) -> PathBuf {
+        self.dir.path().join("schema.toml")
+    }
+
+    pub fn write_schema(&self, text: &str) {
+        std::fs::write(self.schema_path(), text).expect("write schema.toml");
+    }
+
+    /// Runs `brain-db` in the project folder against `db` with the given arguments.
+    /// `DATABASE_URL` is cleared so that only the explicit URL counts.
+    pub fn run(&self, db: &TestDb, args: &[&str]) -> Run {
+        Command::new(env!("CARGO_BIN_EXE_brain-db"))
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(args)
+            .output()
+            .expect("run brain-db")
+            .into()
+    }
+
+    /// Runs `brain-db` without any database URL.
+    pub fn run_offline(&self, args: &[&str]) -> Run {
+        Command::new(env!("CARGO_BIN_EXE_brain-db"))
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .args(args)
+            .output()
+            .expect("run brain-db")
+            .into()
+    }
+}
