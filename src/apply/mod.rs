@@ -1,1 +1,103 @@
-//! TODO
+//! The database side of push: asking the server for canonical expressions, counting rows
+//! at stake, and running a plan in one transaction.
+
+pub mod canonicalize;
+
+use std::collections::BTreeMap;
+
+use tokio_postgres::Client;
+
+use crate::diff;
+use crate::introspect::{self, IntrospectError};
+use crate::model::{QualifiedName, Schema};
+use crate::plan::{self, Plan};
+use crate::sql::quote;
+
+/// A statement of a plan failed; everything was rolled back.
+#[derive(Debug, thiserror::Error)]
+#[error("{}\n  statement: {statement}\n  nothing was applied (the transaction was rolled back)", describe_db_error(source))]
+pub struct ApplyError {
+    pub statement: String,
+    #[source]
+    pub source: tokio_postgres::Error,
+}
+
+/// The server's message with its detail and hint, on one line each.
+pub fn describe_db_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut out = format!("{}: {}", db.severity().to_lowercase(), db.message());
+            if let Some(detail) = db.detail() {
+                out.push_str(&format!("\n  detail: {detail}"));
+            }
+            if let Some(hint) = db.hint() {
+                out.push_str(&format!("\n  hint: {hint}"));
+            }
+            out
+        }
+        None => e.to_string(),
+    }
+}
+
+/// Introspects the schemas `desired` manages, canonicalises the declared expressions
+/// through the server, and plans the changes.
+pub async fn plan_against(client: &mut Client, desired: &Schema) -> Result<(Schema, Plan), IntrospectError> {
+    let live = introspect::introspect(client, &desired.schemas).await?;
+    let mut desired = desired.clone();
+    canonicalize::canonicalize(client, &mut desired, &live).await?;
+    let changes = diff::diff(&desired, &live);
+    Ok((live, plan::plan(changes)))
+}
+
+/// Row counts of the given tables, in one query.
+pub async fn row_counts(
+    client: &Client,
+    tables: &[&QualifiedName],
+) -> Result<BTreeMap<QualifiedName, i64>, tokio_postgres::Error> {
+    let mut out = BTreeMap::new();
+    if tables.is_empty() {
+        return Ok(out);
+    }
+    let unique: Vec<&QualifiedName> = {
+        let mut v = tables.to_vec();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let sql = unique
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("SELECT {i}::int AS i, count(*) AS n FROM {}", quote::qualified(&t.schema, &t.name)))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    for row in client.query(&sql, &[]).await? {
+        let i: i32 = row.get(0);
+        let n: i64 = row.get(1);
+        out.insert(unique[i as usize].clone(), n);
+    }
+    Ok(out)
+}
+
+/// Runs a plan: first the statements that must be committed before use (new enum values)
+/// in a transaction of their own, then everything else in one transaction. On error the
+/// open transaction is rolled back and the failing statement is returned.
+pub async fn apply(client: &mut Client, plan: &Plan) -> Result<(), ApplyError> {
+    let (early, rest): (Vec<_>, Vec<_>) = plan.steps.iter().partition(|s| s.commit_first);
+    for group in [early, rest] {
+        if group.is_empty() {
+            continue;
+        }
+        let tx = client.transaction().await.map_err(|source| ApplyError {
+            statement: "BEGIN".to_string(),
+            source,
+        })?;
+        for step in group {
+            if let Err(source) = tx.batch_execute(&step.sql).await {
+                // Dropping `tx` rolls back.
+                return Err(ApplyError { statement: step.sql.clone(), source });
+            }
+        }
+        tx.commit().await.map_err(|source| ApplyError { statement: "COMMIT".to_string(), source })?;
+    }
+    Ok(())
+}

@@ -1,5 +1,107 @@
 //! The command line: the only code that prints.
 
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod pull;
+mod push;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    /// Refused: a destructive step without --force.
+    pub const REFUSED: u8 = 2;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "brain-db", version, about = "Schema as code for PostgreSQL", propagate_version = true)]
+pub struct Cli {
+    /// Database URL (falls back to DATABASE_URL, then a .env file).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Path of the schema file.
+    #[arg(long, global = true, value_name = "PATH", default_value = "schema.toml")]
+    pub schema: PathBuf,
+    /// Folder of versioned migrations.
+    #[arg(long, global = true, value_name = "DIR", default_value = "migrations")]
+    pub migrations: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make the live database match schema.toml (prints the SQL, then applies it).
+    Push {
+        /// Apply destructive steps too (drop table, drop column, narrowing type change...).
+        #[arg(long)]
+        force: bool,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write schema.toml from the live database.
+    Pull {
+        /// Where to write (default: standard output).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// The outcome of a command: an exit code, or an error to print.
+pub type Outcome = anyhow::Result<u8>;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let outcome = runtime.block_on(run(cli));
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {}", format_error(&e));
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Outcome {
+    match &cli.command {
+        Command::Push { force, dry_run } => push::run(&cli, *force, *dry_run).await,
+        Command::Pull { out } => pull::run(&cli, out.as_deref()).await,
+    }
+}
+
+/// The error chain, each cause once, with any password removed.
+fn format_error(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(&format!(": {text}"));
+        }
+    }
+    out
+}
+
+/// Resolves the database URL and connects.
+async fn connect(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
+    let cwd = std::env::current_dir()?;
+    let resolved = crate::db::resolve_database_url(cli.database_url.as_deref(), &cwd)?;
+    let Some(resolved) = resolved else {
+        anyhow::bail!(
+            "no database given: pass --database-url URL, set DATABASE_URL, or put DATABASE_URL in a .env file"
+        );
+    };
+    Ok(crate::db::connect(&resolved.url).await?)
 }

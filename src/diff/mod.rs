@@ -1,1 +1,761 @@
-//! TODO
+//! Compares a desired schema with the live one and lists the typed changes between them.
+//!
+//! Architecture invariant: pure. No SQL text is produced here (see `plan`), and nothing
+//! touches a database. Renames (`renamed_from`) are resolved first, by rewriting a copy of
+//! the live schema the way the rename statements will, so that everything after compares
+//! like with like.
+
+pub mod expr;
+pub mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{
+    CheckConstraint, Column, Enum, ForeignKey, Identity, Index, PrimaryKey, QualifiedName, Schema,
+    Sequence, SequenceOptions, Table, UniqueConstraint,
+};
+use expr::same_expression;
+
+/// What a comment is attached to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommentTarget {
+    Table(QualifiedName),
+    Column(QualifiedName, String),
+    Index(QualifiedName),
+    Enum(QualifiedName),
+    Sequence(QualifiedName),
+}
+
+/// A table constraint that can be added on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constraint {
+    PrimaryKey(PrimaryKey),
+    Unique(UniqueConstraint),
+    Check(CheckConstraint),
+    ForeignKey(ForeignKey),
+}
+
+impl Constraint {
+    pub fn name(&self) -> &str {
+        match self {
+            Constraint::PrimaryKey(c) => &c.name,
+            Constraint::Unique(c) => &c.name,
+            Constraint::Check(c) => &c.name,
+            Constraint::ForeignKey(c) => &c.name,
+        }
+    }
+}
+
+/// Where a new enum value goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnumPosition {
+    Last,
+    Before(String),
+    After(String),
+}
+
+/// One typed change. `plan` turns each into SQL statements and hazards.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    CreateSchema(String),
+    RenameTable { from: QualifiedName, to: String },
+    RenameEnum { from: QualifiedName, to: String },
+    RenameSequence { from: QualifiedName, to: String },
+    RenameColumn { table: QualifiedName, from: String, to: String },
+    RenameConstraint { table: QualifiedName, from: String, to: String },
+    RenameIndex { index: QualifiedName, to: String },
+    CreateEnum(Enum),
+    AddEnumValue { name: QualifiedName, value: String, position: EnumPosition },
+    /// Values removed or reordered: the type is rebuilt and the columns converted.
+    RecreateEnum { old: Enum, new: Enum, columns: Vec<EnumColumn>, removed: Vec<String> },
+    DropEnum(QualifiedName),
+    CreateSequence(Sequence),
+    AlterSequence { name: QualifiedName, from: SequenceOptions, to: SequenceOptions },
+    SetSequenceOwner { name: QualifiedName, owner: Option<(QualifiedName, String)> },
+    DropSequence(QualifiedName),
+    /// A new table with its columns, primary key, unique and check constraints (foreign
+    /// keys and indexes come as their own changes).
+    CreateTable(Table),
+    DropTable(QualifiedName),
+    SetLogged { table: QualifiedName, unlogged: bool },
+    AddColumn { table: QualifiedName, column: Column },
+    DropColumn { table: QualifiedName, column: String },
+    /// A column whose generation expression changed: dropped and added again.
+    RecreateColumn { table: QualifiedName, column: Column },
+    AlterColumnType {
+        table: QualifiedName,
+        column: String,
+        from: String,
+        to: String,
+        collation: Option<String>,
+    },
+    SetDefault { table: QualifiedName, column: String, expression: String },
+    DropDefault { table: QualifiedName, column: String },
+    SetNotNull { table: QualifiedName, column: String },
+    DropNotNull { table: QualifiedName, column: String },
+    DropExpression { table: QualifiedName, column: String },
+    AddIdentity { table: QualifiedName, column: String, identity: Identity },
+    AlterIdentity { table: QualifiedName, column: String, data_type: String, from: Identity, to: Identity },
+    DropIdentity { table: QualifiedName, column: String },
+    AddConstraint { table: QualifiedName, constraint: Constraint },
+    DropConstraint { table: QualifiedName, constraint: Constraint },
+    CreateIndex { table: QualifiedName, index: Index },
+    DropIndex { table: QualifiedName, index: Index },
+    SetComment { target: CommentTarget, comment: Option<String> },
+}
+
+/// A column whose type is (an array of) an enum being rebuilt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumColumn {
+    pub table: QualifiedName,
+    pub column: String,
+    pub data_type: String,
+    pub default: Option<String>,
+}
+
+/// The changes that take `actual` to `desired`, in no particular order (`plan` orders
+/// them). `actual` should be introspected from the schemas `desired` manages.
+pub fn diff(desired: &Schema, actual: &Schema) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut live = actual.clone();
+
+    for schema in &desired.schemas {
+        if !live.schemas.contains(schema) && schema != "public" {
+            out.push(Change::CreateSchema(schema.clone()));
+        }
+    }
+
+    resolve_renames(desired, &mut live, &mut out);
+    diff_enums(desired, &live, &mut out);
+    diff_sequences(desired, &mut live, &mut out);
+    diff_tables(desired, &live, &mut out);
+    out
+}
+
+// ---------------------------------------------------------------------------- renames
+
+fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
+    for e in desired.enums.values() {
+        let Some(old) = &e.renamed_from else { continue };
+        let from = QualifiedName::new(&e.name.schema, old);
+        if live.enums.contains_key(&from) && !live.enums.contains_key(&e.name) {
+            out.push(Change::RenameEnum { from: from.clone(), to: e.name.name.clone() });
+            let old_type = type_text(&from);
+            let new_type = type_text(&e.name);
+            let mut moved = live.enums.remove(&from).expect("checked above");
+            moved.name = e.name.clone();
+            live.enums.insert(e.name.clone(), moved);
+            for table in live.tables.values_mut() {
+                for column in &mut table.columns {
+                    if column.data_type == old_type {
+                        column.data_type = new_type.clone();
+                    } else if column.data_type == format!("{old_type}[]") {
+                        column.data_type = format!("{new_type}[]");
+                    }
+                }
+            }
+        }
+    }
+
+    for t in desired.tables.values() {
+        let Some(old) = &t.renamed_from else { continue };
+        let from = QualifiedName::new(&t.name.schema, old);
+        if live.tables.contains_key(&from) && !live.tables.contains_key(&t.name) {
+            out.push(Change::RenameTable { from: from.clone(), to: t.name.name.clone() });
+            let mut moved = live.tables.remove(&from).expect("checked above");
+            moved.name = t.name.clone();
+            live.tables.insert(t.name.clone(), moved);
+            for table in live.tables.values_mut() {
+                for fk in &mut table.foreign_keys {
+                    if fk.referenced_table == from {
+                        fk.referenced_table = t.name.clone();
+                    }
+                }
+            }
+            for seq in live.sequences.values_mut() {
+                if let Some((owner, _)) = &mut seq.owned_by {
+                    if *owner == from {
+                        *owner = t.name.clone();
+                    }
+                }
+            }
+        }
+    }
+
+    for t in desired.tables.values() {
+        for c in &t.columns {
+            let Some(old) = &c.renamed_from else { continue };
+            let Some(table) = live.tables.get_mut(&t.name) else { continue };
+            if table.column(old).is_some() && table.column(&c.name).is_none() {
+                out.push(Change::RenameColumn {
+                    table: t.name.clone(),
+                    from: old.clone(),
+                    to: c.name.clone(),
+                });
+                rename_live_column(live, &t.name, old, &c.name);
+            }
+        }
+    }
+}
+
+/// Rewrites the live schema as `ALTER TABLE .. RENAME COLUMN` will leave it.
+fn rename_live_column(live: &mut Schema, table_name: &QualifiedName, from: &str, to: &str) {
+    let rename_list = |cols: &mut Vec<String>| {
+        for c in cols.iter_mut() {
+            if c == from {
+                *c = to.to_string();
+            }
+        }
+    };
+    let rename_expr = |e: &mut String| *e = expr::rename_identifier(e, from, to);
+    if let Some(table) = live.tables.get_mut(table_name) {
+        for column in &mut table.columns {
+            if column.name == from {
+                column.name = to.to_string();
+            }
+            if let Some(d) = &mut column.default {
+                rename_expr(d);
+            }
+            if let Some(g) = &mut column.generated {
+                rename_expr(g);
+            }
+        }
+        if let Some(pk) = &mut table.primary_key {
+            rename_list(&mut pk.columns);
+        }
+        for u in &mut table.uniques {
+            rename_list(&mut u.columns);
+        }
+        for fk in &mut table.foreign_keys {
+            rename_list(&mut fk.columns);
+        }
+        for c in &mut table.checks {
+            rename_expr(&mut c.expression);
+        }
+        for i in &mut table.indexes {
+            for k in &mut i.keys {
+                rename_expr(k);
+            }
+            rename_list(&mut i.include);
+            if let Some(p) = &mut i.predicate {
+                rename_expr(p);
+            }
+        }
+    }
+    for table in live.tables.values_mut() {
+        for fk in &mut table.foreign_keys {
+            if fk.referenced_table == *table_name {
+                rename_list(&mut fk.referenced_columns);
+            }
+        }
+    }
+    for seq in live.sequences.values_mut() {
+        if let Some((owner, column)) = &mut seq.owned_by {
+            if owner == table_name && column == from {
+                *column = to.to_string();
+            }
+        }
+    }
+}
+
+/// A type's spelling in the model (public unqualified).
+fn type_text(name: &QualifiedName) -> String {
+    use crate::sql::quote;
+    if name.schema == "public" {
+        quote::ident(&name.name)
+    } else {
+        quote::qualified(&name.schema, &name.name)
+    }
+}
+
+// ---------------------------------------------------------------------------- enums
+
+fn diff_enums(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
+    for (name, want) in &desired.enums {
+        match live.enums.get(name) {
+            None => out.push(Change::CreateEnum(want.clone())),
+            Some(have) => {
+                if have.values != want.values {
+                    diff_enum_values(live, have, want, out);
+                }
+                if have.comment != want.comment {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Enum(name.clone()),
+                        comment: want.comment.clone(),
+                    });
+                }
+            }
+        }
+        if live.enums.get(name).is_none() && want.comment.is_some() {
+            out.push(Change::SetComment {
+                target: CommentTarget::Enum(name.clone()),
+                comment: want.comment.clone(),
+            });
+        }
+    }
+    for name in live.enums.keys() {
+        if !desired.enums.contains_key(name) {
+            out.push(Change::DropEnum(name.clone()));
+        }
+    }
+}
+
+fn diff_enum_values(live: &Schema, have: &Enum, want: &Enum, out: &mut Vec<Change>) {
+    // Only additions, with the old values in the same order: ALTER TYPE .. ADD VALUE.
+    let kept: Vec<&String> = want.values.iter().filter(|v| have.values.contains(v)).collect();
+    let only_additions = kept.len() == have.values.len() && kept.iter().zip(&have.values).all(|(a, b)| *a == b);
+    if only_additions {
+        for (i, value) in want.values.iter().enumerate() {
+            if have.values.contains(value) {
+                continue;
+            }
+            // Anchor on the next existing value so that several additions land in order.
+            let next_existing = want.values[i + 1..].iter().find(|v| have.values.contains(v));
+            let position = match next_existing {
+                Some(next) => EnumPosition::Before(next.clone()),
+                None => EnumPosition::Last,
+            };
+            out.push(Change::AddEnumValue { name: want.name.clone(), value: value.clone(), position });
+        }
+        return;
+    }
+    let type_name = type_text(&want.name);
+    let array_name = format!("{type_name}[]");
+    let mut columns = Vec::new();
+    for table in live.tables.values() {
+        for c in &table.columns {
+            if c.data_type == type_name || c.data_type == array_name {
+                columns.push(EnumColumn {
+                    table: table.name.clone(),
+                    column: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                    default: c.default.clone(),
+                });
+            }
+        }
+    }
+    let removed = have.values.iter().filter(|v| !want.values.contains(v)).cloned().collect();
+    out.push(Change::RecreateEnum { old: have.clone(), new: want.clone(), columns, removed });
+}
+
+// ---------------------------------------------------------------------------- sequences
+
+fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
+    // A sequence owned by the same column under another name: follow a table or column
+    // rename (`old_id_seq` -> `new_id_seq`) instead of dropping it with its position.
+    let renames: Vec<(QualifiedName, QualifiedName)> = desired
+        .sequences
+        .values()
+        .filter(|s| !live.sequences.contains_key(&s.name) && s.owned_by.is_some())
+        .filter_map(|want| {
+            live.sequences
+                .values()
+                .find(|have| {
+                    have.owned_by == want.owned_by
+                        && have.name.schema == want.name.schema
+                        && !desired.sequences.contains_key(&have.name)
+                })
+                .map(|have| (have.name.clone(), want.name.clone()))
+        })
+        .collect();
+    for (from, to) in renames {
+        out.push(Change::RenameSequence { from: from.clone(), to: to.name.clone() });
+        let mut seq = live.sequences.remove(&from).expect("found above");
+        seq.name = to.clone();
+        live.sequences.insert(to.clone(), seq);
+        let old_ref = regclass_literal(&from);
+        let new_ref = regclass_literal(&to);
+        for table in live.tables.values_mut() {
+            for column in &mut table.columns {
+                if let Some(d) = &mut column.default {
+                    if d.contains(&old_ref) {
+                        *d = d.replace(&old_ref, &new_ref);
+                    }
+                }
+            }
+        }
+    }
+
+    for (name, want) in &desired.sequences {
+        match live.sequences.get(name) {
+            None => {
+                out.push(Change::CreateSequence(want.clone()));
+                if want.owned_by.is_some() {
+                    out.push(Change::SetSequenceOwner { name: name.clone(), owner: want.owned_by.clone() });
+                }
+                if want.comment.is_some() {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Sequence(name.clone()),
+                        comment: want.comment.clone(),
+                    });
+                }
+            }
+            Some(have) => {
+                if have.options != want.options {
+                    out.push(Change::AlterSequence {
+                        name: name.clone(),
+                        from: have.options.clone(),
+                        to: want.options.clone(),
+                    });
+                }
+                if have.owned_by != want.owned_by {
+                    out.push(Change::SetSequenceOwner { name: name.clone(), owner: want.owned_by.clone() });
+                }
+                if have.comment != want.comment {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Sequence(name.clone()),
+                        comment: want.comment.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (name, have) in &live.sequences {
+        if desired.sequences.contains_key(name) {
+            continue;
+        }
+        // A sequence owned by a column that goes away goes with it.
+        let dies_with_owner = have.owned_by.as_ref().is_some_and(|(table, column)| {
+            desired.tables.get(table).is_none_or(|t| t.column(column).is_none())
+        });
+        if !dies_with_owner {
+            out.push(Change::DropSequence(name.clone()));
+        }
+    }
+}
+
+/// `'name'::regclass` as `pg_get_expr` prints it inside `nextval(...)`.
+pub fn regclass_literal(name: &QualifiedName) -> String {
+    use crate::sql::quote;
+    let text = if name.schema == "public" {
+        quote::ident(&name.name)
+    } else {
+        quote::qualified(&name.schema, &name.name)
+    };
+    format!("{}::regclass", quote::literal(&text))
+}
+
+// ---------------------------------------------------------------------------- tables
+
+fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
+    // Unique / primary keys that are dropped or rebuilt, so that foreign keys leaning on
+    // them can be rebuilt too.
+    let mut rebuilt_keys: BTreeSet<(QualifiedName, Vec<String>)> = BTreeSet::new();
+
+    for (name, want) in &desired.tables {
+        match live.tables.get(name) {
+            None => create_table(want, out),
+            Some(have) => diff_table(want, have, out, &mut rebuilt_keys),
+        }
+    }
+    for (name, have) in &live.tables {
+        if desired.tables.contains_key(name) {
+            continue;
+        }
+        for fk in &have.foreign_keys {
+            out.push(Change::DropConstraint {
+                table: name.clone(),
+                constraint: Constraint::ForeignKey(fk.clone()),
+            });
+        }
+        out.push(Change::DropTable(name.clone()));
+    }
+
+    // Foreign keys that stay the same but reference a key being rebuilt must be dropped
+    // before and added after it.
+    if !rebuilt_keys.is_empty() {
+        let mut extra = Vec::new();
+        for (name, want) in &desired.tables {
+            let Some(have) = live.tables.get(name) else { continue };
+            for fk in &want.foreign_keys {
+                let unchanged = have.foreign_keys.iter().any(|h| h == fk);
+                if unchanged && rebuilt_keys.contains(&(fk.referenced_table.clone(), fk.referenced_columns.clone())) {
+                    extra.push(Change::DropConstraint {
+                        table: name.clone(),
+                        constraint: Constraint::ForeignKey(fk.clone()),
+                    });
+                    extra.push(Change::AddConstraint {
+                        table: name.clone(),
+                        constraint: Constraint::ForeignKey(fk.clone()),
+                    });
+                }
+            }
+        }
+        out.extend(extra);
+    }
+}
+
+fn create_table(want: &Table, out: &mut Vec<Change>) {
+    let mut table = want.clone();
+    let fks = std::mem::take(&mut table.foreign_keys);
+    let indexes = std::mem::take(&mut table.indexes);
+    out.push(Change::CreateTable(table));
+    for fk in fks {
+        out.push(Change::AddConstraint { table: want.name.clone(), constraint: Constraint::ForeignKey(fk) });
+    }
+    for index in indexes {
+        if index.comment.is_some() {
+            out.push(Change::SetComment {
+                target: CommentTarget::Index(QualifiedName::new(&want.name.schema, &index.name)),
+                comment: index.comment.clone(),
+            });
+        }
+        out.push(Change::CreateIndex { table: want.name.clone(), index });
+    }
+    if want.comment.is_some() {
+        out.push(Change::SetComment { target: CommentTarget::Table(want.name.clone()), comment: want.comment.clone() });
+    }
+    for c in &want.columns {
+        if c.comment.is_some() {
+            out.push(Change::SetComment {
+                target: CommentTarget::Column(want.name.clone(), c.name.clone()),
+                comment: c.comment.clone(),
+            });
+        }
+    }
+}
+
+fn diff_table(
+    want: &Table,
+    have: &Table,
+    out: &mut Vec<Change>,
+    rebuilt_keys: &mut BTreeSet<(QualifiedName, Vec<String>)>,
+) {
+    let table = &want.name;
+    if want.unlogged != have.unlogged {
+        out.push(Change::SetLogged { table: table.clone(), unlogged: want.unlogged });
+    }
+    for column in &want.columns {
+        match have.column(&column.name) {
+            None => out.push(Change::AddColumn { table: table.clone(), column: column.clone() }),
+            Some(existing) => diff_column(table, column, existing, out),
+        }
+    }
+    for column in &have.columns {
+        if want.column(&column.name).is_none() {
+            out.push(Change::DropColumn { table: table.clone(), column: column.name.clone() });
+        }
+    }
+    diff_constraints(want, have, out, rebuilt_keys);
+    diff_indexes(want, have, out);
+    if want.comment != have.comment {
+        out.push(Change::SetComment { target: CommentTarget::Table(table.clone()), comment: want.comment.clone() });
+    }
+}
+
+fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Vec<Change>) {
+    let column = || want.name.clone();
+    let generated_changed = match (&want.generated, &have.generated) {
+        (Some(w), Some(h)) => !same_expression(w, h),
+        (Some(_), None) => true,
+        _ => false,
+    };
+    if generated_changed || (want.generated.is_some() && want.data_type != have.data_type) {
+        out.push(Change::RecreateColumn { table: table.clone(), column: want.clone() });
+        return;
+    }
+    if want.generated.is_none() && have.generated.is_some() {
+        out.push(Change::DropExpression { table: table.clone(), column: column() });
+    }
+
+    let type_changed = want.data_type != have.data_type || want.collation != have.collation;
+    let default_changed = match (&want.default, &have.default) {
+        (Some(w), Some(h)) => !same_expression(w, h),
+        (None, None) => false,
+        _ => true,
+    };
+    // Defaults are dropped around a type change: the old default may not cast.
+    if have.default.is_some() && (default_changed || type_changed) {
+        out.push(Change::DropDefault { table: table.clone(), column: column() });
+    }
+    match (&want.identity, &have.identity) {
+        (None, Some(_)) => out.push(Change::DropIdentity { table: table.clone(), column: column() }),
+        (Some(w), Some(h)) if w != h => out.push(Change::AlterIdentity {
+            table: table.clone(),
+            column: column(),
+            data_type: want.data_type.clone(),
+            from: h.clone(),
+            to: w.clone(),
+        }),
+        _ => {}
+    }
+    if type_changed {
+        out.push(Change::AlterColumnType {
+            table: table.clone(),
+            column: column(),
+            from: have.data_type.clone(),
+            to: want.data_type.clone(),
+            collation: want.collation.clone(),
+        });
+    }
+    if let Some(expression) = &want.default {
+        if default_changed || type_changed {
+            out.push(Change::SetDefault { table: table.clone(), column: column(), expression: expression.clone() });
+        }
+    }
+    if want.not_null != have.not_null {
+        if want.not_null {
+            out.push(Change::SetNotNull { table: table.clone(), column: column() });
+        } else {
+            out.push(Change::DropNotNull { table: table.clone(), column: column() });
+        }
+    }
+    if let (Some(w), None) = (&want.identity, &have.identity) {
+        out.push(Change::AddIdentity { table: table.clone(), column: column(), identity: w.clone() });
+    }
+    if want.comment != have.comment {
+        out.push(Change::SetComment {
+            target: CommentTarget::Column(table.clone(), column()),
+            comment: want.comment.clone(),
+        });
+    }
+}
+
+fn same_check(a: &CheckConstraint, b: &CheckConstraint) -> bool {
+    same_expression(&a.expression, &b.expression) && a.no_inherit == b.no_inherit && a.not_valid == b.not_valid
+}
+
+/// Same definition, ignoring the name.
+fn same_constraint_definition(a: &Constraint, b: &Constraint) -> bool {
+    match (a, b) {
+        (Constraint::PrimaryKey(a), Constraint::PrimaryKey(b)) => a.columns == b.columns,
+        (Constraint::Unique(a), Constraint::Unique(b)) => {
+            a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct && a.deferrable == b.deferrable
+        }
+        (Constraint::Check(a), Constraint::Check(b)) => same_check(a, b),
+        (Constraint::ForeignKey(a), Constraint::ForeignKey(b)) => {
+            let mut b = b.clone();
+            b.name = a.name.clone();
+            *a == b
+        }
+        _ => false,
+    }
+}
+
+fn constraints_of(t: &Table) -> BTreeMap<String, Constraint> {
+    let mut all = BTreeMap::new();
+    if let Some(pk) = &t.primary_key {
+        all.insert(pk.name.clone(), Constraint::PrimaryKey(pk.clone()));
+    }
+    for u in &t.uniques {
+        all.insert(u.name.clone(), Constraint::Unique(u.clone()));
+    }
+    for c in &t.checks {
+        all.insert(c.name.clone(), Constraint::Check(c.clone()));
+    }
+    for f in &t.foreign_keys {
+        all.insert(f.name.clone(), Constraint::ForeignKey(f.clone()));
+    }
+    all
+}
+
+fn diff_constraints(
+    want: &Table,
+    have: &Table,
+    out: &mut Vec<Change>,
+    rebuilt_keys: &mut BTreeSet<(QualifiedName, Vec<String>)>,
+) {
+    let table = &want.name;
+    let wanted = constraints_of(want);
+    let mut existing = constraints_of(have);
+
+    // Same definition under another name (often a name derived from a renamed table or
+    // column): rename rather than rebuild.
+    let unmatched_live: Vec<String> =
+        existing.keys().filter(|n| !wanted.contains_key(*n)).cloned().collect();
+    for old_name in unmatched_live {
+        let old = existing[&old_name].clone();
+        let target = wanted.iter().find(|(n, c)| {
+            !existing.contains_key(*n) && same_constraint_definition(c, &old)
+        });
+        if let Some((new_name, _)) = target {
+            out.push(Change::RenameConstraint { table: table.clone(), from: old_name.clone(), to: new_name.clone() });
+            let mut renamed = existing.remove(&old_name).expect("present");
+            match &mut renamed {
+                Constraint::PrimaryKey(c) => c.name = new_name.clone(),
+                Constraint::Unique(c) => c.name = new_name.clone(),
+                Constraint::Check(c) => c.name = new_name.clone(),
+                Constraint::ForeignKey(c) => c.name = new_name.clone(),
+            }
+            existing.insert(new_name.clone(), renamed);
+        }
+    }
+
+    for (name, have_c) in &existing {
+        let keep = wanted.get(name).is_some_and(|w| same_constraint_definition(w, have_c));
+        if !keep {
+            if let Constraint::PrimaryKey(PrimaryKey { columns, .. }) | Constraint::Unique(UniqueConstraint { columns, .. }) = have_c {
+                rebuilt_keys.insert((table.clone(), columns.clone()));
+            }
+            out.push(Change::DropConstraint { table: table.clone(), constraint: have_c.clone() });
+        }
+    }
+    for (name, want_c) in &wanted {
+        let present = existing.get(name).is_some_and(|h| same_constraint_definition(want_c, h));
+        if !present {
+            out.push(Change::AddConstraint { table: table.clone(), constraint: want_c.clone() });
+        }
+    }
+}
+
+fn same_index_definition(a: &Index, b: &Index) -> bool {
+    a.unique == b.unique
+        && a.method == b.method
+        && a.keys.len() == b.keys.len()
+        && a.keys.iter().zip(&b.keys).all(|(x, y)| same_expression(x, y))
+        && a.include == b.include
+        && match (&a.predicate, &b.predicate) {
+            (Some(x), Some(y)) => same_expression(x, y),
+            (None, None) => true,
+            _ => false,
+        }
+        && a.nulls_not_distinct == b.nulls_not_distinct
+}
+
+fn diff_indexes(want: &Table, have: &Table, out: &mut Vec<Change>) {
+    let table = &want.name;
+    let mut existing: BTreeMap<String, Index> = have.indexes.iter().map(|i| (i.name.clone(), i.clone())).collect();
+    let wanted: BTreeMap<String, &Index> = want.indexes.iter().map(|i| (i.name.clone(), i)).collect();
+
+    let unmatched_live: Vec<String> = existing.keys().filter(|n| !wanted.contains_key(*n)).cloned().collect();
+    for old_name in unmatched_live {
+        let old = existing[&old_name].clone();
+        let target = wanted.iter().find(|(n, i)| !existing.contains_key(*n) && same_index_definition(i, &old));
+        if let Some((new_name, _)) = target {
+            out.push(Change::RenameIndex {
+                index: QualifiedName::new(&table.schema, &old_name),
+                to: new_name.clone(),
+            });
+            let mut renamed = existing.remove(&old_name).expect("present");
+            renamed.name = new_name.clone();
+            existing.insert(new_name.clone(), renamed);
+        }
+    }
+
+    for (name, have_i) in &existing {
+        if !wanted.get(name).is_some_and(|w| same_index_definition(w, have_i)) {
+            out.push(Change::DropIndex { table: table.clone(), index: have_i.clone() });
+        }
+    }
+    for (name, want_i) in &wanted {
+        match existing.get(name) {
+            Some(have_i) if same_index_definition(want_i, have_i) => {
+                if want_i.comment != have_i.comment {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Index(QualifiedName::new(&table.schema, name)),
+                        comment: want_i.comment.clone(),
+                    });
+                }
+            }
+            _ => {
+                out.push(Change::CreateIndex { table: table.clone(), index: (*want_i).clone() });
+                if want_i.comment.is_some() {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Index(QualifiedName::new(&table.schema, name)),
+                        comment: want_i.comment.clone(),
+                    });
+                }
+            }
+        }
+    }
+}

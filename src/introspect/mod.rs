@@ -3,7 +3,7 @@
 //! Architecture invariant: a fixed number of set-based catalog queries, whatever the
 //! number of tables (drizzle-kit sends six per table).
 
-use tokio_postgres::Client;
+use tokio_postgres::GenericClient;
 
 use crate::model::Schema;
 
@@ -12,14 +12,14 @@ use crate::model::Schema;
 pub struct IntrospectError(#[from] pub tokio_postgres::Error);
 
 /// Reads every object brain-db manages in the given schemas.
-pub async fn introspect(client: &Client, schemas: &[String]) -> Result<Schema, IntrospectError> {
+pub async fn introspect(client: &impl GenericClient, schemas: &[String]) -> Result<Schema, IntrospectError> {
     let _ = (client, schemas);
     todo!("introspect")
 }
 
 /// The user schemas of the database (everything but `pg_*`, `information_schema` and
 /// schemas created by extensions), sorted.
-pub async fn user_schemas(client: &Client) -> Result<Vec<String>, IntrospectError> {
+pub async fn user_schemas(client: &impl GenericClient) -> Result<Vec<String>, IntrospectError> {
     let _ = client;
     todo!("user_schemas")
 }

@@ -1,1 +1,204 @@
-//! TODO
+//! Turns typed changes into an ordered list of SQL statements, each with the hazard it
+//! carries (data it may destroy).
+//!
+//! Architecture invariant: pure. Statements are rendered only here, with identifiers and
+//! literals quoted by `sql::quote`; the only unquoted text is SQL the schema file holds
+//! as SQL (defaults, checks, generated expressions, index keys and predicates).
+
+mod render;
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::diff::{Change, Constraint};
+use crate::model::QualifiedName;
+
+/// Something a statement may destroy; push refuses these without `--force`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Hazard {
+    DropsTable { table: QualifiedName },
+    DropsColumn { table: QualifiedName, column: String },
+    RecreatesColumn { table: QualifiedName, column: String },
+    NarrowsType { table: QualifiedName, column: String, from: String, to: String },
+    DropsEnumValues { name: QualifiedName, values: Vec<String>, tables: Vec<QualifiedName> },
+    DropsKey { table: QualifiedName, constraint: String },
+    DropsEnum { name: QualifiedName },
+    DropsSequence { name: QualifiedName },
+}
+
+impl Hazard {
+    /// The tables whose rows are at stake (their row counts are shown with the hazard).
+    pub fn tables(&self) -> Vec<&QualifiedName> {
+        match self {
+            Hazard::DropsTable { table }
+            | Hazard::DropsColumn { table, .. }
+            | Hazard::RecreatesColumn { table, .. }
+            | Hazard::NarrowsType { table, .. }
+            | Hazard::DropsKey { table, .. } => vec![table],
+            Hazard::DropsEnumValues { tables, .. } => tables.iter().collect(),
+            Hazard::DropsEnum { .. } | Hazard::DropsSequence { .. } => Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Hazard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Hazard::DropsTable { table } => write!(f, "drops table {table}"),
+            Hazard::DropsColumn { table, column } => write!(f, "drops column {table}.{column}"),
+            Hazard::RecreatesColumn { table, column } => {
+                write!(f, "drops and re-adds column {table}.{column} (its values are recomputed)")
+            }
+            Hazard::NarrowsType { table, column, from, to } => {
+                write!(f, "changes {table}.{column} from {from} to {to}, which may fail or lose data")
+            }
+            Hazard::DropsEnumValues { name, values, .. } => {
+                write!(f, "removes value(s) {} from enum {name}", values.join(", "))
+            }
+            Hazard::DropsKey { table, constraint } => {
+                write!(f, "drops key constraint {constraint} on {table}, which the data may rely on")
+            }
+            Hazard::DropsEnum { name } => write!(f, "drops enum {name}, which schema.toml does not declare"),
+            Hazard::DropsSequence { name } => {
+                write!(f, "drops sequence {name}, which schema.toml does not declare")
+            }
+        }
+    }
+}
+
+/// One SQL statement of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub sql: String,
+    pub hazard: Option<Hazard>,
+    /// Must be committed before later statements may use its effect
+    /// (`ALTER TYPE .. ADD VALUE`: a new enum value is unusable in the transaction that
+    /// added it).
+    pub commit_first: bool,
+}
+
+/// An ordered list of statements.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn hazards(&self) -> Vec<&Hazard> {
+        self.steps.iter().filter_map(|s| s.hazard.as_ref()).collect()
+    }
+
+    /// The whole plan as an SQL script, one statement per line block, each ended by `;`.
+    pub fn to_sql(&self) -> String {
+        let mut out = String::new();
+        for step in &self.steps {
+            out.push_str(&step.sql);
+            out.push_str(";\n");
+        }
+        out
+    }
+}
+
+/// Order in which kinds of change run; within a phase, the diff's order is kept.
+fn phase(change: &Change) -> u8 {
+    match change {
+        Change::CreateSchema(_) => 0,
+        Change::RenameEnum { .. } | Change::RenameTable { .. } | Change::RenameSequence { .. } => 1,
+        Change::RenameColumn { .. } => 2,
+        Change::RenameConstraint { .. } | Change::RenameIndex { .. } => 3,
+        Change::AddEnumValue { .. } => 4,
+        Change::CreateEnum(_) => 5,
+        Change::DropConstraint { constraint: Constraint::ForeignKey(_), .. } => 6,
+        Change::DropIndex { .. } | Change::DropConstraint { .. } => 7,
+        Change::RecreateEnum { .. } => 8,
+        Change::CreateSequence(_) | Change::AlterSequence { .. } => 9,
+        Change::CreateTable(_) => 10,
+        Change::SetLogged { .. }
+        | Change::DropExpression { .. }
+        | Change::DropDefault { .. }
+        | Change::DropIdentity { .. } => 11,
+        Change::AlterColumnType { .. } | Change::AlterIdentity { .. } => 12,
+        Change::AddColumn { .. }
+        | Change::RecreateColumn { .. }
+        | Change::SetDefault { .. }
+        | Change::DropNotNull { .. }
+        | Change::SetNotNull { .. }
+        | Change::AddIdentity { .. } => 13,
+        Change::AddConstraint { constraint: Constraint::ForeignKey(_), .. } => 16,
+        Change::AddConstraint { .. } => 14,
+        Change::CreateIndex { .. } => 15,
+        Change::SetSequenceOwner { .. } => 17,
+        Change::DropColumn { .. } => 18,
+        Change::DropTable(_) => 19,
+        Change::DropSequence(_) => 20,
+        Change::DropEnum(_) => 21,
+        Change::SetComment { .. } => 22,
+    }
+}
+
+/// Orders the changes and renders each into statements.
+pub fn plan(mut changes: Vec<Change>) -> Plan {
+    changes.sort_by_key(phase);
+    let re_added: BTreeSet<(QualifiedName, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddConstraint { table, constraint } => Some((table.clone(), constraint.name().to_string())),
+            _ => None,
+        })
+        .collect();
+    let dropped_tables: BTreeSet<QualifiedName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut steps = Vec::new();
+    for change in &changes {
+        let hazard = hazard_of(change, &re_added, &dropped_tables);
+        let commit_first = matches!(change, Change::AddEnumValue { .. });
+        let statements = render::statements(change);
+        let count = statements.len();
+        for (i, sql) in statements.into_iter().enumerate() {
+            // The hazard belongs to the statement that does the damage: the last one.
+            let hazard = if i + 1 == count { hazard.clone() } else { None };
+            steps.push(Step { sql, hazard, commit_first });
+        }
+    }
+    Plan { steps }
+}
+
+fn hazard_of(
+    change: &Change,
+    re_added: &BTreeSet<(QualifiedName, String)>,
+    dropped_tables: &BTreeSet<QualifiedName>,
+) -> Option<Hazard> {
+    match change {
+        Change::DropTable(table) => Some(Hazard::DropsTable { table: table.clone() }),
+        Change::DropColumn { table, column } => {
+            Some(Hazard::DropsColumn { table: table.clone(), column: column.clone() })
+        }
+        Change::RecreateColumn { table, column } => {
+            Some(Hazard::RecreatesColumn { table: table.clone(), column: column.name.clone() })
+        }
+        Change::AlterColumnType { table, column, from, to, .. } if !crate::diff::types::is_widening(from, to) => {
+            Some(Hazard::NarrowsType { table: table.clone(), column: column.clone(), from: from.clone(), to: to.clone() })
+        }
+        Change::RecreateEnum { new, columns, removed, .. } if !removed.is_empty() => {
+            let tables: BTreeSet<QualifiedName> = columns.iter().map(|c| c.table.clone()).collect();
+            Some(Hazard::DropsEnumValues { name: new.name.clone(), values: removed.clone(), tables: tables.into_iter().collect() })
+        }
+        Change::DropConstraint { table, constraint: c @ (Constraint::PrimaryKey(_) | Constraint::Unique(_)) }
+            if !re_added.contains(&(table.clone(), c.name().to_string())) && !dropped_tables.contains(table) =>
+        {
+            Some(Hazard::DropsKey { table: table.clone(), constraint: c.name().to_string() })
+        }
+        Change::DropEnum(name) => Some(Hazard::DropsEnum { name: name.clone() }),
+        Change::DropSequence(name) => Some(Hazard::DropsSequence { name: name.clone() }),
+        _ => None,
+    }
+}

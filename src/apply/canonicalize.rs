@@ -1,0 +1,244 @@
+//! Rewrites the declared expressions into the server's own spelling.
+//!
+//! PostgreSQL stores expressions parsed and prints them back its own way
+//! (`status in ('a','b')` becomes `(status = ANY (ARRAY['a'::text, 'b'::text]))`). Where
+//! the cheap comparison in `diff::expr` cannot tell a declared expression from the live
+//! one, this builds the declared tables in scratch schemas inside a transaction, reads
+//! them back with the same introspection as the live database, and rolls back. Only
+//! tables with such an undecided expression are built, so a no-op push on a settled
+//! database usually sends nothing here at all.
+
+use std::collections::BTreeMap;
+
+use tokio_postgres::Client;
+
+use crate::diff::expr::same_expression;
+use crate::introspect::{self, IntrospectError};
+use crate::model::{Column, QualifiedName, Schema, Table};
+use crate::sql::quote::{ident, literal, qualified};
+
+const SCRATCH_PREFIX: &str = "__brain_db_scratch_";
+
+/// What of a declared table needs the server's spelling.
+#[derive(Default)]
+struct Needs {
+    defaults: Vec<String>,
+    generated: Vec<String>,
+    checks: Vec<String>,
+    indexes: Vec<String>,
+}
+
+impl Needs {
+    fn is_empty(&self) -> bool {
+        self.defaults.is_empty() && self.generated.is_empty() && self.checks.is_empty() && self.indexes.is_empty()
+    }
+}
+
+fn live_counterpart<'a>(live: &'a Schema, t: &Table) -> Option<&'a Table> {
+    live.tables.get(&t.name).or_else(|| {
+        t.renamed_from.as_ref().and_then(|old| live.tables.get(&QualifiedName::new(&t.name.schema, old)))
+    })
+}
+
+fn live_column<'a>(table: &'a Table, c: &Column) -> Option<&'a Column> {
+    table.column(&c.name).or_else(|| c.renamed_from.as_ref().and_then(|old| table.column(old)))
+}
+
+fn differs(a: &Option<String>, b: &Option<String>) -> bool {
+    matches!((a, b), (Some(x), Some(y)) if !same_expression(x, y))
+}
+
+fn needs_of(t: &Table, live_table: &Table) -> Needs {
+    let mut needs = Needs::default();
+    for c in &t.columns {
+        let Some(lc) = live_column(live_table, c) else { continue };
+        if differs(&c.default, &lc.default) {
+            needs.defaults.push(c.name.clone());
+        }
+        if differs(&c.generated, &lc.generated) {
+            needs.generated.push(c.name.clone());
+        }
+    }
+    for check in &t.checks {
+        if let Some(lc) = live_table.checks.iter().find(|l| l.name == check.name) {
+            if !same_expression(&check.expression, &lc.expression) {
+                needs.checks.push(check.name.clone());
+            }
+        } else if live_table.checks.iter().any(|l| !t.checks.iter().any(|c| c.name == l.name)) {
+            // A check under a new name may be an old one renamed; compare in server form.
+            needs.checks.push(check.name.clone());
+        }
+    }
+    for index in &t.indexes {
+        let live_index = live_table.indexes.iter().find(|l| l.name == index.name);
+        let undecided = match live_index {
+            Some(li) => {
+                li.keys.len() != index.keys.len()
+                    || li.keys.iter().zip(&index.keys).any(|(a, b)| !same_expression(a, b))
+                    || differs(&index.predicate, &li.predicate)
+            }
+            // Possibly a renamed index: worth comparing in server form if any live index
+            // has no declared counterpart.
+            None => live_table.indexes.iter().any(|l| !t.indexes.iter().any(|i| i.name == l.name)),
+        };
+        if undecided {
+            needs.indexes.push(index.name.clone());
+        }
+    }
+    needs
+}
+
+/// Replaces undecided declared expressions in `desired` by the server's spelling.
+/// Expressions the server rejects are left as written: the plan will then show them and
+/// applying it will report the server's error in context.
+pub async fn canonicalize(client: &mut Client, desired: &mut Schema, live: &Schema) -> Result<(), IntrospectError> {
+    let mut work: BTreeMap<QualifiedName, Needs> = BTreeMap::new();
+    for t in desired.tables.values() {
+        if let Some(lt) = live_counterpart(live, t) {
+            let needs = needs_of(t, lt);
+            if !needs.is_empty() {
+                work.insert(t.name.clone(), needs);
+            }
+        }
+    }
+    if work.is_empty() {
+        return Ok(());
+    }
+
+    // One scratch schema per declared schema, so that names cannot collide and printed
+    // qualified names can be mapped back.
+    let schema_list: Vec<String> = desired.schemas.clone();
+    let scratch_of = |schema: &str| -> String {
+        let i = schema_list.iter().position(|s| s == schema).unwrap_or(usize::MAX);
+        format!("{SCRATCH_PREFIX}{i}")
+    };
+    let public_scratch = scratch_of("public");
+    let mut script = Vec::new();
+    for schema in &schema_list {
+        script.push(format!("CREATE SCHEMA {}", ident(&scratch_of(schema))));
+    }
+    script.push(format!("SET LOCAL search_path = {}, public", ident(&public_scratch)));
+    // Declared enums, so that columns and casts of those types resolve.
+    let mut type_map: Vec<(String, String)> = Vec::new();
+    for e in desired.enums.values() {
+        script.push(format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            qualified(&scratch_of(&e.name.schema), &e.name.name),
+            e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
+        ));
+        if e.name.schema != "public" {
+            type_map.push((
+                qualified(&e.name.schema, &e.name.name),
+                qualified(&scratch_of(&e.name.schema), &e.name.name),
+            ));
+        }
+    }
+    let scratch_type = |t: &str| -> String {
+        let (base, array) = t.strip_suffix("[]").map_or((t, ""), |b| (b, "[]"));
+        match type_map.iter().find(|(from, _)| from == base) {
+            Some((_, to)) => format!("{to}{array}"),
+            None => t.to_string(),
+        }
+    };
+
+    let tx = client.transaction().await?;
+    tx.batch_execute(&script.join(";\n")).await?;
+    for (name, needs) in &work {
+        let t = &desired.tables[name];
+        let table = qualified(&scratch_of(&name.schema), &name.name);
+        let mut items = Vec::new();
+        for c in &t.columns {
+            let mut def = format!("{} {}", ident(&c.name), scratch_type(&c.data_type));
+            if let Some(coll) = &c.collation {
+                def.push_str(&format!(" COLLATE {coll}"));
+            }
+            if needs.generated.contains(&c.name) {
+                if let Some(g) = &c.generated {
+                    def.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
+                }
+            }
+            items.push(def);
+        }
+        let mut statements = vec![format!("CREATE TABLE {table} ({})", items.join(", "))];
+        for column in &needs.defaults {
+            let c = t.column(column).expect("declared");
+            if let Some(d) = &c.default {
+                statements.push(format!("ALTER TABLE {table} ALTER COLUMN {} SET DEFAULT {d}", ident(column)));
+            }
+        }
+        for check in &needs.checks {
+            let c = t.checks.iter().find(|c| &c.name == check).expect("declared");
+            statements.push(format!("ALTER TABLE {table} ADD CONSTRAINT {} CHECK ({}) NOT VALID", ident(check), c.expression));
+        }
+        for index in &needs.indexes {
+            let i = t.indexes.iter().find(|i| &i.name == index).expect("declared");
+            let mut sql = format!("CREATE INDEX {} ON {table} USING {} ({})", ident(index), ident(&i.method), i.keys.join(", "));
+            if let Some(p) = &i.predicate {
+                sql.push_str(&format!(" WHERE {p}"));
+            }
+            statements.push(sql);
+        }
+        // Fast path: the whole table at once; on error, item by item so that one bad
+        // expression does not hide the others.
+        tx.batch_execute("SAVEPOINT brain_db_table").await?;
+        if tx.batch_execute(&statements.join(";\n")).await.is_err() {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table").await?;
+            for sql in &statements {
+                tx.batch_execute("SAVEPOINT brain_db_item").await?;
+                if tx.batch_execute(sql).await.is_err() {
+                    tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item").await?;
+                }
+            }
+        }
+    }
+    let scratch_names: Vec<String> = schema_list.iter().map(|s| scratch_of(s)).collect();
+    let scratch = introspect::introspect(&tx, &scratch_names).await?;
+    tx.rollback().await?;
+
+    // Scratch schemas other than public's print qualified: map them back.
+    let unscratch = |text: &str| -> String {
+        let mut out = text.to_string();
+        for schema in &schema_list {
+            let from = format!("{}.", ident(&scratch_of(schema)));
+            if out.contains(&from) {
+                out = out.replace(&from, &format!("{}.", ident(schema)));
+            }
+        }
+        out
+    };
+    for (name, needs) in &work {
+        let scratch_name = QualifiedName::new(scratch_of(&name.schema), &name.name);
+        let Some(st) = scratch.tables.get(&scratch_name) else { continue };
+        let t = desired.tables.get_mut(name).expect("declared");
+        for column in &needs.defaults {
+            if let (Some(c), Some(sc)) = (t.columns.iter_mut().find(|c| &c.name == column), st.column(column)) {
+                if let Some(d) = &sc.default {
+                    c.default = Some(unscratch(d));
+                }
+            }
+        }
+        for column in &needs.generated {
+            if let (Some(c), Some(sc)) = (t.columns.iter_mut().find(|c| &c.name == column), st.column(column)) {
+                if let Some(g) = &sc.generated {
+                    c.generated = Some(unscratch(g));
+                }
+            }
+        }
+        for check in &needs.checks {
+            if let (Some(c), Some(sc)) =
+                (t.checks.iter_mut().find(|c| &c.name == check), st.checks.iter().find(|c| &c.name == check))
+            {
+                c.expression = unscratch(&sc.expression);
+            }
+        }
+        for index in &needs.indexes {
+            if let (Some(i), Some(si)) =
+                (t.indexes.iter_mut().find(|i| &i.name == index), st.indexes.iter().find(|i| &i.name == index))
+            {
+                i.keys = si.keys.iter().map(|k| unscratch(k)).collect();
+                i.predicate = si.predicate.as_deref().map(unscratch);
+            }
+        }
+    }
+    Ok(())
+}

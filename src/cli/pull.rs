@@ -1,0 +1,27 @@
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::{Cli, Outcome, exit};
+use crate::introspect;
+use crate::schema_file;
+
+pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
+    let client = super::connect(cli).await?;
+    let schemas = introspect::user_schemas(&client).await?;
+    let schema = introspect::introspect(&client, &schemas).await?;
+    let text = schema_file::write(&schema);
+    match out {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "wrote {} ({} table(s), {} enum(s))",
+                path.display(),
+                schema.tables.len(),
+                schema.enums.len()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(exit::OK)
+}
