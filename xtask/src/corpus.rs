@@ -236,7 +236,7 @@ pub fn summarize(rows: &[(String, String)], folders: &BTreeMap<String, String>) 
     for (folder, counts) in &per_folder {
         line(&mut out, folder, counts);
         if folder.ends_with("migra") && tier1.pass + tier1.fail + tier1.error + tier1.skip > 0 {
-            line(&mut out, "  tier 1 (tables, constraints, ...)", &tier1);
+            line(&mut out, "  tier 1 (README)", &tier1);
         }
         for ((_, file), counts) in per_file.iter().filter(|((f, _), _)| f == folder) {
             line(&mut out, &format!("  {file}"), counts);

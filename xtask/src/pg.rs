@@ -55,22 +55,32 @@ pub fn ensure_test_server() -> Result<()> {
     eprintln!("no PostgreSQL answers at {shown}");
     let mut tried = Vec::new();
     if is_local(&url) {
+        let mut started = false;
         for (version, cluster) in machine_clusters() {
             let mut cmd = Command::new("pg_ctlcluster");
             cmd.args(["--skip-systemctl-redirect", &version, &cluster, "start"]);
             eprintln!("starting the machine's cluster: {}", display(&cmd));
-            match cmd.stdin(Stdio::null()).output() {
-                Ok(out) if out.status.success() => eprintln!("  started {version}/{cluster}"),
-                Ok(out) => eprintln!(
-                    "  failed ({}): {}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-                Err(e) => eprintln!("  cannot run pg_ctlcluster: {e}"),
-            }
-            tried.push(format!("{version}/{cluster}"));
+            let outcome = match cmd.stdin(Stdio::null()).output() {
+                Ok(out) if out.status.success() => {
+                    started = true;
+                    "started".to_string()
+                }
+                Ok(out) => {
+                    let said = [out.stdout, out.stderr].concat();
+                    format!(
+                        "failed ({}): {}",
+                        out.status,
+                        String::from_utf8_lossy(&said).trim()
+                    )
+                }
+                Err(e) => format!("cannot run pg_ctlcluster: {e}"),
+            };
+            eprintln!("  {outcome}");
+            tried.push(format!(
+                "pg_ctlcluster {version} {cluster} start: {outcome}"
+            ));
         }
-        if !tried.is_empty() {
+        if started {
             let deadline = Instant::now() + Duration::from_secs(20);
             while Instant::now() < deadline {
                 if answers(&url)? {
@@ -82,9 +92,9 @@ pub fn ensure_test_server() -> Result<()> {
         }
     }
     let what = if tried.is_empty() {
-        String::from("no local cluster to start was found in /etc/postgresql")
+        String::from("no local cluster to start in /etc/postgresql")
     } else {
-        format!("started {} but it still does not answer", tried.join(", "))
+        tried.join("; ")
     };
     Err(format!(
         "the test PostgreSQL does not answer at {shown} ({what}).\n\
@@ -196,11 +206,7 @@ impl PrivateCluster {
         let data = cluster.data_dir();
         if is_root() {
             // initdb and postgres refuse to run as root: they run as `postgres`.
-            crate::util::run(
-                Command::new("chown")
-                    .args(["-R", "postgres:"])
-                    .arg(&cluster.base),
-            )?;
+            crate::util::run(Command::new("chown").arg("postgres:").arg(&cluster.base))?;
         }
         if !data.join("PG_VERSION").is_file() {
             let log = cluster.base.join("initdb.log");

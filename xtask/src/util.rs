@@ -21,7 +21,13 @@ pub fn cargo() -> Command {
 
 /// The command line as a shell would show it.
 pub fn display(cmd: &Command) -> String {
-    let mut parts = vec![shell_word(cmd.get_program())];
+    let program = Path::new(cmd.get_program());
+    let program = if program.file_name() == Some(OsStr::new("cargo")) {
+        OsStr::new("cargo")
+    } else {
+        program.as_os_str()
+    };
+    let mut parts = vec![shell_word(program)];
     parts.extend(cmd.get_args().map(shell_word));
     parts.join(" ")
 }
