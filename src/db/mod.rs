@@ -1,36 +1,400 @@
-//! Where the database is and how to reach it: URL resolution and redaction.
-//! (Temporary minimal version; replaced by the infra branch.)
+//! Where the database is and how to reach it: URL resolution, redaction, connecting.
+//!
+//! - [`resolve_database_url`]: `--database-url`, then `DATABASE_URL`, then `.env`.
+//! - [`redact`] / [`redact_text`]: no password ever reaches output; every message that
+//!   names a URL goes through them.
+//! - [`connect`]: the single place that opens a connection (TLS will be decided here).
 
-use std::path::Path;
+mod dotenv;
+mod redact;
 
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio_postgres::{Client, NoTls};
+
+pub use dotenv::parse_dotenv;
+pub use redact::{MASK, redact, redact_text, secrets};
+
+/// The environment variable and `.env` key that hold the database URL.
+pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
+
+/// How long [`connect`] waits for a server before giving up.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The `application_name` brain-db's sessions carry unless the URL names another.
+pub const APPLICATION_NAME: &str = "brain-db";
+
+/// Errors of this module. Every message is redacted: none holds a password.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot connect to {url}: {message}")]
-    Connect { url: String, message: String },
+    #[error(
+        "the database URL given by {given_by} is empty; pass a postgres:// URL or leave it out"
+    )]
+    EmptyUrl { given_by: UrlSource },
+
+    #[error("cannot read {}: {cause}; check the file's permissions or remove it", path.display())]
+    ReadDotEnv {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+
+    #[error(
+        "invalid database URL {url}: {cause}; expected postgres://user:password@host:port/database"
+    )]
+    InvalidUrl { url: String, cause: String },
+
+    #[error(
+        "cannot connect to {url}: {cause}; check that the PostgreSQL server is running and \
+         accepts connections, and that the URL (host, port, database, user, password) is right"
+    )]
+    Connect { url: String, cause: String },
+
+    #[error(
+        "timed out after {} s connecting to {url}; check that the host is reachable \
+         (network, firewall, VPN) and that the server is running",
+        timeout.as_secs_f64()
+    )]
+    ConnectTimeout { url: String, timeout: Duration },
+
+    #[error("cannot set up the session on {url}: {cause}; check the user's rights on the database")]
+    SessionSetup { url: String, cause: String },
 }
 
+/// Where a database URL came from, for messages ("from DATABASE_URL").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlSource {
+    /// The `--database-url` flag.
+    Flag,
+    /// The `DATABASE_URL` environment variable.
+    Env,
+    /// A `DATABASE_URL=` line of this `.env` file.
+    DotEnv(PathBuf),
+}
+
+impl fmt::Display for UrlSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlSource::Flag => f.write_str("--database-url"),
+            UrlSource::Env => f.write_str(DATABASE_URL_VAR),
+            UrlSource::DotEnv(path) => write!(f, "{DATABASE_URL_VAR} in {}", path.display()),
+        }
+    }
+}
+
+/// A database URL and where it came from. `Debug` and `Display` show it redacted; read
+/// [`ResolvedUrl::url`] only to connect.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ResolvedUrl {
     pub url: String,
+    pub source: UrlSource,
 }
 
-pub fn resolve_database_url(flag: Option<&str>, _cwd: &Path) -> Result<Option<ResolvedUrl>, DbError> {
-    Ok(flag.map(|u| ResolvedUrl { url: u.to_string() }).or_else(|| std::env::var("DATABASE_URL").ok().map(|url| ResolvedUrl { url })))
+impl ResolvedUrl {
+    /// The URL with its password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        redact(&self.url)
+    }
 }
 
-pub fn redact(url: &str) -> String {
-    url.to_string()
+impl fmt::Display for ResolvedUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (from {})", self.redacted(), self.source)
+    }
 }
 
-pub async fn connect(url: &str) -> Result<tokio_postgres::Client, DbError> {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+impl fmt::Debug for ResolvedUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResolvedUrl")
+            .field("url", &self.redacted())
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// The database URL to use: the `--database-url` flag, else the `DATABASE_URL`
+/// environment variable, else `DATABASE_URL` in `cwd/.env`; `None` when none is set.
+/// An empty environment variable or `.env` value counts as unset.
+pub fn resolve_database_url(
+    flag: Option<&str>,
+    cwd: &Path,
+) -> Result<Option<ResolvedUrl>, DbError> {
+    resolve_database_url_from(flag, std::env::var(DATABASE_URL_VAR).ok(), cwd)
+}
+
+/// [`resolve_database_url`] with the environment variable's value passed in.
+pub fn resolve_database_url_from(
+    flag: Option<&str>,
+    env_value: Option<String>,
+    cwd: &Path,
+) -> Result<Option<ResolvedUrl>, DbError> {
+    if let Some(flag) = flag {
+        let url = flag.trim();
+        if url.is_empty() {
+            return Err(DbError::EmptyUrl {
+                given_by: UrlSource::Flag,
+            });
+        }
+        return Ok(Some(ResolvedUrl {
+            url: url.to_string(),
+            source: UrlSource::Flag,
+        }));
+    }
+    if let Some(url) = env_value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    {
+        return Ok(Some(ResolvedUrl {
+            url,
+            source: UrlSource::Env,
+        }));
+    }
+    let path = cwd.join(".env");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(cause) => return Err(DbError::ReadDotEnv { path, cause }),
+    };
+    let url = parse_dotenv(&text)
+        .into_iter()
+        .filter(|(key, _)| key == DATABASE_URL_VAR)
+        .map(|(_, value)| value)
+        .next_back()
+        .filter(|v| !v.trim().is_empty());
+    Ok(url.map(|url| ResolvedUrl {
+        url: url.trim().to_string(),
+        source: UrlSource::DotEnv(path),
+    }))
+}
+
+/// Opens a session on `url` with the default connect timeout. See [`connect_with_timeout`].
+pub async fn connect(url: &str) -> Result<Client, DbError> {
+    connect_with_timeout(url, DEFAULT_CONNECT_TIMEOUT).await
+}
+
+/// Opens a session: no TLS for now (this is the one place that will choose it), the
+/// given timeout unless the URL sets `connect_timeout`, `application_name = 'brain-db'`
+/// unless the URL sets one, and `search_path = public` (introspection relies on it).
+/// The connection task is spawned on the current tokio runtime, which must have its
+/// time driver enabled (`#[tokio::main]` does; a current-thread runtime is fine).
+pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Client, DbError> {
+    let shown = redact(url);
+    let hidden = secrets(url);
+    let clean = |text: String| redact_text(&text, &hidden);
+
+    let mut config: tokio_postgres::Config =
+        url.parse()
+            .map_err(|e: tokio_postgres::Error| DbError::InvalidUrl {
+                url: shown.clone(),
+                cause: clean(e.to_string()),
+            })?;
+    let timeout = match config.get_connect_timeout() {
+        Some(t) if !t.is_zero() => *t,
+        _ => timeout,
+    };
+    config.connect_timeout(timeout);
+    if config.get_application_name().is_none() {
+        config.application_name(APPLICATION_NAME);
+    }
+
+    // connect_timeout bounds each socket connect; the outer timeout also bounds the
+    // start-up and authentication exchange with a server that accepts and then stalls.
+    let hosts = config.get_hosts().len().max(1) as u32;
+    let (client, connection) = tokio::time::timeout(timeout * hosts, config.connect(NoTls))
         .await
-        .map_err(|e| DbError::Connect { url: redact(url), message: e.to_string() })?;
+        .map_err(|_| DbError::ConnectTimeout {
+            url: shown.clone(),
+            timeout,
+        })?
+        .map_err(|e| DbError::Connect {
+            url: shown.clone(),
+            cause: clean(error_text(&e)),
+        })?;
     tokio::spawn(async move {
-        let _ = conn.await;
+        // A broken connection surfaces as an error on the client's next call.
+        let _ = connection.await;
     });
+
     client
         .batch_execute("SET search_path = public")
         .await
-        .map_err(|e| DbError::Connect { url: redact(url), message: e.to_string() })?;
+        .map_err(|e| DbError::SessionSetup {
+            url: shown.clone(),
+            cause: clean(error_text(&e)),
+        })?;
     Ok(client)
+}
+
+/// The driver's message with its causes (the driver's own `Display` stops at "db error"
+/// or "error connecting to server"), or the server's message, detail and hint.
+fn error_text(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = db.message().to_string();
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!(" (hint: {hint})"));
+        }
+        return text;
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with_env(contents: Option<&str>) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some(contents) = contents {
+            std::fs::write(dir.path().join(".env"), contents).unwrap();
+        }
+        dir
+    }
+
+    fn resolve(flag: Option<&str>, env: Option<&str>, dir: &Path) -> Option<ResolvedUrl> {
+        resolve_database_url_from(flag, env.map(str::to_string), dir).unwrap()
+    }
+
+    #[test]
+    fn flag_beats_env_beats_dotenv() {
+        let dir = dir_with_env(Some("DATABASE_URL=postgres://dotenv/db\n"));
+        let r = resolve(
+            Some("postgres://flag/db"),
+            Some("postgres://env/db"),
+            dir.path(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.url.as_str(), r.source),
+            ("postgres://flag/db", UrlSource::Flag)
+        );
+        let r = resolve(None, Some("postgres://env/db"), dir.path()).unwrap();
+        assert_eq!(
+            (r.url.as_str(), r.source),
+            ("postgres://env/db", UrlSource::Env)
+        );
+        let r = resolve(None, None, dir.path()).unwrap();
+        assert_eq!(r.url, "postgres://dotenv/db");
+        assert_eq!(r.source, UrlSource::DotEnv(dir.path().join(".env")));
+    }
+
+    #[test]
+    fn nothing_set_is_none() {
+        let dir = dir_with_env(None);
+        assert_eq!(resolve(None, None, dir.path()), None);
+        let dir = dir_with_env(Some("# only a comment\nOTHER=1\n"));
+        assert_eq!(resolve(None, None, dir.path()), None);
+    }
+
+    #[test]
+    fn empty_values_count_as_unset_but_an_empty_flag_is_an_error() {
+        let dir = dir_with_env(Some("DATABASE_URL=postgres://dotenv/db\n"));
+        assert_eq!(
+            resolve(None, Some(""), dir.path()).unwrap().url,
+            "postgres://dotenv/db"
+        );
+        let dir = dir_with_env(Some("DATABASE_URL=\n"));
+        assert_eq!(resolve(None, Some("  "), dir.path()), None);
+        let err = resolve_database_url_from(Some(""), None, dir.path()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DbError::EmptyUrl {
+                    given_by: UrlSource::Flag
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn dotenv_forms() {
+        let dir = dir_with_env(Some(
+            "# comment\n\
+             export DATABASE_URL=\"postgres://u:p@quoted/db\"  # trailing\n",
+        ));
+        assert_eq!(
+            resolve(None, None, dir.path()).unwrap().url,
+            "postgres://u:p@quoted/db"
+        );
+        let dir = dir_with_env(Some("DATABASE_URL = 'postgres://single/db#x'\r\n"));
+        assert_eq!(
+            resolve(None, None, dir.path()).unwrap().url,
+            "postgres://single/db#x"
+        );
+        let dir = dir_with_env(Some(
+            "DATABASE_URL=postgres://first/db\nDATABASE_URL=postgres://last/db\n",
+        ));
+        assert_eq!(
+            resolve(None, None, dir.path()).unwrap().url,
+            "postgres://last/db"
+        );
+    }
+
+    #[test]
+    fn unreadable_dotenv_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".env")).unwrap();
+        let err = resolve_database_url_from(None, None, dir.path()).unwrap_err();
+        assert!(matches!(err, DbError::ReadDotEnv { .. }), "{err}");
+    }
+
+    #[test]
+    fn resolved_url_shows_redacted() {
+        let r = ResolvedUrl {
+            url: "postgres://u:hunter2@h/db".into(),
+            source: UrlSource::Env,
+        };
+        assert_eq!(r.to_string(), "postgres://u:***@h/db (from DATABASE_URL)");
+        assert!(!format!("{r:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn invalid_url_error_is_redacted() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(connect("postgres://u:hunter2@h:notaport/db"))
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, DbError::InvalidUrl { .. }), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("postgres://u:***@h:notaport/db"), "{text}");
+    }
+
+    #[test]
+    fn a_server_that_never_answers_times_out() {
+        // The kernel accepts the TCP connection; nobody ever answers the start-up message.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("postgres://u:hunter2@127.0.0.1:{port}/db");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let err = rt
+            .block_on(connect_with_timeout(&url, Duration::from_millis(300)))
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let text = err.to_string();
+        assert!(matches!(err, DbError::ConnectTimeout { .. }), "{text}");
+        assert!(
+            text.contains(&format!("postgres://u:***@127.0.0.1:{port}/db")),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+        drop(listener);
+    }
 }

@@ -1,3 +1,67 @@
-fn main() {
-    println!("Hello, world!");
+//! `cargo xtask <command>`: the developer loop of brain-db, std only.
+//!
+//! - `ci`: fmt check, clippy (warnings denied), the tests against PostgreSQL.
+//! - `test`: the tests only (starts the machine's PostgreSQL if it is down).
+//! - `bench`: brain-db beside the floors and peers (`../shared/bench`), with the ratios.
+//! - `corpus`: the round-trip corpus (`../shared/corpus`) with brain-db pull + push.
+
+// Printing is this program's job.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod bench;
+mod ci;
+mod corpus;
+mod json;
+mod pg;
+mod util;
+
+use std::process::ExitCode;
+
+pub type Result<T, E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
+
+const HELP: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  ci        cargo fmt --check, cargo clippy -D warnings, then the tests (nextest if
+            installed) against the test PostgreSQL (BRAIN_DB_TEST_URL, else DATABASE_URL,
+            else postgres://postgres@127.0.0.1:5432/postgres), started if it is down
+  test      only the tests, as in ci; arguments go to cargo nextest run / cargo test
+  bench     see below
+  corpus    see below
+  help      this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let wants_help = rest.iter().any(|a| a == "-h" || a == "--help");
+    let help = match command {
+        "help" | "-h" | "--help" => Some(format!("{HELP}\n{}\n{}", bench::HELP, corpus::HELP)),
+        "bench" if wants_help => Some(bench::HELP.to_string()),
+        "corpus" if wants_help => Some(corpus::HELP.to_string()),
+        _ if wants_help => Some(HELP.to_string()),
+        _ => None,
+    };
+    if let Some(help) = help {
+        print!("{help}");
+        return ExitCode::SUCCESS;
+    }
+    let result = match command {
+        "ci" => ci::ci(rest),
+        "test" => ci::test(rest),
+        "bench" => bench::run_bench(rest),
+        "corpus" => corpus::run_corpus(rest),
+        other => Err(format!("unknown command `{other}`; try `cargo xtask help`").into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,318 @@
+//! `cargo xtask corpus`: the shared round-trip corpus with brain-db as the sync tool
+//! (pull B, push it onto A), on a private throwaway cluster, and the pass counts.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::Result;
+use crate::pg::PrivateCluster;
+use crate::util::{Args, build_release, display, redact_url, shared_dir};
+
+pub const HELP: &str = "\
+cargo xtask corpus [--filter REGEX] [--url URL] [--port P] [--results DIR] [DIR...] [-- ARGS]
+  Builds brain-db (release) and runs ../shared/corpus/roundtrip.sh --rerun
+  --ignore-column-order with SYNC_CMD = adapters/brain-db.sh, then prints the pass counts
+  per corpus folder and per sqldef YAML file.
+  DIR...      case folders, relative to the corpus folder (default: migra sqldef/cases)
+  --filter    only cases whose name matches (POSIX ERE)
+  --url       use this server (superuser simplest) instead of a private cluster;
+              DATABASE_URL does the same
+  --port      port of the private cluster (default 55433)
+  --results   where roundtrip.sh writes (default /tmp/brain-db-corpus/results, emptied first)
+  -- ARGS     more roundtrip.sh options, e.g. -- --verbose --timeout 30
+";
+
+/// The migra fixtures of tier 1 in the corpus README (tables, constraints, indexes,
+/// sequences, identity and generated columns, schemas).
+const MIGRA_TIER1: &[&str] = &[
+    "constraints",
+    "excludeschema",
+    "generated",
+    "generated_added",
+    "identitycols",
+    "seq",
+];
+
+pub fn run_corpus(args: &[String]) -> Result<()> {
+    let args = Args::parse(args, &["--filter", "--url", "--port", "--results"], &[])?;
+    let corpus = shared_dir()?.join("corpus");
+    let script = corpus.join("roundtrip.sh");
+    if !script.is_file() {
+        return Err(format!("{} is missing", script.display()).into());
+    }
+    let dirs: Vec<String> = if args.positionals.is_empty() {
+        vec!["migra".into(), "sqldef/cases".into()]
+    } else {
+        args.positionals.clone()
+    };
+    let roots = resolve_roots(&corpus, &dirs)?;
+    let port: u16 = match args.value("--port") {
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("--port {p}: not a port number"))?,
+        None => 55433,
+    };
+    let base = std::env::temp_dir().join("brain-db-corpus");
+    let results = args
+        .value("--results")
+        .map_or_else(|| base.join("results"), PathBuf::from);
+    if args.value("--results").is_none() {
+        let _ = std::fs::remove_dir_all(&results);
+    }
+
+    let brain_db = build_release()?;
+    let given_url = args.value("--url").map(str::to_string).or_else(|| {
+        std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+    });
+    let mut cluster = None;
+    let url = match given_url {
+        Some(url) => url,
+        None => {
+            let c = PrivateCluster::start(&base, port)?;
+            let url = c.url();
+            cluster = Some(c);
+            url
+        }
+    };
+
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script)
+        .args(["--rerun", "--ignore-column-order", "--results"])
+        .arg(&results);
+    if let Some(filter) = args.value("--filter") {
+        cmd.args(["--filter", filter]);
+    }
+    cmd.args(&args.rest)
+        .arg("--")
+        .args(roots.iter().map(|(_, path)| path))
+        .current_dir(&corpus)
+        .env(
+            "SYNC_CMD",
+            r#""$CORPUS_DIR"/adapters/brain-db.sh "$1" "$2""#,
+        )
+        .env("BRAIN_DB", &brain_db)
+        .env("DATABASE_URL", &url);
+    eprintln!("server: {}", redact_url(&url));
+    eprintln!("BRAIN_DB={}", brain_db.display());
+    eprintln!("$ {}", display(&cmd));
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+
+    if let Some(mut c) = cluster.take() {
+        c.stop()?;
+    }
+    let tsv = results.join("results.tsv");
+    match std::fs::read_to_string(&tsv) {
+        Ok(text) => print!("\n{}", summarize(&parse_tsv(&text), &case_folders(&roots))),
+        Err(e) => eprintln!("no results ({}: {e})", tsv.display()),
+    }
+    eprintln!("results: {}", tsv.display());
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(1) => Err("some cases failed (see the counts above)".into()),
+        _ => Err(format!("roundtrip.sh could not run the corpus ({status})").into()),
+    }
+}
+
+/// Each folder as given (the label) and its absolute path: relative to the corpus folder
+/// when it exists there, else to the current folder.
+fn resolve_roots(corpus: &Path, dirs: &[String]) -> Result<Vec<(String, PathBuf)>> {
+    dirs.iter()
+        .map(|d| {
+            let candidates = [corpus.join(d), PathBuf::from(d)];
+            let found = candidates.iter().find(|p| p.is_dir()).ok_or_else(|| {
+                format!(
+                    "no case folder {d} (looked in {} and here)",
+                    corpus.display()
+                )
+            })?;
+            Ok((d.trim_end_matches('/').to_string(), found.canonicalize()?))
+        })
+        .collect()
+}
+
+/// Case name -> the label of the folder it comes from, found the way roundtrip.sh
+/// finds cases (a folder with a.sql or b.sql, or the folders right inside one).
+fn case_folders(roots: &[(String, PathBuf)]) -> BTreeMap<String, String> {
+    let is_case = |p: &Path| p.join("a.sql").is_file() || p.join("b.sql").is_file();
+    let mut map = BTreeMap::new();
+    for (label, path) in roots {
+        if is_case(path) {
+            if let Some(name) = path.file_name() {
+                map.insert(name.to_string_lossy().into_owned(), label.clone());
+            }
+            continue;
+        }
+        for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+            if entry.path().is_dir() && is_case(&entry.path()) {
+                map.insert(
+                    entry.file_name().to_string_lossy().into_owned(),
+                    label.clone(),
+                );
+            }
+        }
+    }
+    map
+}
+
+/// `(case, status)` rows of results.tsv (header skipped).
+pub fn parse_tsv(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .skip_while(|l| l.starts_with("case\t"))
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            Some((cols.next()?.to_string(), cols.next()?.to_string()))
+        })
+        .collect()
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    pass: u32,
+    fail: u32,
+    error: u32,
+    skip: u32,
+}
+
+impl Counts {
+    fn add(&mut self, status: &str) {
+        match status {
+            "PASS" => self.pass += 1,
+            "FAIL" => self.fail += 1,
+            "ERROR" => self.error += 1,
+            _ => self.skip += 1,
+        }
+    }
+}
+
+/// Pass counts per folder, per sqldef YAML file (`<file>__<Test>`), the migra tier-1
+/// cases, and overall.
+pub fn summarize(rows: &[(String, String)], folders: &BTreeMap<String, String>) -> String {
+    let mut per_folder: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut per_file: BTreeMap<(String, String), Counts> = BTreeMap::new();
+    let mut tier1 = Counts::default();
+    let mut total = Counts::default();
+    for (case, status) in rows {
+        let base = case.split('+').next().unwrap_or(case);
+        let folder = folders
+            .get(base)
+            .cloned()
+            .unwrap_or_else(|| "(other)".to_string());
+        per_folder.entry(folder.clone()).or_default().add(status);
+        if let Some((file, _)) = base.split_once("__") {
+            per_file
+                .entry((folder.clone(), file.to_string()))
+                .or_default()
+                .add(status);
+        }
+        if folder.ends_with("migra") && MIGRA_TIER1.contains(&base) {
+            tier1.add(status);
+        }
+        total.add(status);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<34} {:>5} {:>5} {:>5} {:>5}  {:>9}",
+        "cases", "PASS", "FAIL", "ERROR", "SKIP", "pass/run"
+    );
+    let line = |out: &mut String, name: &str, c: &Counts| {
+        let ran = c.pass + c.fail + c.error;
+        let _ = writeln!(
+            out,
+            "{name:<34} {:>5} {:>5} {:>5} {:>5}  {:>9}",
+            c.pass,
+            c.fail,
+            c.error,
+            c.skip,
+            format!("{}/{ran}", c.pass)
+        );
+    };
+    for (folder, counts) in &per_folder {
+        line(&mut out, folder, counts);
+        if folder.ends_with("migra") && tier1.pass + tier1.fail + tier1.error + tier1.skip > 0 {
+            line(&mut out, "  tier 1 (README)", &tier1);
+        }
+        for ((_, file), counts) in per_file.iter().filter(|((f, _), _)| f == folder) {
+            line(&mut out, &format!("  {file}"), counts);
+        }
+    }
+    line(&mut out, "all", &total);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fabricated corpus layout and results.tsv in a scratch folder.
+    #[test]
+    fn counts_per_folder_and_yaml_file() {
+        let dir = std::env::temp_dir().join(format!("xtask-corpus-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for case in [
+            "migra/seq",
+            "migra/rls",
+            "migra/collations",
+            "sqldef/cases/comments__A",
+            "sqldef/cases/comments__B",
+            "sqldef/cases/tables__C",
+            "sqldef/cases/pgvector__D",
+        ] {
+            std::fs::create_dir_all(dir.join(case)).unwrap();
+            std::fs::write(dir.join(case).join("b.sql"), "").unwrap();
+        }
+        std::fs::create_dir_all(dir.join("sqldef/cases/not_a_case")).unwrap();
+        let tsv = "case\tstatus\tseconds\tdetail\n\
+                   collations\tPASS\t1.0\t\n\
+                   rls\tFAIL\t1.0\t3 differing lines\n\
+                   seq\tPASS\t1.0\t\n\
+                   seq+additions\tERROR\t1.0\tsync exited 1: x\n\
+                   comments__A\tPASS\t1.0\t\n\
+                   comments__B\tERROR\t1.0\tsync exited 1\n\
+                   pgvector__D\tSKIP\t0.1\tneeds extension not installed: vector\n\
+                   tables__C\tPASS\t1.0\tA already matched B before sync\n";
+        std::fs::write(dir.join("results.tsv"), tsv).unwrap();
+
+        let roots = resolve_roots(&dir, &["migra".into(), "sqldef/cases/".into()]).unwrap();
+        let folders = case_folders(&roots);
+        assert_eq!(folders.get("seq").map(String::as_str), Some("migra"));
+        assert_eq!(
+            folders.get("tables__C").map(String::as_str),
+            Some("sqldef/cases")
+        );
+        assert!(!folders.contains_key("not_a_case"));
+        let text = std::fs::read_to_string(dir.join("results.tsv")).unwrap();
+        let rows = parse_tsv(&text);
+        assert_eq!(rows.len(), 8);
+        let report = summarize(&rows, &folders);
+        let row = |name: &str| {
+            report
+                .lines()
+                .find(|l| l.trim_start().starts_with(name))
+                .unwrap_or_else(|| panic!("no {name} in\n{report}"))
+                .split_whitespace()
+                .rev()
+                .take(5)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(row("migra "), "2 1 1 0 2/4", "{report}");
+        assert_eq!(row("tier 1"), "1 0 1 0 1/2", "{report}");
+        assert_eq!(row("sqldef/cases"), "2 0 1 1 2/3", "{report}");
+        assert_eq!(row("comments"), "1 0 1 0 1/2", "{report}");
+        assert_eq!(row("tables"), "1 0 0 0 1/1", "{report}");
+        assert_eq!(row("pgvector"), "0 0 0 1 0/0", "{report}");
+        assert_eq!(row("all"), "4 1 2 1 4/7", "{report}");
+        assert!(resolve_roots(&dir, &["nope".into()]).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
