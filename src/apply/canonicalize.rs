@@ -30,18 +30,25 @@ struct Needs {
 
 impl Needs {
     fn is_empty(&self) -> bool {
-        self.defaults.is_empty() && self.generated.is_empty() && self.checks.is_empty() && self.indexes.is_empty()
+        self.defaults.is_empty()
+            && self.generated.is_empty()
+            && self.checks.is_empty()
+            && self.indexes.is_empty()
     }
 }
 
 fn live_counterpart<'a>(live: &'a Schema, t: &Table) -> Option<&'a Table> {
     live.tables.get(&t.name).or_else(|| {
-        t.renamed_from.as_ref().and_then(|old| live.tables.get(&QualifiedName::new(&t.name.schema, old)))
+        t.renamed_from
+            .as_ref()
+            .and_then(|old| live.tables.get(&QualifiedName::new(&t.name.schema, old)))
     })
 }
 
 fn live_column<'a>(table: &'a Table, c: &Column) -> Option<&'a Column> {
-    table.column(&c.name).or_else(|| c.renamed_from.as_ref().and_then(|old| table.column(old)))
+    table
+        .column(&c.name)
+        .or_else(|| c.renamed_from.as_ref().and_then(|old| table.column(old)))
 }
 
 fn differs(a: &Option<String>, b: &Option<String>) -> bool {
@@ -51,7 +58,9 @@ fn differs(a: &Option<String>, b: &Option<String>) -> bool {
 fn needs_of(t: &Table, live_table: &Table) -> Needs {
     let mut needs = Needs::default();
     for c in &t.columns {
-        let Some(lc) = live_column(live_table, c) else { continue };
+        let Some(lc) = live_column(live_table, c) else {
+            continue;
+        };
         if differs(&c.default, &lc.default) {
             needs.defaults.push(c.name.clone());
         }
@@ -64,7 +73,11 @@ fn needs_of(t: &Table, live_table: &Table) -> Needs {
             if !same_expression(&check.expression, &lc.expression) {
                 needs.checks.push(check.name.clone());
             }
-        } else if live_table.checks.iter().any(|l| !t.checks.iter().any(|c| c.name == l.name)) {
+        } else if live_table
+            .checks
+            .iter()
+            .any(|l| !t.checks.iter().any(|c| c.name == l.name))
+        {
             // A check under a new name may be an old one renamed; compare in server form.
             needs.checks.push(check.name.clone());
         }
@@ -74,12 +87,19 @@ fn needs_of(t: &Table, live_table: &Table) -> Needs {
         let undecided = match live_index {
             Some(li) => {
                 li.keys.len() != index.keys.len()
-                    || li.keys.iter().zip(&index.keys).any(|(a, b)| !same_expression(a, b))
+                    || li
+                        .keys
+                        .iter()
+                        .zip(&index.keys)
+                        .any(|(a, b)| !same_expression(a, b))
                     || differs(&index.predicate, &li.predicate)
             }
             // Possibly a renamed index: worth comparing in server form if any live index
             // has no declared counterpart.
-            None => live_table.indexes.iter().any(|l| !t.indexes.iter().any(|i| i.name == l.name)),
+            None => live_table
+                .indexes
+                .iter()
+                .any(|l| !t.indexes.iter().any(|i| i.name == l.name)),
         };
         if undecided {
             needs.indexes.push(index.name.clone());
@@ -91,7 +111,11 @@ fn needs_of(t: &Table, live_table: &Table) -> Needs {
 /// Replaces undecided declared expressions in `desired` by the server's spelling.
 /// Expressions the server rejects are left as written: the plan will then show them and
 /// applying it will report the server's error in context.
-pub async fn canonicalize(client: &mut Client, desired: &mut Schema, live: &Schema) -> Result<(), IntrospectError> {
+pub async fn canonicalize(
+    client: &mut Client,
+    desired: &mut Schema,
+    live: &Schema,
+) -> Result<(), IntrospectError> {
     let mut work: BTreeMap<QualifiedName, Needs> = BTreeMap::new();
     for t in desired.tables.values() {
         if let Some(lt) = live_counterpart(live, t) {
@@ -109,7 +133,10 @@ pub async fn canonicalize(client: &mut Client, desired: &mut Schema, live: &Sche
     // qualified names can be mapped back.
     let schema_list: Vec<String> = desired.schemas.clone();
     let scratch_of = |schema: &str| -> String {
-        let i = schema_list.iter().position(|s| s == schema).unwrap_or(usize::MAX);
+        let i = schema_list
+            .iter()
+            .position(|s| s == schema)
+            .unwrap_or(usize::MAX);
         format!("{SCRATCH_PREFIX}{i}")
     };
     let public_scratch = scratch_of("public");
@@ -117,14 +144,21 @@ pub async fn canonicalize(client: &mut Client, desired: &mut Schema, live: &Sche
     for schema in &schema_list {
         script.push(format!("CREATE SCHEMA {}", ident(&scratch_of(schema))));
     }
-    script.push(format!("SET LOCAL search_path = {}, public", ident(&public_scratch)));
+    script.push(format!(
+        "SET LOCAL search_path = {}, public",
+        ident(&public_scratch)
+    ));
     // Declared enums, so that columns and casts of those types resolve.
     let mut type_map: Vec<(String, String)> = Vec::new();
     for e in desired.enums.values() {
         script.push(format!(
             "CREATE TYPE {} AS ENUM ({})",
             qualified(&scratch_of(&e.name.schema), &e.name.name),
-            e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
+            e.values
+                .iter()
+                .map(|v| literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         if e.name.schema != "public" {
             type_map.push((
@@ -152,27 +186,46 @@ pub async fn canonicalize(client: &mut Client, desired: &mut Schema, live: &Sche
             if let Some(coll) = &c.collation {
                 def.push_str(&format!(" COLLATE {coll}"));
             }
-            if needs.generated.contains(&c.name) {
-                if let Some(g) = &c.generated {
+            if needs.generated.contains(&c.name)
+                && let Some(g) = &c.generated {
                     def.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
                 }
-            }
             items.push(def);
         }
         let mut statements = vec![format!("CREATE TABLE {table} ({})", items.join(", "))];
         for column in &needs.defaults {
             let c = t.column(column).expect("declared");
             if let Some(d) = &c.default {
-                statements.push(format!("ALTER TABLE {table} ALTER COLUMN {} SET DEFAULT {d}", ident(column)));
+                statements.push(format!(
+                    "ALTER TABLE {table} ALTER COLUMN {} SET DEFAULT {d}",
+                    ident(column)
+                ));
             }
         }
         for check in &needs.checks {
-            let c = t.checks.iter().find(|c| &c.name == check).expect("declared");
-            statements.push(format!("ALTER TABLE {table} ADD CONSTRAINT {} CHECK ({}) NOT VALID", ident(check), c.expression));
+            let c = t
+                .checks
+                .iter()
+                .find(|c| &c.name == check)
+                .expect("declared");
+            statements.push(format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {} CHECK ({}) NOT VALID",
+                ident(check),
+                c.expression
+            ));
         }
         for index in &needs.indexes {
-            let i = t.indexes.iter().find(|i| &i.name == index).expect("declared");
-            let mut sql = format!("CREATE INDEX {} ON {table} USING {} ({})", ident(index), ident(&i.method), i.keys.join(", "));
+            let i = t
+                .indexes
+                .iter()
+                .find(|i| &i.name == index)
+                .expect("declared");
+            let mut sql = format!(
+                "CREATE INDEX {} ON {table} USING {} ({})",
+                ident(index),
+                ident(&i.method),
+                i.keys.join(", ")
+            );
             if let Some(p) = &i.predicate {
                 sql.push_str(&format!(" WHERE {p}"));
             }
@@ -182,11 +235,13 @@ pub async fn canonicalize(client: &mut Client, desired: &mut Schema, live: &Sche
         // expression does not hide the others.
         tx.batch_execute("SAVEPOINT brain_db_table").await?;
         if tx.batch_execute(&statements.join(";\n")).await.is_err() {
-            tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table").await?;
+            tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table")
+                .await?;
             for sql in &statements {
                 tx.batch_execute("SAVEPOINT brain_db_item").await?;
                 if tx.batch_execute(sql).await.is_err() {
-                    tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item").await?;
+                    tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item")
+                        .await?;
                 }
             }
         }
@@ -208,33 +263,41 @@ pub async fn canonicalize(client: &mut Client, desired: &mut Schema, live: &Sche
     };
     for (name, needs) in &work {
         let scratch_name = QualifiedName::new(scratch_of(&name.schema), &name.name);
-        let Some(st) = scratch.tables.get(&scratch_name) else { continue };
+        let Some(st) = scratch.tables.get(&scratch_name) else {
+            continue;
+        };
         let t = desired.tables.get_mut(name).expect("declared");
         for column in &needs.defaults {
-            if let (Some(c), Some(sc)) = (t.columns.iter_mut().find(|c| &c.name == column), st.column(column)) {
-                if let Some(d) = &sc.default {
+            if let (Some(c), Some(sc)) = (
+                t.columns.iter_mut().find(|c| &c.name == column),
+                st.column(column),
+            )
+                && let Some(d) = &sc.default {
                     c.default = Some(unscratch(d));
                 }
-            }
         }
         for column in &needs.generated {
-            if let (Some(c), Some(sc)) = (t.columns.iter_mut().find(|c| &c.name == column), st.column(column)) {
-                if let Some(g) = &sc.generated {
+            if let (Some(c), Some(sc)) = (
+                t.columns.iter_mut().find(|c| &c.name == column),
+                st.column(column),
+            )
+                && let Some(g) = &sc.generated {
                     c.generated = Some(unscratch(g));
                 }
-            }
         }
         for check in &needs.checks {
-            if let (Some(c), Some(sc)) =
-                (t.checks.iter_mut().find(|c| &c.name == check), st.checks.iter().find(|c| &c.name == check))
-            {
+            if let (Some(c), Some(sc)) = (
+                t.checks.iter_mut().find(|c| &c.name == check),
+                st.checks.iter().find(|c| &c.name == check),
+            ) {
                 c.expression = unscratch(&sc.expression);
             }
         }
         for index in &needs.indexes {
-            if let (Some(i), Some(si)) =
-                (t.indexes.iter_mut().find(|i| &i.name == index), st.indexes.iter().find(|i| &i.name == index))
-            {
+            if let (Some(i), Some(si)) = (
+                t.indexes.iter_mut().find(|i| &i.name == index),
+                st.indexes.iter().find(|i| &i.name == index),
+            ) {
                 i.keys = si.keys.iter().map(|k| unscratch(k)).collect();
                 i.predicate = si.predicate.as_deref().map(unscratch);
             }

@@ -15,7 +15,10 @@ use crate::sql::quote;
 
 /// A statement of a plan failed; everything was rolled back.
 #[derive(Debug, thiserror::Error)]
-#[error("{}\n  statement: {statement}\n  nothing was applied (the transaction was rolled back)", describe_db_error(source))]
+#[error(
+    "{}\n  statement: {statement}\n  nothing was applied (the transaction was rolled back)",
+    describe_db_error(source)
+)]
 pub struct ApplyError {
     pub statement: String,
     #[source]
@@ -41,7 +44,10 @@ pub fn describe_db_error(e: &tokio_postgres::Error) -> String {
 
 /// Introspects the schemas `desired` manages, canonicalises the declared expressions
 /// through the server, and plans the changes.
-pub async fn plan_against(client: &mut Client, desired: &Schema) -> Result<(Schema, Plan), IntrospectError> {
+pub async fn plan_against(
+    client: &mut Client,
+    desired: &Schema,
+) -> Result<(Schema, Plan), IntrospectError> {
     let live = introspect::introspect(client, &desired.schemas).await?;
     let mut desired = desired.clone();
     canonicalize::canonicalize(client, &mut desired, &live).await?;
@@ -67,7 +73,12 @@ pub async fn row_counts(
     let sql = unique
         .iter()
         .enumerate()
-        .map(|(i, t)| format!("SELECT {i}::int AS i, count(*) AS n FROM {}", quote::qualified(&t.schema, &t.name)))
+        .map(|(i, t)| {
+            format!(
+                "SELECT {i}::int AS i, count(*) AS n FROM {}",
+                quote::qualified(&t.schema, &t.name)
+            )
+        })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     for row in client.query(&sql, &[]).await? {
@@ -87,17 +98,52 @@ pub async fn apply(client: &mut Client, plan: &Plan) -> Result<(), ApplyError> {
         if group.is_empty() {
             continue;
         }
-        let tx = client.transaction().await.map_err(|source| ApplyError {
-            statement: "BEGIN".to_string(),
-            source,
-        })?;
-        for step in group {
-            if let Err(source) = tx.batch_execute(&step.sql).await {
-                // Dropping `tx` rolls back.
-                return Err(ApplyError { statement: step.sql.clone(), source });
+        let statements: Vec<&str> = group.iter().map(|s| s.sql.as_str()).collect();
+        // One round trip for the whole group; only when it fails are the statements sent
+        // one by one (in a fresh transaction, rolled back) to name the one that failed.
+        if let Err(source) = run_in_transaction(client, &[statements.join(";\n")]).await {
+            if source.statement == "COMMIT" || source.statement == "BEGIN" {
+                return Err(source);
             }
+            return Err(match find_failing_statement(client, &statements).await {
+                Some(e) => e,
+                None => source,
+            });
         }
-        tx.commit().await.map_err(|source| ApplyError { statement: "COMMIT".to_string(), source })?;
     }
     Ok(())
+}
+
+async fn run_in_transaction(client: &mut Client, statements: &[String]) -> Result<(), ApplyError> {
+    let tx = client.transaction().await.map_err(|source| ApplyError {
+        statement: "BEGIN".to_string(),
+        source,
+    })?;
+    for sql in statements {
+        if let Err(source) = tx.batch_execute(sql).await {
+            // Dropping `tx` rolls back.
+            return Err(ApplyError {
+                statement: sql.clone(),
+                source,
+            });
+        }
+    }
+    tx.commit().await.map_err(|source| ApplyError {
+        statement: "COMMIT".to_string(),
+        source,
+    })
+}
+
+async fn find_failing_statement(client: &mut Client, statements: &[&str]) -> Option<ApplyError> {
+    let tx = client.transaction().await.ok()?;
+    for sql in statements {
+        if let Err(source) = tx.batch_execute(sql).await {
+            return Some(ApplyError {
+                statement: sql.to_string(),
+                source,
+            });
+        }
+    }
+    let _ = tx.rollback().await;
+    None
 }

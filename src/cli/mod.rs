@@ -19,13 +19,23 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "brain-db", version, about = "Schema as code for PostgreSQL", propagate_version = true)]
+#[command(
+    name = "brain-db",
+    version,
+    about = "Schema as code for PostgreSQL",
+    propagate_version = true
+)]
 pub struct Cli {
     /// Database URL (falls back to DATABASE_URL, then a .env file).
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
     /// Path of the schema file.
-    #[arg(long, global = true, value_name = "PATH", default_value = "schema.toml")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "schema.toml"
+    )]
     pub schema: PathBuf,
     /// Folder of versioned migrations.
     #[arg(long, global = true, value_name = "DIR", default_value = "migrations")]
@@ -58,18 +68,31 @@ pub type Outcome = anyhow::Result<u8>;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(exit::ERROR);
         }
     };
+    // Whatever an error says, the password of the database URL never reaches output.
+    let secrets = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| crate::db::resolve_database_url(cli.database_url.as_deref(), &cwd).ok())
+        .flatten()
+        .map(|resolved| crate::db::secrets(&resolved.url))
+        .unwrap_or_default();
     let outcome = runtime.block_on(run(cli));
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {}", format_error(&e));
+            eprintln!(
+                "error: {}",
+                crate::db::redact_text(&format_error(&e), &secrets)
+            );
             ExitCode::from(exit::ERROR)
         }
     }

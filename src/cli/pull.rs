@@ -13,7 +13,8 @@ pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
     let text = schema_file::write(&schema);
     match out {
         Some(path) => {
-            std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
                 "wrote {} ({} table(s), {} enum(s))",
                 path.display(),

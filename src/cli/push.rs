@@ -17,13 +17,21 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
     print_plan(&plan);
     let hazards = plan.hazards();
     if dry_run {
-        println!("-- dry run: nothing applied ({} statement(s) planned)", plan.steps.len());
+        println!(
+            "-- dry run: nothing applied ({} statement(s) planned)",
+            plan.steps.len()
+        );
         return Ok(exit::OK);
     }
     if !hazards.is_empty() && !force {
         let tables: Vec<_> = hazards.iter().flat_map(|h| h.tables()).collect();
-        let counts = apply::row_counts(&client, &tables).await.context("counting rows")?;
-        eprintln!("refused: the plan has {} destructive step(s):", hazards.len());
+        let counts = apply::row_counts(&client, &tables)
+            .await
+            .context("counting rows")?;
+        eprintln!(
+            "refused: the plan has {} destructive step(s):",
+            hazards.len()
+        );
         for h in &hazards {
             let rows: Vec<String> = h
                 .tables()

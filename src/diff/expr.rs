@@ -34,7 +34,12 @@ fn tokens(sql: &str) -> Vec<String> {
             out.push(chars[start..i].iter().collect());
         } else if c.is_alphanumeric() || c == '_' || c == '$' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric()
+                    || chars[i] == '_'
+                    || chars[i] == '$'
+                    || chars[i] == '.')
+            {
                 i += 1;
             }
             out.push(chars[start..i].iter().collect::<String>().to_lowercase());
@@ -126,7 +131,9 @@ pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
             }
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
@@ -161,8 +168,14 @@ mod tests {
 
     #[test]
     fn renames_identifiers_not_strings() {
-        assert_eq!(rename_identifier("lower(title)", "title", "name"), "lower(name)");
-        assert_eq!(rename_identifier("title = 'title'", "title", "Name"), "\"Name\" = 'title'");
+        assert_eq!(
+            rename_identifier("lower(title)", "title", "name"),
+            "lower(name)"
+        );
+        assert_eq!(
+            rename_identifier("title = 'title'", "title", "Name"),
+            "\"Name\" = 'title'"
+        );
         assert_eq!(rename_identifier("\"My Col\" > 0", "My Col", "x"), "x > 0");
         assert_eq!(rename_identifier("t.title", "title", "x"), "t.title");
     }

@@ -58,30 +58,78 @@ pub enum EnumPosition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     CreateSchema(String),
-    RenameTable { from: QualifiedName, to: String },
-    RenameEnum { from: QualifiedName, to: String },
-    RenameSequence { from: QualifiedName, to: String },
-    RenameColumn { table: QualifiedName, from: String, to: String },
-    RenameConstraint { table: QualifiedName, from: String, to: String },
-    RenameIndex { index: QualifiedName, to: String },
+    RenameTable {
+        from: QualifiedName,
+        to: String,
+    },
+    RenameEnum {
+        from: QualifiedName,
+        to: String,
+    },
+    RenameSequence {
+        from: QualifiedName,
+        to: String,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    RenameConstraint {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    RenameIndex {
+        index: QualifiedName,
+        to: String,
+    },
     CreateEnum(Enum),
-    AddEnumValue { name: QualifiedName, value: String, position: EnumPosition },
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        position: EnumPosition,
+    },
     /// Values removed or reordered: the type is rebuilt and the columns converted.
-    RecreateEnum { old: Enum, new: Enum, columns: Vec<EnumColumn>, removed: Vec<String> },
+    RecreateEnum {
+        old: Enum,
+        new: Enum,
+        columns: Vec<EnumColumn>,
+        removed: Vec<String>,
+    },
     DropEnum(QualifiedName),
     CreateSequence(Sequence),
-    AlterSequence { name: QualifiedName, from: SequenceOptions, to: SequenceOptions },
-    SetSequenceOwner { name: QualifiedName, owner: Option<(QualifiedName, String)> },
+    AlterSequence {
+        name: QualifiedName,
+        from: SequenceOptions,
+        to: SequenceOptions,
+    },
+    SetSequenceOwner {
+        name: QualifiedName,
+        owner: Option<(QualifiedName, String)>,
+    },
     DropSequence(QualifiedName),
     /// A new table with its columns, primary key, unique and check constraints (foreign
     /// keys and indexes come as their own changes).
     CreateTable(Table),
     DropTable(QualifiedName),
-    SetLogged { table: QualifiedName, unlogged: bool },
-    AddColumn { table: QualifiedName, column: Column },
-    DropColumn { table: QualifiedName, column: String },
+    SetLogged {
+        table: QualifiedName,
+        unlogged: bool,
+    },
+    AddColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: String,
+    },
     /// A column whose generation expression changed: dropped and added again.
-    RecreateColumn { table: QualifiedName, column: Column },
+    RecreateColumn {
+        table: QualifiedName,
+        column: Column,
+    },
     AlterColumnType {
         table: QualifiedName,
         column: String,
@@ -89,19 +137,63 @@ pub enum Change {
         to: String,
         collation: Option<String>,
     },
-    SetDefault { table: QualifiedName, column: String, expression: String },
-    DropDefault { table: QualifiedName, column: String },
-    SetNotNull { table: QualifiedName, column: String },
-    DropNotNull { table: QualifiedName, column: String },
-    DropExpression { table: QualifiedName, column: String },
-    AddIdentity { table: QualifiedName, column: String, identity: Identity },
-    AlterIdentity { table: QualifiedName, column: String, data_type: String, from: Identity, to: Identity },
-    DropIdentity { table: QualifiedName, column: String },
-    AddConstraint { table: QualifiedName, constraint: Constraint },
-    DropConstraint { table: QualifiedName, constraint: Constraint },
-    CreateIndex { table: QualifiedName, index: Index },
-    DropIndex { table: QualifiedName, index: Index },
-    SetComment { target: CommentTarget, comment: Option<String> },
+    SetDefault {
+        table: QualifiedName,
+        column: String,
+        expression: String,
+    },
+    DropDefault {
+        table: QualifiedName,
+        column: String,
+    },
+    SetNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    DropNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    DropExpression {
+        table: QualifiedName,
+        column: String,
+    },
+    AddIdentity {
+        table: QualifiedName,
+        column: String,
+        identity: Identity,
+    },
+    AlterIdentity {
+        table: QualifiedName,
+        column: String,
+        data_type: String,
+        from: Identity,
+        to: Identity,
+    },
+    DropIdentity {
+        table: QualifiedName,
+        column: String,
+    },
+    AddConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+    },
+    DropConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+    },
+    CreateIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+    DropIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+    SetComment {
+        target: CommentTarget,
+        comment: Option<String>,
+    },
 }
 
 /// A column whose type is (an array of) an enum being rebuilt.
@@ -139,7 +231,10 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
         let Some(old) = &e.renamed_from else { continue };
         let from = QualifiedName::new(&e.name.schema, old);
         if live.enums.contains_key(&from) && !live.enums.contains_key(&e.name) {
-            out.push(Change::RenameEnum { from: from.clone(), to: e.name.name.clone() });
+            out.push(Change::RenameEnum {
+                from: from.clone(),
+                to: e.name.name.clone(),
+            });
             let old_type = type_text(&from);
             let new_type = type_text(&e.name);
             let mut moved = live.enums.remove(&from).expect("checked above");
@@ -161,7 +256,10 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
         let Some(old) = &t.renamed_from else { continue };
         let from = QualifiedName::new(&t.name.schema, old);
         if live.tables.contains_key(&from) && !live.tables.contains_key(&t.name) {
-            out.push(Change::RenameTable { from: from.clone(), to: t.name.name.clone() });
+            out.push(Change::RenameTable {
+                from: from.clone(),
+                to: t.name.name.clone(),
+            });
             let mut moved = live.tables.remove(&from).expect("checked above");
             moved.name = t.name.clone();
             live.tables.insert(t.name.clone(), moved);
@@ -173,11 +271,10 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
                 }
             }
             for seq in live.sequences.values_mut() {
-                if let Some((owner, _)) = &mut seq.owned_by {
-                    if *owner == from {
+                if let Some((owner, _)) = &mut seq.owned_by
+                    && *owner == from {
                         *owner = t.name.clone();
                     }
-                }
             }
         }
     }
@@ -185,7 +282,9 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
     for t in desired.tables.values() {
         for c in &t.columns {
             let Some(old) = &c.renamed_from else { continue };
-            let Some(table) = live.tables.get_mut(&t.name) else { continue };
+            let Some(table) = live.tables.get_mut(&t.name) else {
+                continue;
+            };
             if table.column(old).is_some() && table.column(&c.name).is_none() {
                 out.push(Change::RenameColumn {
                     table: t.name.clone(),
@@ -250,11 +349,10 @@ fn rename_live_column(live: &mut Schema, table_name: &QualifiedName, from: &str,
         }
     }
     for seq in live.sequences.values_mut() {
-        if let Some((owner, column)) = &mut seq.owned_by {
-            if owner == table_name && column == from {
+        if let Some((owner, column)) = &mut seq.owned_by
+            && owner == table_name && column == from {
                 *column = to.to_string();
             }
-        }
     }
 }
 
@@ -286,7 +384,7 @@ fn diff_enums(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
                 }
             }
         }
-        if live.enums.get(name).is_none() && want.comment.is_some() {
+        if !live.enums.contains_key(name) && want.comment.is_some() {
             out.push(Change::SetComment {
                 target: CommentTarget::Enum(name.clone()),
                 comment: want.comment.clone(),
@@ -302,20 +400,31 @@ fn diff_enums(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
 
 fn diff_enum_values(live: &Schema, have: &Enum, want: &Enum, out: &mut Vec<Change>) {
     // Only additions, with the old values in the same order: ALTER TYPE .. ADD VALUE.
-    let kept: Vec<&String> = want.values.iter().filter(|v| have.values.contains(v)).collect();
-    let only_additions = kept.len() == have.values.len() && kept.iter().zip(&have.values).all(|(a, b)| *a == b);
+    let kept: Vec<&String> = want
+        .values
+        .iter()
+        .filter(|v| have.values.contains(v))
+        .collect();
+    let only_additions =
+        kept.len() == have.values.len() && kept.iter().zip(&have.values).all(|(a, b)| *a == b);
     if only_additions {
         for (i, value) in want.values.iter().enumerate() {
             if have.values.contains(value) {
                 continue;
             }
             // Anchor on the next existing value so that several additions land in order.
-            let next_existing = want.values[i + 1..].iter().find(|v| have.values.contains(v));
+            let next_existing = want.values[i + 1..]
+                .iter()
+                .find(|v| have.values.contains(v));
             let position = match next_existing {
                 Some(next) => EnumPosition::Before(next.clone()),
                 None => EnumPosition::Last,
             };
-            out.push(Change::AddEnumValue { name: want.name.clone(), value: value.clone(), position });
+            out.push(Change::AddEnumValue {
+                name: want.name.clone(),
+                value: value.clone(),
+                position,
+            });
         }
         return;
     }
@@ -334,8 +443,18 @@ fn diff_enum_values(live: &Schema, have: &Enum, want: &Enum, out: &mut Vec<Chang
             }
         }
     }
-    let removed = have.values.iter().filter(|v| !want.values.contains(v)).cloned().collect();
-    out.push(Change::RecreateEnum { old: have.clone(), new: want.clone(), columns, removed });
+    let removed = have
+        .values
+        .iter()
+        .filter(|v| !want.values.contains(v))
+        .cloned()
+        .collect();
+    out.push(Change::RecreateEnum {
+        old: have.clone(),
+        new: want.clone(),
+        columns,
+        removed,
+    });
 }
 
 // ---------------------------------------------------------------------------- sequences
@@ -359,7 +478,10 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
         })
         .collect();
     for (from, to) in renames {
-        out.push(Change::RenameSequence { from: from.clone(), to: to.name.clone() });
+        out.push(Change::RenameSequence {
+            from: from.clone(),
+            to: to.name.clone(),
+        });
         let mut seq = live.sequences.remove(&from).expect("found above");
         seq.name = to.clone();
         live.sequences.insert(to.clone(), seq);
@@ -367,11 +489,10 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
         let new_ref = regclass_literal(&to);
         for table in live.tables.values_mut() {
             for column in &mut table.columns {
-                if let Some(d) = &mut column.default {
-                    if d.contains(&old_ref) {
+                if let Some(d) = &mut column.default
+                    && d.contains(&old_ref) {
                         *d = d.replace(&old_ref, &new_ref);
                     }
-                }
             }
         }
     }
@@ -381,7 +502,10 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             None => {
                 out.push(Change::CreateSequence(want.clone()));
                 if want.owned_by.is_some() {
-                    out.push(Change::SetSequenceOwner { name: name.clone(), owner: want.owned_by.clone() });
+                    out.push(Change::SetSequenceOwner {
+                        name: name.clone(),
+                        owner: want.owned_by.clone(),
+                    });
                 }
                 if want.comment.is_some() {
                     out.push(Change::SetComment {
@@ -399,7 +523,10 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
                     });
                 }
                 if have.owned_by != want.owned_by {
-                    out.push(Change::SetSequenceOwner { name: name.clone(), owner: want.owned_by.clone() });
+                    out.push(Change::SetSequenceOwner {
+                        name: name.clone(),
+                        owner: want.owned_by.clone(),
+                    });
                 }
                 if have.comment != want.comment {
                     out.push(Change::SetComment {
@@ -416,7 +543,10 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
         }
         // A sequence owned by a column that goes away goes with it.
         let dies_with_owner = have.owned_by.as_ref().is_some_and(|(table, column)| {
-            desired.tables.get(table).is_none_or(|t| t.column(column).is_none())
+            desired
+                .tables
+                .get(table)
+                .is_none_or(|t| t.column(column).is_none())
         });
         if !dies_with_owner {
             out.push(Change::DropSequence(name.clone()));
@@ -466,10 +596,15 @@ fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
     if !rebuilt_keys.is_empty() {
         let mut extra = Vec::new();
         for (name, want) in &desired.tables {
-            let Some(have) = live.tables.get(name) else { continue };
+            let Some(have) = live.tables.get(name) else {
+                continue;
+            };
             for fk in &want.foreign_keys {
                 let unchanged = have.foreign_keys.iter().any(|h| h == fk);
-                if unchanged && rebuilt_keys.contains(&(fk.referenced_table.clone(), fk.referenced_columns.clone())) {
+                if unchanged
+                    && rebuilt_keys
+                        .contains(&(fk.referenced_table.clone(), fk.referenced_columns.clone()))
+                {
                     extra.push(Change::DropConstraint {
                         table: name.clone(),
                         constraint: Constraint::ForeignKey(fk.clone()),
@@ -491,7 +626,10 @@ fn create_table(want: &Table, out: &mut Vec<Change>) {
     let indexes = std::mem::take(&mut table.indexes);
     out.push(Change::CreateTable(table));
     for fk in fks {
-        out.push(Change::AddConstraint { table: want.name.clone(), constraint: Constraint::ForeignKey(fk) });
+        out.push(Change::AddConstraint {
+            table: want.name.clone(),
+            constraint: Constraint::ForeignKey(fk),
+        });
     }
     for index in indexes {
         if index.comment.is_some() {
@@ -500,10 +638,16 @@ fn create_table(want: &Table, out: &mut Vec<Change>) {
                 comment: index.comment.clone(),
             });
         }
-        out.push(Change::CreateIndex { table: want.name.clone(), index });
+        out.push(Change::CreateIndex {
+            table: want.name.clone(),
+            index,
+        });
     }
     if want.comment.is_some() {
-        out.push(Change::SetComment { target: CommentTarget::Table(want.name.clone()), comment: want.comment.clone() });
+        out.push(Change::SetComment {
+            target: CommentTarget::Table(want.name.clone()),
+            comment: want.comment.clone(),
+        });
     }
     for c in &want.columns {
         if c.comment.is_some() {
@@ -523,23 +667,35 @@ fn diff_table(
 ) {
     let table = &want.name;
     if want.unlogged != have.unlogged {
-        out.push(Change::SetLogged { table: table.clone(), unlogged: want.unlogged });
+        out.push(Change::SetLogged {
+            table: table.clone(),
+            unlogged: want.unlogged,
+        });
     }
     for column in &want.columns {
         match have.column(&column.name) {
-            None => out.push(Change::AddColumn { table: table.clone(), column: column.clone() }),
+            None => out.push(Change::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+            }),
             Some(existing) => diff_column(table, column, existing, out),
         }
     }
     for column in &have.columns {
         if want.column(&column.name).is_none() {
-            out.push(Change::DropColumn { table: table.clone(), column: column.name.clone() });
+            out.push(Change::DropColumn {
+                table: table.clone(),
+                column: column.name.clone(),
+            });
         }
     }
     diff_constraints(want, have, out, rebuilt_keys);
     diff_indexes(want, have, out);
     if want.comment != have.comment {
-        out.push(Change::SetComment { target: CommentTarget::Table(table.clone()), comment: want.comment.clone() });
+        out.push(Change::SetComment {
+            target: CommentTarget::Table(table.clone()),
+            comment: want.comment.clone(),
+        });
     }
 }
 
@@ -551,11 +707,17 @@ fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Ve
         _ => false,
     };
     if generated_changed || (want.generated.is_some() && want.data_type != have.data_type) {
-        out.push(Change::RecreateColumn { table: table.clone(), column: want.clone() });
+        out.push(Change::RecreateColumn {
+            table: table.clone(),
+            column: want.clone(),
+        });
         return;
     }
     if want.generated.is_none() && have.generated.is_some() {
-        out.push(Change::DropExpression { table: table.clone(), column: column() });
+        out.push(Change::DropExpression {
+            table: table.clone(),
+            column: column(),
+        });
     }
 
     let type_changed = want.data_type != have.data_type || want.collation != have.collation;
@@ -566,10 +728,16 @@ fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Ve
     };
     // Defaults are dropped around a type change: the old default may not cast.
     if have.default.is_some() && (default_changed || type_changed) {
-        out.push(Change::DropDefault { table: table.clone(), column: column() });
+        out.push(Change::DropDefault {
+            table: table.clone(),
+            column: column(),
+        });
     }
     match (&want.identity, &have.identity) {
-        (None, Some(_)) => out.push(Change::DropIdentity { table: table.clone(), column: column() }),
+        (None, Some(_)) => out.push(Change::DropIdentity {
+            table: table.clone(),
+            column: column(),
+        }),
         (Some(w), Some(h)) if w != h => out.push(Change::AlterIdentity {
             table: table.clone(),
             column: column(),
@@ -588,20 +756,33 @@ fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Ve
             collation: want.collation.clone(),
         });
     }
-    if let Some(expression) = &want.default {
-        if default_changed || type_changed {
-            out.push(Change::SetDefault { table: table.clone(), column: column(), expression: expression.clone() });
+    if let Some(expression) = &want.default
+        && (default_changed || type_changed) {
+            out.push(Change::SetDefault {
+                table: table.clone(),
+                column: column(),
+                expression: expression.clone(),
+            });
         }
-    }
     if want.not_null != have.not_null {
         if want.not_null {
-            out.push(Change::SetNotNull { table: table.clone(), column: column() });
+            out.push(Change::SetNotNull {
+                table: table.clone(),
+                column: column(),
+            });
         } else {
-            out.push(Change::DropNotNull { table: table.clone(), column: column() });
+            out.push(Change::DropNotNull {
+                table: table.clone(),
+                column: column(),
+            });
         }
     }
     if let (Some(w), None) = (&want.identity, &have.identity) {
-        out.push(Change::AddIdentity { table: table.clone(), column: column(), identity: w.clone() });
+        out.push(Change::AddIdentity {
+            table: table.clone(),
+            column: column(),
+            identity: w.clone(),
+        });
     }
     if want.comment != have.comment {
         out.push(Change::SetComment {
@@ -612,7 +793,9 @@ fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Ve
 }
 
 fn same_check(a: &CheckConstraint, b: &CheckConstraint) -> bool {
-    same_expression(&a.expression, &b.expression) && a.no_inherit == b.no_inherit && a.not_valid == b.not_valid
+    same_expression(&a.expression, &b.expression)
+        && a.no_inherit == b.no_inherit
+        && a.not_valid == b.not_valid
 }
 
 /// Same definition, ignoring the name.
@@ -620,7 +803,9 @@ fn same_constraint_definition(a: &Constraint, b: &Constraint) -> bool {
     match (a, b) {
         (Constraint::PrimaryKey(a), Constraint::PrimaryKey(b)) => a.columns == b.columns,
         (Constraint::Unique(a), Constraint::Unique(b)) => {
-            a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct && a.deferrable == b.deferrable
+            a.columns == b.columns
+                && a.nulls_not_distinct == b.nulls_not_distinct
+                && a.deferrable == b.deferrable
         }
         (Constraint::Check(a), Constraint::Check(b)) => same_check(a, b),
         (Constraint::ForeignKey(a), Constraint::ForeignKey(b)) => {
@@ -661,15 +846,22 @@ fn diff_constraints(
 
     // Same definition under another name (often a name derived from a renamed table or
     // column): rename rather than rebuild.
-    let unmatched_live: Vec<String> =
-        existing.keys().filter(|n| !wanted.contains_key(*n)).cloned().collect();
+    let unmatched_live: Vec<String> = existing
+        .keys()
+        .filter(|n| !wanted.contains_key(*n))
+        .cloned()
+        .collect();
     for old_name in unmatched_live {
         let old = existing[&old_name].clone();
-        let target = wanted.iter().find(|(n, c)| {
-            !existing.contains_key(*n) && same_constraint_definition(c, &old)
-        });
+        let target = wanted
+            .iter()
+            .find(|(n, c)| !existing.contains_key(*n) && same_constraint_definition(c, &old));
         if let Some((new_name, _)) = target {
-            out.push(Change::RenameConstraint { table: table.clone(), from: old_name.clone(), to: new_name.clone() });
+            out.push(Change::RenameConstraint {
+                table: table.clone(),
+                from: old_name.clone(),
+                to: new_name.clone(),
+            });
             let mut renamed = existing.remove(&old_name).expect("present");
             match &mut renamed {
                 Constraint::PrimaryKey(c) => c.name = new_name.clone(),
@@ -682,18 +874,30 @@ fn diff_constraints(
     }
 
     for (name, have_c) in &existing {
-        let keep = wanted.get(name).is_some_and(|w| same_constraint_definition(w, have_c));
+        let keep = wanted
+            .get(name)
+            .is_some_and(|w| same_constraint_definition(w, have_c));
         if !keep {
-            if let Constraint::PrimaryKey(PrimaryKey { columns, .. }) | Constraint::Unique(UniqueConstraint { columns, .. }) = have_c {
+            if let Constraint::PrimaryKey(PrimaryKey { columns, .. })
+            | Constraint::Unique(UniqueConstraint { columns, .. }) = have_c
+            {
                 rebuilt_keys.insert((table.clone(), columns.clone()));
             }
-            out.push(Change::DropConstraint { table: table.clone(), constraint: have_c.clone() });
+            out.push(Change::DropConstraint {
+                table: table.clone(),
+                constraint: have_c.clone(),
+            });
         }
     }
     for (name, want_c) in &wanted {
-        let present = existing.get(name).is_some_and(|h| same_constraint_definition(want_c, h));
+        let present = existing
+            .get(name)
+            .is_some_and(|h| same_constraint_definition(want_c, h));
         if !present {
-            out.push(Change::AddConstraint { table: table.clone(), constraint: want_c.clone() });
+            out.push(Change::AddConstraint {
+                table: table.clone(),
+                constraint: want_c.clone(),
+            });
         }
     }
 }
@@ -702,7 +906,10 @@ fn same_index_definition(a: &Index, b: &Index) -> bool {
     a.unique == b.unique
         && a.method == b.method
         && a.keys.len() == b.keys.len()
-        && a.keys.iter().zip(&b.keys).all(|(x, y)| same_expression(x, y))
+        && a.keys
+            .iter()
+            .zip(&b.keys)
+            .all(|(x, y)| same_expression(x, y))
         && a.include == b.include
         && match (&a.predicate, &b.predicate) {
             (Some(x), Some(y)) => same_expression(x, y),
@@ -714,13 +921,24 @@ fn same_index_definition(a: &Index, b: &Index) -> bool {
 
 fn diff_indexes(want: &Table, have: &Table, out: &mut Vec<Change>) {
     let table = &want.name;
-    let mut existing: BTreeMap<String, Index> = have.indexes.iter().map(|i| (i.name.clone(), i.clone())).collect();
-    let wanted: BTreeMap<String, &Index> = want.indexes.iter().map(|i| (i.name.clone(), i)).collect();
+    let mut existing: BTreeMap<String, Index> = have
+        .indexes
+        .iter()
+        .map(|i| (i.name.clone(), i.clone()))
+        .collect();
+    let wanted: BTreeMap<String, &Index> =
+        want.indexes.iter().map(|i| (i.name.clone(), i)).collect();
 
-    let unmatched_live: Vec<String> = existing.keys().filter(|n| !wanted.contains_key(*n)).cloned().collect();
+    let unmatched_live: Vec<String> = existing
+        .keys()
+        .filter(|n| !wanted.contains_key(*n))
+        .cloned()
+        .collect();
     for old_name in unmatched_live {
         let old = existing[&old_name].clone();
-        let target = wanted.iter().find(|(n, i)| !existing.contains_key(*n) && same_index_definition(i, &old));
+        let target = wanted
+            .iter()
+            .find(|(n, i)| !existing.contains_key(*n) && same_index_definition(i, &old));
         if let Some((new_name, _)) = target {
             out.push(Change::RenameIndex {
                 index: QualifiedName::new(&table.schema, &old_name),
@@ -733,8 +951,14 @@ fn diff_indexes(want: &Table, have: &Table, out: &mut Vec<Change>) {
     }
 
     for (name, have_i) in &existing {
-        if !wanted.get(name).is_some_and(|w| same_index_definition(w, have_i)) {
-            out.push(Change::DropIndex { table: table.clone(), index: have_i.clone() });
+        if !wanted
+            .get(name)
+            .is_some_and(|w| same_index_definition(w, have_i))
+        {
+            out.push(Change::DropIndex {
+                table: table.clone(),
+                index: have_i.clone(),
+            });
         }
     }
     for (name, want_i) in &wanted {
@@ -748,7 +972,10 @@ fn diff_indexes(want: &Table, have: &Table, out: &mut Vec<Change>) {
                 }
             }
             _ => {
-                out.push(Change::CreateIndex { table: table.clone(), index: (*want_i).clone() });
+                out.push(Change::CreateIndex {
+                    table: table.clone(),
+                    index: (*want_i).clone(),
+                });
                 if want_i.comment.is_some() {
                     out.push(Change::SetComment {
                         target: CommentTarget::Index(QualifiedName::new(&table.schema, name)),

@@ -10,7 +10,10 @@ fn split_typmod(t: &str) -> (String, Vec<u32>) {
     };
     if let (Some(open), Some(close)) = (t.find('('), t.find(')')) {
         let base = format!("{}{}{}", &t[..open], &t[close + 1..], array);
-        let mods = t[open + 1..close].split(',').filter_map(|m| m.trim().parse().ok()).collect();
+        let mods = t[open + 1..close]
+            .split(',')
+            .filter_map(|m| m.trim().parse().ok())
+            .collect();
         (base.trim().to_string(), mods)
     } else {
         (format!("{t}{array}"), Vec::new())
@@ -63,8 +66,14 @@ mod tests {
     fn widening_and_narrowing() {
         assert!(is_widening("integer", "bigint"));
         assert!(!is_widening("bigint", "integer"));
-        assert!(is_widening("character varying(10)", "character varying(20)"));
-        assert!(!is_widening("character varying(20)", "character varying(10)"));
+        assert!(is_widening(
+            "character varying(10)",
+            "character varying(20)"
+        ));
+        assert!(!is_widening(
+            "character varying(20)",
+            "character varying(10)"
+        ));
         assert!(is_widening("character varying(20)", "text"));
         assert!(!is_widening("text", "character varying(20)"));
         assert!(is_widening("numeric(10,2)", "numeric(12,2)"));

@@ -12,7 +12,10 @@ use crate::model::Schema;
 pub struct IntrospectError(#[from] pub tokio_postgres::Error);
 
 /// Reads every object brain-db manages in the given schemas.
-pub async fn introspect(client: &impl GenericClient, schemas: &[String]) -> Result<Schema, IntrospectError> {
+pub async fn introspect(
+    client: &impl GenericClient,
+    schemas: &[String],
+) -> Result<Schema, IntrospectError> {
     let _ = (client, schemas);
     todo!("introspect")
 }

@@ -105,12 +105,15 @@ mod tests {
     #[test]
     fn short_names() {
         assert_eq!(primary_key("tasks"), "tasks_pkey");
-        assert_eq!(unique("conversations", &["session_id".into()]), "conversations_session_id_key");
-        assert_eq!(foreign_key("reminders", &["task_id".into()]), "reminders_task_id_fkey");
         assert_eq!(
-            unique("t", &["a".into(), "b".into()]),
-            "t_a_b_key"
+            unique("conversations", &["session_id".into()]),
+            "conversations_session_id_key"
         );
+        assert_eq!(
+            foreign_key("reminders", &["task_id".into()]),
+            "reminders_task_id_fkey"
+        );
+        assert_eq!(unique("t", &["a".into(), "b".into()]), "t_a_b_key");
     }
 
     #[test]

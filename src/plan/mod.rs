@@ -16,14 +16,38 @@ use crate::model::QualifiedName;
 /// Something a statement may destroy; push refuses these without `--force`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Hazard {
-    DropsTable { table: QualifiedName },
-    DropsColumn { table: QualifiedName, column: String },
-    RecreatesColumn { table: QualifiedName, column: String },
-    NarrowsType { table: QualifiedName, column: String, from: String, to: String },
-    DropsEnumValues { name: QualifiedName, values: Vec<String>, tables: Vec<QualifiedName> },
-    DropsKey { table: QualifiedName, constraint: String },
-    DropsEnum { name: QualifiedName },
-    DropsSequence { name: QualifiedName },
+    DropsTable {
+        table: QualifiedName,
+    },
+    DropsColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    RecreatesColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    NarrowsType {
+        table: QualifiedName,
+        column: String,
+        from: String,
+        to: String,
+    },
+    DropsEnumValues {
+        name: QualifiedName,
+        values: Vec<String>,
+        tables: Vec<QualifiedName>,
+    },
+    DropsKey {
+        table: QualifiedName,
+        constraint: String,
+    },
+    DropsEnum {
+        name: QualifiedName,
+    },
+    DropsSequence {
+        name: QualifiedName,
+    },
 }
 
 impl Hazard {
@@ -47,20 +71,39 @@ impl fmt::Display for Hazard {
             Hazard::DropsTable { table } => write!(f, "drops table {table}"),
             Hazard::DropsColumn { table, column } => write!(f, "drops column {table}.{column}"),
             Hazard::RecreatesColumn { table, column } => {
-                write!(f, "drops and re-adds column {table}.{column} (its values are recomputed)")
+                write!(
+                    f,
+                    "drops and re-adds column {table}.{column} (its values are recomputed)"
+                )
             }
-            Hazard::NarrowsType { table, column, from, to } => {
-                write!(f, "changes {table}.{column} from {from} to {to}, which may fail or lose data")
+            Hazard::NarrowsType {
+                table,
+                column,
+                from,
+                to,
+            } => {
+                write!(
+                    f,
+                    "changes {table}.{column} from {from} to {to}, which may fail or lose data"
+                )
             }
             Hazard::DropsEnumValues { name, values, .. } => {
                 write!(f, "removes value(s) {} from enum {name}", values.join(", "))
             }
             Hazard::DropsKey { table, constraint } => {
-                write!(f, "drops key constraint {constraint} on {table}, which the data may rely on")
+                write!(
+                    f,
+                    "drops key constraint {constraint} on {table}, which the data may rely on"
+                )
             }
-            Hazard::DropsEnum { name } => write!(f, "drops enum {name}, which schema.toml does not declare"),
+            Hazard::DropsEnum { name } => {
+                write!(f, "drops enum {name}, which schema.toml does not declare")
+            }
             Hazard::DropsSequence { name } => {
-                write!(f, "drops sequence {name}, which schema.toml does not declare")
+                write!(
+                    f,
+                    "drops sequence {name}, which schema.toml does not declare"
+                )
             }
         }
     }
@@ -89,7 +132,10 @@ impl Plan {
     }
 
     pub fn hazards(&self) -> Vec<&Hazard> {
-        self.steps.iter().filter_map(|s| s.hazard.as_ref()).collect()
+        self.steps
+            .iter()
+            .filter_map(|s| s.hazard.as_ref())
+            .collect()
     }
 
     /// The whole plan as an SQL script, one statement per line block, each ended by `;`.
@@ -112,7 +158,10 @@ fn phase(change: &Change) -> u8 {
         Change::RenameConstraint { .. } | Change::RenameIndex { .. } => 3,
         Change::AddEnumValue { .. } => 4,
         Change::CreateEnum(_) => 5,
-        Change::DropConstraint { constraint: Constraint::ForeignKey(_), .. } => 6,
+        Change::DropConstraint {
+            constraint: Constraint::ForeignKey(_),
+            ..
+        } => 6,
         Change::DropIndex { .. } | Change::DropConstraint { .. } => 7,
         Change::RecreateEnum { .. } => 8,
         Change::CreateSequence(_) | Change::AlterSequence { .. } => 9,
@@ -128,7 +177,10 @@ fn phase(change: &Change) -> u8 {
         | Change::DropNotNull { .. }
         | Change::SetNotNull { .. }
         | Change::AddIdentity { .. } => 13,
-        Change::AddConstraint { constraint: Constraint::ForeignKey(_), .. } => 16,
+        Change::AddConstraint {
+            constraint: Constraint::ForeignKey(_),
+            ..
+        } => 16,
         Change::AddConstraint { .. } => 14,
         Change::CreateIndex { .. } => 15,
         Change::SetSequenceOwner { .. } => 17,
@@ -146,7 +198,9 @@ pub fn plan(mut changes: Vec<Change>) -> Plan {
     let re_added: BTreeSet<(QualifiedName, String)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::AddConstraint { table, constraint } => Some((table.clone(), constraint.name().to_string())),
+            Change::AddConstraint { table, constraint } => {
+                Some((table.clone(), constraint.name().to_string()))
+            }
             _ => None,
         })
         .collect();
@@ -166,7 +220,11 @@ pub fn plan(mut changes: Vec<Change>) -> Plan {
         for (i, sql) in statements.into_iter().enumerate() {
             // The hazard belongs to the statement that does the damage: the last one.
             let hazard = if i + 1 == count { hazard.clone() } else { None };
-            steps.push(Step { sql, hazard, commit_first });
+            steps.push(Step {
+                sql,
+                hazard,
+                commit_first,
+            });
         }
     }
     Plan { steps }
@@ -178,24 +236,52 @@ fn hazard_of(
     dropped_tables: &BTreeSet<QualifiedName>,
 ) -> Option<Hazard> {
     match change {
-        Change::DropTable(table) => Some(Hazard::DropsTable { table: table.clone() }),
-        Change::DropColumn { table, column } => {
-            Some(Hazard::DropsColumn { table: table.clone(), column: column.clone() })
-        }
-        Change::RecreateColumn { table, column } => {
-            Some(Hazard::RecreatesColumn { table: table.clone(), column: column.name.clone() })
-        }
-        Change::AlterColumnType { table, column, from, to, .. } if !crate::diff::types::is_widening(from, to) => {
-            Some(Hazard::NarrowsType { table: table.clone(), column: column.clone(), from: from.clone(), to: to.clone() })
-        }
-        Change::RecreateEnum { new, columns, removed, .. } if !removed.is_empty() => {
+        Change::DropTable(table) => Some(Hazard::DropsTable {
+            table: table.clone(),
+        }),
+        Change::DropColumn { table, column } => Some(Hazard::DropsColumn {
+            table: table.clone(),
+            column: column.clone(),
+        }),
+        Change::RecreateColumn { table, column } => Some(Hazard::RecreatesColumn {
+            table: table.clone(),
+            column: column.name.clone(),
+        }),
+        Change::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            ..
+        } if !crate::diff::types::is_widening(from, to) => Some(Hazard::NarrowsType {
+            table: table.clone(),
+            column: column.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        }),
+        Change::RecreateEnum {
+            new,
+            columns,
+            removed,
+            ..
+        } if !removed.is_empty() => {
             let tables: BTreeSet<QualifiedName> = columns.iter().map(|c| c.table.clone()).collect();
-            Some(Hazard::DropsEnumValues { name: new.name.clone(), values: removed.clone(), tables: tables.into_iter().collect() })
+            Some(Hazard::DropsEnumValues {
+                name: new.name.clone(),
+                values: removed.clone(),
+                tables: tables.into_iter().collect(),
+            })
         }
-        Change::DropConstraint { table, constraint: c @ (Constraint::PrimaryKey(_) | Constraint::Unique(_)) }
-            if !re_added.contains(&(table.clone(), c.name().to_string())) && !dropped_tables.contains(table) =>
+        Change::DropConstraint {
+            table,
+            constraint: c @ (Constraint::PrimaryKey(_) | Constraint::Unique(_)),
+        } if !re_added.contains(&(table.clone(), c.name().to_string()))
+            && !dropped_tables.contains(table) =>
         {
-            Some(Hazard::DropsKey { table: table.clone(), constraint: c.name().to_string() })
+            Some(Hazard::DropsKey {
+                table: table.clone(),
+                constraint: c.name().to_string(),
+            })
         }
         Change::DropEnum(name) => Some(Hazard::DropsEnum { name: name.clone() }),
         Change::DropSequence(name) => Some(Hazard::DropsSequence { name: name.clone() }),

@@ -12,7 +12,11 @@ fn name(q: &QualifiedName) -> String {
 }
 
 fn column_list(columns: &[String]) -> String {
-    columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ")
+    columns
+        .iter()
+        .map(|c| ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn alter_table(table: &QualifiedName) -> String {
@@ -22,47 +26,101 @@ fn alter_table(table: &QualifiedName) -> String {
 pub fn statements(change: &Change) -> Vec<String> {
     match change {
         Change::CreateSchema(schema) => vec![format!("CREATE SCHEMA {}", ident(schema))],
-        Change::RenameTable { from, to } => vec![format!("{} RENAME TO {}", alter_table(from), ident(to))],
-        Change::RenameEnum { from, to } => vec![format!("ALTER TYPE {} RENAME TO {}", name(from), ident(to))],
+        Change::RenameTable { from, to } => {
+            vec![format!("{} RENAME TO {}", alter_table(from), ident(to))]
+        }
+        Change::RenameEnum { from, to } => {
+            vec![format!("ALTER TYPE {} RENAME TO {}", name(from), ident(to))]
+        }
         Change::RenameSequence { from, to } => {
-            vec![format!("ALTER SEQUENCE {} RENAME TO {}", name(from), ident(to))]
+            vec![format!(
+                "ALTER SEQUENCE {} RENAME TO {}",
+                name(from),
+                ident(to)
+            )]
         }
         Change::RenameColumn { table, from, to } => {
-            vec![format!("{} RENAME COLUMN {} TO {}", alter_table(table), ident(from), ident(to))]
+            vec![format!(
+                "{} RENAME COLUMN {} TO {}",
+                alter_table(table),
+                ident(from),
+                ident(to)
+            )]
         }
         Change::RenameConstraint { table, from, to } => {
-            vec![format!("{} RENAME CONSTRAINT {} TO {}", alter_table(table), ident(from), ident(to))]
+            vec![format!(
+                "{} RENAME CONSTRAINT {} TO {}",
+                alter_table(table),
+                ident(from),
+                ident(to)
+            )]
         }
-        Change::RenameIndex { index, to } => vec![format!("ALTER INDEX {} RENAME TO {}", name(index), ident(to))],
+        Change::RenameIndex { index, to } => vec![format!(
+            "ALTER INDEX {} RENAME TO {}",
+            name(index),
+            ident(to)
+        )],
         Change::CreateEnum(e) => vec![format!(
             "CREATE TYPE {} AS ENUM ({})",
             name(&e.name),
-            e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
+            e.values
+                .iter()
+                .map(|v| literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         )],
-        Change::AddEnumValue { name: n, value, position } => {
+        Change::AddEnumValue {
+            name: n,
+            value,
+            position,
+        } => {
             let position = match position {
                 EnumPosition::Last => String::new(),
                 EnumPosition::Before(v) => format!(" BEFORE {}", literal(v)),
                 EnumPosition::After(v) => format!(" AFTER {}", literal(v)),
             };
-            vec![format!("ALTER TYPE {} ADD VALUE {}{}", name(n), literal(value), position)]
+            vec![format!(
+                "ALTER TYPE {} ADD VALUE {}{}",
+                name(n),
+                literal(value),
+                position
+            )]
         }
-        Change::RecreateEnum { old, new, columns, .. } => {
-            let old_name = names::truncate_identifier(&format!("{}__brain_db_old", old.name.name)).to_string();
+        Change::RecreateEnum {
+            old, new, columns, ..
+        } => {
+            let old_name =
+                names::truncate_identifier(&format!("{}__brain_db_old", old.name.name)).to_string();
             let mut out = vec![
-                format!("ALTER TYPE {} RENAME TO {}", name(&old.name), ident(&old_name)),
+                format!(
+                    "ALTER TYPE {} RENAME TO {}",
+                    name(&old.name),
+                    ident(&old_name)
+                ),
                 format!(
                     "CREATE TYPE {} AS ENUM ({})",
                     name(&new.name),
-                    new.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
+                    new.values
+                        .iter()
+                        .map(|v| literal(v))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ];
             for c in columns {
                 let is_array = c.data_type.ends_with("[]");
-                let target = if is_array { format!("{}[]", name(&new.name)) } else { name(&new.name) };
+                let target = if is_array {
+                    format!("{}[]", name(&new.name))
+                } else {
+                    name(&new.name)
+                };
                 let via = if is_array { "text[]" } else { "text" };
                 if c.default.is_some() {
-                    out.push(format!("{} ALTER COLUMN {} DROP DEFAULT", alter_table(&c.table), ident(&c.column)));
+                    out.push(format!(
+                        "{} ALTER COLUMN {} DROP DEFAULT",
+                        alter_table(&c.table),
+                        ident(&c.column)
+                    ));
                 }
                 out.push(format!(
                     "{} ALTER COLUMN {} TYPE {target} USING {}::{via}::{target}",
@@ -71,15 +129,27 @@ pub fn statements(change: &Change) -> Vec<String> {
                     ident(&c.column)
                 ));
                 if let Some(d) = &c.default {
-                    out.push(format!("{} ALTER COLUMN {} SET DEFAULT {d}", alter_table(&c.table), ident(&c.column)));
+                    out.push(format!(
+                        "{} ALTER COLUMN {} SET DEFAULT {d}",
+                        alter_table(&c.table),
+                        ident(&c.column)
+                    ));
                 }
             }
-            out.push(format!("DROP TYPE {}", qualified(&old.name.schema, &old_name)));
+            out.push(format!(
+                "DROP TYPE {}",
+                qualified(&old.name.schema, &old_name)
+            ));
             out
         }
         Change::DropEnum(n) => vec![format!("DROP TYPE {}", name(n))],
         Change::CreateSequence(s) => {
-            vec![format!("CREATE SEQUENCE {} AS {} {}", name(&s.name), s.options.data_type, sequence_options(&s.options, ""))]
+            vec![format!(
+                "CREATE SEQUENCE {} AS {} {}",
+                name(&s.name),
+                s.options.data_type,
+                sequence_options(&s.options, "")
+            )]
         }
         Change::AlterSequence { name: n, to, .. } => vec![format!(
             "ALTER SEQUENCE {} AS {} {}",
@@ -98,20 +168,45 @@ pub fn statements(change: &Change) -> Vec<String> {
         Change::CreateTable(t) => create_table(t),
         Change::DropTable(t) => vec![format!("DROP TABLE {}", name(t))],
         Change::SetLogged { table, unlogged } => {
-            vec![format!("{} SET {}", alter_table(table), if *unlogged { "UNLOGGED" } else { "LOGGED" })]
+            vec![format!(
+                "{} SET {}",
+                alter_table(table),
+                if *unlogged { "UNLOGGED" } else { "LOGGED" }
+            )]
         }
         Change::AddColumn { table, column } => {
-            vec![format!("{} ADD COLUMN {}", alter_table(table), column_definition(column))]
+            vec![format!(
+                "{} ADD COLUMN {}",
+                alter_table(table),
+                column_definition(column)
+            )]
         }
         Change::DropColumn { table, column } => {
-            vec![format!("{} DROP COLUMN {}", alter_table(table), ident(column))]
+            vec![format!(
+                "{} DROP COLUMN {}",
+                alter_table(table),
+                ident(column)
+            )]
         }
         Change::RecreateColumn { table, column } => vec![
             format!("{} DROP COLUMN {}", alter_table(table), ident(&column.name)),
-            format!("{} ADD COLUMN {}", alter_table(table), column_definition(column)),
+            format!(
+                "{} ADD COLUMN {}",
+                alter_table(table),
+                column_definition(column)
+            ),
         ],
-        Change::AlterColumnType { table, column, to, collation, .. } => {
-            let collate = collation.as_ref().map(|c| format!(" COLLATE {c}")).unwrap_or_default();
+        Change::AlterColumnType {
+            table,
+            column,
+            to,
+            collation,
+            ..
+        } => {
+            let collate = collation
+                .as_ref()
+                .map(|c| format!(" COLLATE {c}"))
+                .unwrap_or_default();
             vec![format!(
                 "{} ALTER COLUMN {} TYPE {to}{collate} USING {}::{to}",
                 alter_table(table),
@@ -119,28 +214,62 @@ pub fn statements(change: &Change) -> Vec<String> {
                 ident(column)
             )]
         }
-        Change::SetDefault { table, column, expression } => {
-            vec![format!("{} ALTER COLUMN {} SET DEFAULT {expression}", alter_table(table), ident(column))]
+        Change::SetDefault {
+            table,
+            column,
+            expression,
+        } => {
+            vec![format!(
+                "{} ALTER COLUMN {} SET DEFAULT {expression}",
+                alter_table(table),
+                ident(column)
+            )]
         }
         Change::DropDefault { table, column } => {
-            vec![format!("{} ALTER COLUMN {} DROP DEFAULT", alter_table(table), ident(column))]
+            vec![format!(
+                "{} ALTER COLUMN {} DROP DEFAULT",
+                alter_table(table),
+                ident(column)
+            )]
         }
         Change::SetNotNull { table, column } => {
-            vec![format!("{} ALTER COLUMN {} SET NOT NULL", alter_table(table), ident(column))]
+            vec![format!(
+                "{} ALTER COLUMN {} SET NOT NULL",
+                alter_table(table),
+                ident(column)
+            )]
         }
         Change::DropNotNull { table, column } => {
-            vec![format!("{} ALTER COLUMN {} DROP NOT NULL", alter_table(table), ident(column))]
+            vec![format!(
+                "{} ALTER COLUMN {} DROP NOT NULL",
+                alter_table(table),
+                ident(column)
+            )]
         }
         Change::DropExpression { table, column } => {
-            vec![format!("{} ALTER COLUMN {} DROP EXPRESSION", alter_table(table), ident(column))]
+            vec![format!(
+                "{} ALTER COLUMN {} DROP EXPRESSION",
+                alter_table(table),
+                ident(column)
+            )]
         }
-        Change::AddIdentity { table, column, identity } => vec![format!(
+        Change::AddIdentity {
+            table,
+            column,
+            identity,
+        } => vec![format!(
             "{} ALTER COLUMN {} ADD {}",
             alter_table(table),
             ident(column),
             identity_clause(identity)
         )],
-        Change::AlterIdentity { table, column, data_type, from, to } => {
+        Change::AlterIdentity {
+            table,
+            column,
+            data_type,
+            from,
+            to,
+        } => {
             let mut parts = Vec::new();
             if from.kind != to.kind {
                 parts.push(match to.kind {
@@ -149,23 +278,46 @@ pub fn statements(change: &Change) -> Vec<String> {
                 });
             }
             if from.options != to.options {
-                let o = to.options.clone().unwrap_or_else(|| SequenceOptions::defaults_for(data_type, 1));
+                let o = to
+                    .options
+                    .clone()
+                    .unwrap_or_else(|| SequenceOptions::defaults_for(data_type, 1));
                 parts.push(sequence_options(&o, "SET "));
             }
-            vec![format!("{} ALTER COLUMN {} {}", alter_table(table), ident(column), parts.join(" "))]
+            vec![format!(
+                "{} ALTER COLUMN {} {}",
+                alter_table(table),
+                ident(column),
+                parts.join(" ")
+            )]
         }
         Change::DropIdentity { table, column } => {
-            vec![format!("{} ALTER COLUMN {} DROP IDENTITY", alter_table(table), ident(column))]
+            vec![format!(
+                "{} ALTER COLUMN {} DROP IDENTITY",
+                alter_table(table),
+                ident(column)
+            )]
         }
         Change::AddConstraint { table, constraint } => {
-            vec![format!("{} ADD {}", alter_table(table), constraint_definition(constraint, true))]
+            vec![format!(
+                "{} ADD {}",
+                alter_table(table),
+                constraint_definition(constraint, true)
+            )]
         }
         Change::DropConstraint { table, constraint } => {
-            vec![format!("{} DROP CONSTRAINT {}", alter_table(table), ident(constraint.name()))]
+            vec![format!(
+                "{} DROP CONSTRAINT {}",
+                alter_table(table),
+                ident(constraint.name())
+            )]
         }
         Change::CreateIndex { table, index } => vec![create_index(table, index)],
         Change::DropIndex { table, index } => {
-            vec![format!("DROP INDEX {}", qualified(&table.schema, &index.name))]
+            vec![format!(
+                "DROP INDEX {}",
+                qualified(&table.schema, &index.name)
+            )]
         }
         Change::SetComment { target, comment } => {
             let target = match target {
@@ -239,7 +391,11 @@ fn check_definition(c: &CheckConstraint, allow_not_valid: bool) -> String {
         ident(&c.name),
         c.expression,
         if c.no_inherit { " NO INHERIT" } else { "" },
-        if c.not_valid && allow_not_valid { " NOT VALID" } else { "" }
+        if c.not_valid && allow_not_valid {
+            " NOT VALID"
+        } else {
+            ""
+        }
     )
 }
 
@@ -270,12 +426,20 @@ fn foreign_key_definition(fk: &ForeignKey) -> String {
 fn constraint_definition(c: &Constraint, in_alter: bool) -> String {
     match c {
         Constraint::PrimaryKey(pk) => {
-            format!("CONSTRAINT {} PRIMARY KEY ({})", ident(&pk.name), column_list(&pk.columns))
+            format!(
+                "CONSTRAINT {} PRIMARY KEY ({})",
+                ident(&pk.name),
+                column_list(&pk.columns)
+            )
         }
         Constraint::Unique(u) => format!(
             "CONSTRAINT {} UNIQUE{} ({}){}",
             ident(&u.name),
-            if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+            if u.nulls_not_distinct {
+                " NULLS NOT DISTINCT"
+            } else {
+                ""
+            },
             column_list(&u.columns),
             deferrable(u.deferrable)
         ),
@@ -287,7 +451,10 @@ fn constraint_definition(c: &Constraint, in_alter: bool) -> String {
 fn create_table(t: &Table) -> Vec<String> {
     let mut items: Vec<String> = t.columns.iter().map(column_definition).collect();
     if let Some(pk) = &t.primary_key {
-        items.push(constraint_definition(&Constraint::PrimaryKey(pk.clone()), false));
+        items.push(constraint_definition(
+            &Constraint::PrimaryKey(pk.clone()),
+            false,
+        ));
     }
     for u in &t.uniques {
         items.push(constraint_definition(&Constraint::Unique(u.clone()), false));
@@ -295,12 +462,20 @@ fn create_table(t: &Table) -> Vec<String> {
     let mut after = Vec::new();
     for c in &t.checks {
         if c.not_valid {
-            after.push(format!("{} ADD {}", alter_table(&t.name), check_definition(c, true)));
+            after.push(format!(
+                "{} ADD {}",
+                alter_table(&t.name),
+                check_definition(c, true)
+            ));
         } else {
             items.push(check_definition(c, false));
         }
     }
-    let body = if items.is_empty() { String::new() } else { format!("\n  {}\n", items.join(",\n  ")) };
+    let body = if items.is_empty() {
+        String::new()
+    } else {
+        format!("\n  {}\n", items.join(",\n  "))
+    };
     let mut out = vec![format!(
         "CREATE {}TABLE {} ({body})",
         if t.unlogged { "UNLOGGED " } else { "" },

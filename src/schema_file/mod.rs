@@ -26,7 +26,10 @@ pub enum SchemaFileError {
         source: std::io::Error,
     },
     #[error("{}", render_diagnostics(file, diagnostics))]
-    Invalid { file: String, diagnostics: Vec<Diagnostic> },
+    Invalid {
+        file: String,
+        diagnostics: Vec<Diagnostic>,
+    },
 }
 
 fn render_diagnostics(file: &str, diagnostics: &[Diagnostic]) -> String {

@@ -68,11 +68,17 @@ impl TestDb {
             .await
             .expect("drop stale test database");
         admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'"))
+            .batch_execute(&format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'"
+            ))
             .await
             .expect("create test database");
         let url = url_with_database(&admin_url, &name);
-        TestDb { name, url, admin_url }
+        TestDb {
+            name,
+            url,
+            admin_url,
+        }
     }
 
     pub async fn client(&self) -> Client {
@@ -101,16 +107,31 @@ impl TestDb {
 
     /// One text value.
     pub async fn value(&self, sql: &str) -> String {
-        self.column(sql).await.into_iter().next().flatten().expect("one non-null value")
+        self.column(sql)
+            .await
+            .into_iter()
+            .next()
+            .flatten()
+            .expect("one non-null value")
     }
 
     /// `pg_dump --schema-only`, without comments, SET lines and blank lines.
     pub fn dump(&self) -> String {
         let out = Command::new("pg_dump")
-            .args(["--schema-only", "--no-owner", "--no-privileges", "-d", &self.url])
+            .args([
+                "--schema-only",
+                "--no-owner",
+                "--no-privileges",
+                "-d",
+                &self.url,
+            ])
             .output()
             .expect("run pg_dump");
-        assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()
@@ -136,7 +157,10 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // Drop runs inside the test's runtime; use a separate thread with its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 let admin = connect(&admin_url).await;
                 let _ = admin
@@ -151,7 +175,13 @@ impl Drop for TestDb {
 fn sanitize(label: &str) -> String {
     let s: String = label
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     s.chars().take(50).collect()
 }
@@ -191,7 +221,9 @@ pub struct Project {
 
 impl Project {
     pub fn new() -> Project {
-        Project { dir: tempfile::tempdir().expect("temp dir") }
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {

@@ -1,5 +1,9 @@
 //! Integration tests: one binary, one module per area. Every test gets its own database
 //! on a real PostgreSQL server (see `harness`).
 
+mod converge;
 mod db;
 mod harness;
+mod hostile;
+mod pull;
+mod push;

@@ -1,0 +1,81 @@
+//! `brain-db pull`: a live database written as schema.toml, losslessly.
+
+use crate::harness::{Project, TestDb};
+
+const HAND_WRITTEN: &str = r#"
+create type mood as enum ('calm', 'busy');
+create schema other;
+create table tasks (
+  id uuid primary key default gen_random_uuid(),
+  title text not null,
+  status text default 'todo' check (status in ('todo', 'in_progress', 'done', 'blocked')),
+  priority integer default 0,
+  tags text[],
+  mood mood,
+  created_at timestamptz default now()
+);
+create index tasks_tags_idx on tasks using gin (tags);
+create index tasks_open_idx on tasks (created_at desc) where status <> 'done';
+create table reminders (
+  id serial primary key,
+  task_id uuid references tasks(id) on delete cascade,
+  message text not null,
+  constraint reminders_message_len check (length(message) < 500)
+);
+create table other.events (
+  id bigint generated always as identity (start with 100 increment by 5) primary key,
+  kind varchar(20) not null,
+  payload jsonb,
+  total numeric(12, 2) generated always as (0.5) stored,
+  unique nulls not distinct (kind, payload)
+);
+comment on table other.events is 'what happened';
+comment on column other.events.kind is 'the kind';
+create unlogged table scratch (k text collate "C", v bytea);
+create sequence counter as integer start with 7;
+"#;
+
+#[tokio::test]
+async fn pull_then_push_is_a_no_op_and_reproduces_the_database() {
+    let source = TestDb::new("pull_source").await;
+    source.exec(HAND_WRITTEN).await;
+    let project = Project::new();
+    let run = project.run(&source, &["pull", "--out", "schema.toml"]);
+    run.assert_code(0);
+    let pulled = std::fs::read_to_string(project.schema_path()).unwrap();
+    assert!(pulled.contains("[tables.tasks"), "{pulled}");
+
+    let again = project.run(&source, &["push"]);
+    again.assert_code(0);
+    assert_eq!(
+        again.stdout.trim(),
+        "no changes",
+        "push of the pulled file:\n{}\n{pulled}",
+        again.stdout
+    );
+
+    let copy = TestDb::new("pull_copy").await;
+    project.run(&copy, &["push"]).assert_code(0);
+    let expected = source.dump();
+    let actual = copy.dump();
+    if expected != actual {
+        let diff = similar::TextDiff::from_lines(&expected, &actual);
+        panic!(
+            "pushed copy differs (- source, + copy):\n{}\n{pulled}",
+            diff.unified_diff()
+        );
+    }
+}
+
+#[tokio::test]
+async fn pull_writes_to_stdout_by_default() {
+    let source = TestDb::new("pull_stdout").await;
+    source
+        .exec("create table notes (id integer primary key, body text)")
+        .await;
+    let project = Project::new();
+    let run = project.run(&source, &["pull"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("[tables.notes"), "{}", run.stdout);
+    assert!(!project.schema_path().exists());
+}
