@@ -1,0 +1,1 @@
+//! Pure tests of the loader and the writer (no database).
