@@ -367,8 +367,8 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
     let mut seen = Seen::default();
 
     // Enums first: they are valid column types.
-    if let Some(e) = find(top, "enums") {
-        if let Some(entries) = ctx.table(&e.node, "[enums]") {
+    if let Some(e) = find(top, "enums")
+        && let Some(entries) = ctx.table(&e.node, "[enums]") {
             for e in entries {
                 if let Some(en) = load_enum(ctx, e) {
                     if schema.enums.contains_key(&en.name) {
@@ -383,13 +383,12 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
                 }
             }
         }
-    }
     let enum_names: BTreeSet<QualifiedName> = schema.enums.keys().cloned().collect();
 
     let mut pending_fks = Vec::new();
     let mut owners = Vec::new();
-    if let Some(e) = find(top, "sequences") {
-        if let Some(entries) = ctx.table(&e.node, "[sequences]") {
+    if let Some(e) = find(top, "sequences")
+        && let Some(entries) = ctx.table(&e.node, "[sequences]") {
             for e in entries {
                 if let Some((seq, owner)) = load_sequence(ctx, e, &enum_names) {
                     seen.relation(
@@ -406,10 +405,9 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
                 }
             }
         }
-    }
 
-    if let Some(e) = find(top, "tables") {
-        if let Some(entries) = ctx.table(&e.node, "[tables]") {
+    if let Some(e) = find(top, "tables")
+        && let Some(entries) = ctx.table(&e.node, "[tables]") {
             for e in entries {
                 let Some(name) = table_name(ctx, e) else {
                     continue;
@@ -451,7 +449,6 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
                 schema.tables.insert(name, table);
             }
         }
-    }
 
     resolve_fks(ctx, &mut schema, pending_fks);
     for o in owners {
@@ -487,8 +484,8 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         .chain(std::iter::once("public".to_string()))
         .collect();
     let mut managed = used.clone();
-    if let Some(e) = find(top, "schemas") {
-        if let Some(list) = ctx.strings(&e.node, "schemas") {
+    if let Some(e) = find(top, "schemas")
+        && let Some(list) = ctx.strings(&e.node, "schemas") {
             let listed: BTreeSet<String> = list.iter().map(|(s, _)| s.clone()).collect();
             for (s, span) in &list {
                 ctx.name_ok(s, span, "schema");
@@ -504,7 +501,6 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
             }
             managed.extend(listed);
         }
-    }
     schema.schemas = managed.into_iter().collect();
     schema
 }
@@ -690,8 +686,8 @@ fn load_sequence(
     let options = sequence_options(ctx, entries, "bigint", enums, &e.key_span);
     let comment = find(entries, "comment").and_then(|c| ctx.string(&c.node, "comment"));
     let mut owner = None;
-    if let Some(o) = find(entries, "owned_by") {
-        if let Some(text) = ctx.string(&o.node, "owned_by") {
+    if let Some(o) = find(entries, "owned_by")
+        && let Some(text) = ctx.string(&o.node, "owned_by") {
             match path::split(&text).as_deref() {
                 Some([table, column]) => {
                     owner = Some(PendingOwner {
@@ -708,7 +704,6 @@ fn load_sequence(
                 ),
             }
         }
-    }
     Some((
         Sequence {
             name,
@@ -794,8 +789,8 @@ fn load_table(
     }
 
     let mut sugar = Vec::new();
-    if let Some(e) = find(entries, "columns") {
-        if let Some(cols) = ctx.table(&e.node, &format!("columns of {name}")) {
+    if let Some(e) = find(entries, "columns")
+        && let Some(cols) = ctx.table(&e.node, &format!("columns of {name}")) {
             for c in cols {
                 if let Some((col, s)) = load_column(ctx, name, c, enums, sequences, seen) {
                     sugar.push(s);
@@ -803,7 +798,6 @@ fn load_table(
                 }
             }
         }
-    }
 
     // Primary key.
     let pk_columns: Vec<usize> = sugar
@@ -873,14 +867,13 @@ fn load_table(
                 }
                 _ => (None, Some(&e.node)),
             };
-            if let Some(node) = cols_node {
-                if let Some(cols) = column_list(ctx, node, &table.columns, "primary_key") {
+            if let Some(node) = cols_node
+                && let Some(cols) = column_list(ctx, node, &table.columns, "primary_key") {
                     table.primary_key = Some(PrimaryKey {
                         name: pk_name.unwrap_or_else(|| names::primary_key(&name.name)),
                         columns: cols,
                     });
                 }
-            }
         }
     }
     if let Some(pk) = &table.primary_key {
@@ -1002,8 +995,8 @@ fn load_table(
         }
     }
 
-    if let Some(e) = find(entries, "checks") {
-        if let Some(checks) = ctx.table(&e.node, "checks") {
+    if let Some(e) = find(entries, "checks")
+        && let Some(checks) = ctx.table(&e.node, "checks") {
             for c in checks {
                 if !ctx.name_ok(&c.key, &c.key_span, "constraint") {
                     continue;
@@ -1048,7 +1041,6 @@ fn load_table(
                 table.checks.push(check);
             }
         }
-    }
 
     if let Some(e) = find(entries, "foreign_keys") {
         if let Val::Array(items) = &e.node.val {
@@ -1069,8 +1061,8 @@ fn load_table(
         }
     }
 
-    if let Some(e) = find(entries, "indexes") {
-        if let Some(indexes) = ctx.table(&e.node, "indexes") {
+    if let Some(e) = find(entries, "indexes")
+        && let Some(indexes) = ctx.table(&e.node, "indexes") {
             for i in indexes {
                 if !ctx.name_ok(&i.key, &i.key_span, "index") {
                     continue;
@@ -1087,7 +1079,6 @@ fn load_table(
                 }
             }
         }
-    }
 
     // Constraint names: unique per table; pk/unique also take a relation name.
     let mut constraint_names = BTreeSet::new();
@@ -1197,8 +1188,8 @@ fn load_column(
     if let Some(x) = get("renamed_from") {
         col.renamed_from = ctx.string(&x.node, "renamed_from");
     }
-    if let Some(x) = get("collation") {
-        if let Some(text) = ctx.string(&x.node, "collation") {
+    if let Some(x) = get("collation")
+        && let Some(text) = ctx.string(&x.node, "collation") {
             match path::split(&text).as_deref() {
                 Some([n]) => col.collation = Some(quote::ident(n)),
                 Some([s, n]) if s == "pg_catalog" => col.collation = Some(quote::ident(n)),
@@ -1210,18 +1201,16 @@ fn load_column(
                 ),
             }
         }
-    }
     if let Some(x) = get("check") {
         sugar.check = ctx.sql(&x.node, "check");
     }
     if let Some(x) = get("generated") {
         col.generated = ctx.sql(&x.node, "generated");
     }
-    if let Some(x) = get("references") {
-        if let Some(s) = ctx.string(&x.node, "references") {
+    if let Some(x) = get("references")
+        && let Some(s) = ctx.string(&x.node, "references") {
             sugar.references = Some((s, x.node.span.clone()));
         }
-    }
     for (key, slot) in [
         ("on_delete", &mut sugar.on_delete),
         ("on_update", &mut sugar.on_update),
@@ -1483,12 +1472,11 @@ fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Option<Index>
             Val::Str(s) if columns.iter().any(|c| &c.name == s) => keys.push(quote::ident(s)),
             Val::Str(s) => {
                 let s = s.trim();
-                if let Some(folded) = quote::parse_ident(s) {
-                    if columns.iter().all(|c| c.name != folded) {
+                if let Some(folded) = quote::parse_ident(s)
+                    && columns.iter().all(|c| c.name != folded) {
                         unknown_column(ctx, &item.span, s, columns);
                         continue;
                     }
-                }
                 if s.is_empty() {
                     ctx.error(&item.span, "empty index key", None);
                 }
@@ -1694,10 +1682,9 @@ fn resolve_fks(ctx: &mut Ctx<'_>, schema: &mut Schema, pending: Vec<PendingFk>) 
             );
             ok = false;
         }
-        if ok {
-            if let Some(t) = schema.tables.get_mut(&p.table) {
+        if ok
+            && let Some(t) = schema.tables.get_mut(&p.table) {
                 t.foreign_keys.push(p.fk);
             }
-        }
     }
 }
