@@ -368,87 +368,90 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
 
     // Enums first: they are valid column types.
     if let Some(e) = find(top, "enums")
-        && let Some(entries) = ctx.table(&e.node, "[enums]") {
-            for e in entries {
-                if let Some(en) = load_enum(ctx, e) {
-                    if schema.enums.contains_key(&en.name) {
-                        ctx.error(
-                            &e.key_span,
-                            format!("enum {} is declared twice", en.name),
-                            None,
-                        );
-                    } else {
-                        schema.enums.insert(en.name.clone(), en);
-                    }
+        && let Some(entries) = ctx.table(&e.node, "[enums]")
+    {
+        for e in entries {
+            if let Some(en) = load_enum(ctx, e) {
+                if schema.enums.contains_key(&en.name) {
+                    ctx.error(
+                        &e.key_span,
+                        format!("enum {} is declared twice", en.name),
+                        None,
+                    );
+                } else {
+                    schema.enums.insert(en.name.clone(), en);
                 }
             }
         }
+    }
     let enum_names: BTreeSet<QualifiedName> = schema.enums.keys().cloned().collect();
 
     let mut pending_fks = Vec::new();
     let mut owners = Vec::new();
     if let Some(e) = find(top, "sequences")
-        && let Some(entries) = ctx.table(&e.node, "[sequences]") {
-            for e in entries {
-                if let Some((seq, owner)) = load_sequence(ctx, e, &enum_names) {
-                    seen.relation(
-                        ctx,
-                        &seq.name.schema,
-                        &seq.name.name,
-                        format!("sequence {}", seq.name),
-                        &e.key_span,
-                    );
-                    if let Some(o) = owner {
-                        owners.push(o);
-                    }
-                    schema.sequences.insert(seq.name.clone(), seq);
-                }
-            }
-        }
-
-    if let Some(e) = find(top, "tables")
-        && let Some(entries) = ctx.table(&e.node, "[tables]") {
-            for e in entries {
-                let Some(name) = table_name(ctx, e) else {
-                    continue;
-                };
-                if schema.tables.contains_key(&name) {
-                    ctx.error(&e.key_span, format!("table {name} is declared twice"), None);
-                    continue;
-                }
+        && let Some(entries) = ctx.table(&e.node, "[sequences]")
+    {
+        for e in entries {
+            if let Some((seq, owner)) = load_sequence(ctx, e, &enum_names) {
                 seen.relation(
                     ctx,
-                    &name.schema,
-                    &name.name,
-                    format!("table {name}"),
+                    &seq.name.schema,
+                    &seq.name.name,
+                    format!("sequence {}", seq.name),
                     &e.key_span,
                 );
-                if schema.enums.contains_key(&name) {
-                    ctx.error(
-                        &e.key_span,
-                        format!("table {name} has the same name as enum {name}"),
-                        Some(
-                            "a table's row type and an enum share one type namespace; rename one"
-                                .into(),
-                        ),
-                    );
+                if let Some(o) = owner {
+                    owners.push(o);
                 }
-                let Some(entries) = ctx.table(&e.node, &format!("table {name}")) else {
-                    continue;
-                };
-                let table = load_table(
-                    ctx,
-                    &name,
-                    &e.key_span,
-                    entries,
-                    &enum_names,
-                    &mut schema.sequences,
-                    &mut seen,
-                    &mut pending_fks,
-                );
-                schema.tables.insert(name, table);
+                schema.sequences.insert(seq.name.clone(), seq);
             }
         }
+    }
+
+    if let Some(e) = find(top, "tables")
+        && let Some(entries) = ctx.table(&e.node, "[tables]")
+    {
+        for e in entries {
+            let Some(name) = table_name(ctx, e) else {
+                continue;
+            };
+            if schema.tables.contains_key(&name) {
+                ctx.error(&e.key_span, format!("table {name} is declared twice"), None);
+                continue;
+            }
+            seen.relation(
+                ctx,
+                &name.schema,
+                &name.name,
+                format!("table {name}"),
+                &e.key_span,
+            );
+            if schema.enums.contains_key(&name) {
+                ctx.error(
+                    &e.key_span,
+                    format!("table {name} has the same name as enum {name}"),
+                    Some(
+                        "a table's row type and an enum share one type namespace; rename one"
+                            .into(),
+                    ),
+                );
+            }
+            let Some(entries) = ctx.table(&e.node, &format!("table {name}")) else {
+                continue;
+            };
+            let table = load_table(
+                ctx,
+                &name,
+                &e.key_span,
+                entries,
+                &enum_names,
+                &mut schema.sequences,
+                &mut seen,
+                &mut pending_fks,
+            );
+            schema.tables.insert(name, table);
+        }
+    }
 
     resolve_fks(ctx, &mut schema, pending_fks);
     for o in owners {
@@ -485,22 +488,23 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         .collect();
     let mut managed = used.clone();
     if let Some(e) = find(top, "schemas")
-        && let Some(list) = ctx.strings(&e.node, "schemas") {
-            let listed: BTreeSet<String> = list.iter().map(|(s, _)| s.clone()).collect();
-            for (s, span) in &list {
-                ctx.name_ok(s, span, "schema");
-            }
-            for s in &used {
-                if s != "public" && !listed.contains(s) {
-                    ctx.error(
-                        &e.node.span,
-                        format!("schema {s:?} is used but not listed in `schemas`"),
-                        Some(format!("add \"{s}\" to `schemas`")),
-                    );
-                }
-            }
-            managed.extend(listed);
+        && let Some(list) = ctx.strings(&e.node, "schemas")
+    {
+        let listed: BTreeSet<String> = list.iter().map(|(s, _)| s.clone()).collect();
+        for (s, span) in &list {
+            ctx.name_ok(s, span, "schema");
         }
+        for s in &used {
+            if s != "public" && !listed.contains(s) {
+                ctx.error(
+                    &e.node.span,
+                    format!("schema {s:?} is used but not listed in `schemas`"),
+                    Some(format!("add \"{s}\" to `schemas`")),
+                );
+            }
+        }
+        managed.extend(listed);
+    }
     schema.schemas = managed.into_iter().collect();
     schema
 }
@@ -687,23 +691,24 @@ fn load_sequence(
     let comment = find(entries, "comment").and_then(|c| ctx.string(&c.node, "comment"));
     let mut owner = None;
     if let Some(o) = find(entries, "owned_by")
-        && let Some(text) = ctx.string(&o.node, "owned_by") {
-            match path::split(&text).as_deref() {
-                Some([table, column]) => {
-                    owner = Some(PendingOwner {
-                        sequence: name.clone(),
-                        table: QualifiedName::new(name.schema.clone(), table.clone()),
-                        column: column.clone(),
-                        span: o.node.span.clone(),
-                    });
-                }
-                _ => ctx.error(
-                    &o.node.span,
-                    format!("malformed owned_by {text:?}"),
-                    Some("write \"table.column\" (a table in the sequence's schema)".into()),
-                ),
+        && let Some(text) = ctx.string(&o.node, "owned_by")
+    {
+        match path::split(&text).as_deref() {
+            Some([table, column]) => {
+                owner = Some(PendingOwner {
+                    sequence: name.clone(),
+                    table: QualifiedName::new(name.schema.clone(), table.clone()),
+                    column: column.clone(),
+                    span: o.node.span.clone(),
+                });
             }
+            _ => ctx.error(
+                &o.node.span,
+                format!("malformed owned_by {text:?}"),
+                Some("write \"table.column\" (a table in the sequence's schema)".into()),
+            ),
         }
+    }
     Some((
         Sequence {
             name,
@@ -790,14 +795,15 @@ fn load_table(
 
     let mut sugar = Vec::new();
     if let Some(e) = find(entries, "columns")
-        && let Some(cols) = ctx.table(&e.node, &format!("columns of {name}")) {
-            for c in cols {
-                if let Some((col, s)) = load_column(ctx, name, c, enums, sequences, seen) {
-                    sugar.push(s);
-                    table.columns.push(col);
-                }
+        && let Some(cols) = ctx.table(&e.node, &format!("columns of {name}"))
+    {
+        for c in cols {
+            if let Some((col, s)) = load_column(ctx, name, c, enums, sequences, seen) {
+                sugar.push(s);
+                table.columns.push(col);
             }
         }
+    }
 
     // Primary key.
     let pk_columns: Vec<usize> = sugar
@@ -868,12 +874,13 @@ fn load_table(
                 _ => (None, Some(&e.node)),
             };
             if let Some(node) = cols_node
-                && let Some(cols) = column_list(ctx, node, &table.columns, "primary_key") {
-                    table.primary_key = Some(PrimaryKey {
-                        name: pk_name.unwrap_or_else(|| names::primary_key(&name.name)),
-                        columns: cols,
-                    });
-                }
+                && let Some(cols) = column_list(ctx, node, &table.columns, "primary_key")
+            {
+                table.primary_key = Some(PrimaryKey {
+                    name: pk_name.unwrap_or_else(|| names::primary_key(&name.name)),
+                    columns: cols,
+                });
+            }
         }
     }
     if let Some(pk) = &table.primary_key {
@@ -996,51 +1003,52 @@ fn load_table(
     }
 
     if let Some(e) = find(entries, "checks")
-        && let Some(checks) = ctx.table(&e.node, "checks") {
-            for c in checks {
-                if !ctx.name_ok(&c.key, &c.key_span, "constraint") {
-                    continue;
-                }
-                let check = match &c.node.val {
-                    Val::Table(t) => {
-                        ctx.check_keys(t, CHECK_KEYS, &format!("check {}", c.key));
-                        let Some(x) = find(t, "expression") else {
-                            ctx.error(
-                                &c.node.span,
-                                format!("check {} needs `expression`", c.key),
-                                None,
-                            );
-                            continue;
-                        };
-                        let Some(expr) = ctx.sql(&x.node, "expression") else {
-                            continue;
-                        };
-                        CheckConstraint {
-                            name: c.key.clone(),
-                            expression: expr,
-                            no_inherit: find(t, "no_inherit")
-                                .and_then(|x| ctx.boolean(&x.node, "no_inherit"))
-                                .unwrap_or(false),
-                            not_valid: find(t, "not_valid")
-                                .and_then(|x| ctx.boolean(&x.node, "not_valid"))
-                                .unwrap_or(false),
-                        }
-                    }
-                    _ => {
-                        let Some(expr) = ctx.sql(&c.node, "a check expression") else {
-                            continue;
-                        };
-                        CheckConstraint {
-                            name: c.key.clone(),
-                            expression: expr,
-                            no_inherit: false,
-                            not_valid: false,
-                        }
-                    }
-                };
-                table.checks.push(check);
+        && let Some(checks) = ctx.table(&e.node, "checks")
+    {
+        for c in checks {
+            if !ctx.name_ok(&c.key, &c.key_span, "constraint") {
+                continue;
             }
+            let check = match &c.node.val {
+                Val::Table(t) => {
+                    ctx.check_keys(t, CHECK_KEYS, &format!("check {}", c.key));
+                    let Some(x) = find(t, "expression") else {
+                        ctx.error(
+                            &c.node.span,
+                            format!("check {} needs `expression`", c.key),
+                            None,
+                        );
+                        continue;
+                    };
+                    let Some(expr) = ctx.sql(&x.node, "expression") else {
+                        continue;
+                    };
+                    CheckConstraint {
+                        name: c.key.clone(),
+                        expression: expr,
+                        no_inherit: find(t, "no_inherit")
+                            .and_then(|x| ctx.boolean(&x.node, "no_inherit"))
+                            .unwrap_or(false),
+                        not_valid: find(t, "not_valid")
+                            .and_then(|x| ctx.boolean(&x.node, "not_valid"))
+                            .unwrap_or(false),
+                    }
+                }
+                _ => {
+                    let Some(expr) = ctx.sql(&c.node, "a check expression") else {
+                        continue;
+                    };
+                    CheckConstraint {
+                        name: c.key.clone(),
+                        expression: expr,
+                        no_inherit: false,
+                        not_valid: false,
+                    }
+                }
+            };
+            table.checks.push(check);
         }
+    }
 
     if let Some(e) = find(entries, "foreign_keys") {
         if let Val::Array(items) = &e.node.val {
@@ -1062,23 +1070,24 @@ fn load_table(
     }
 
     if let Some(e) = find(entries, "indexes")
-        && let Some(indexes) = ctx.table(&e.node, "indexes") {
-            for i in indexes {
-                if !ctx.name_ok(&i.key, &i.key_span, "index") {
-                    continue;
-                }
-                if let Some(idx) = load_index(ctx, i, &table.columns) {
-                    seen.relation(
-                        ctx,
-                        &name.schema,
-                        &idx.name,
-                        format!("index {:?}", idx.name),
-                        &i.key_span,
-                    );
-                    table.indexes.push(idx);
-                }
+        && let Some(indexes) = ctx.table(&e.node, "indexes")
+    {
+        for i in indexes {
+            if !ctx.name_ok(&i.key, &i.key_span, "index") {
+                continue;
+            }
+            if let Some(idx) = load_index(ctx, i, &table.columns) {
+                seen.relation(
+                    ctx,
+                    &name.schema,
+                    &idx.name,
+                    format!("index {:?}", idx.name),
+                    &i.key_span,
+                );
+                table.indexes.push(idx);
             }
         }
+    }
 
     // Constraint names: unique per table; pk/unique also take a relation name.
     let mut constraint_names = BTreeSet::new();
@@ -1189,18 +1198,19 @@ fn load_column(
         col.renamed_from = ctx.string(&x.node, "renamed_from");
     }
     if let Some(x) = get("collation")
-        && let Some(text) = ctx.string(&x.node, "collation") {
-            match path::split(&text).as_deref() {
-                Some([n]) => col.collation = Some(quote::ident(n)),
-                Some([s, n]) if s == "pg_catalog" => col.collation = Some(quote::ident(n)),
-                Some([s, n]) => col.collation = Some(quote::qualified(s, n)),
-                _ => ctx.error(
-                    &x.node.span,
-                    format!("malformed collation {text:?}"),
-                    Some("write a collation name such as \"C\" or \"und-x-icu\"".into()),
-                ),
-            }
+        && let Some(text) = ctx.string(&x.node, "collation")
+    {
+        match path::split(&text).as_deref() {
+            Some([n]) => col.collation = Some(quote::ident(n)),
+            Some([s, n]) if s == "pg_catalog" => col.collation = Some(quote::ident(n)),
+            Some([s, n]) => col.collation = Some(quote::qualified(s, n)),
+            _ => ctx.error(
+                &x.node.span,
+                format!("malformed collation {text:?}"),
+                Some("write a collation name such as \"C\" or \"und-x-icu\"".into()),
+            ),
         }
+    }
     if let Some(x) = get("check") {
         sugar.check = ctx.sql(&x.node, "check");
     }
@@ -1208,9 +1218,10 @@ fn load_column(
         col.generated = ctx.sql(&x.node, "generated");
     }
     if let Some(x) = get("references")
-        && let Some(s) = ctx.string(&x.node, "references") {
-            sugar.references = Some((s, x.node.span.clone()));
-        }
+        && let Some(s) = ctx.string(&x.node, "references")
+    {
+        sugar.references = Some((s, x.node.span.clone()));
+    }
     for (key, slot) in [
         ("on_delete", &mut sugar.on_delete),
         ("on_update", &mut sugar.on_update),
@@ -1473,10 +1484,11 @@ fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Option<Index>
             Val::Str(s) => {
                 let s = s.trim();
                 if let Some(folded) = quote::parse_ident(s)
-                    && columns.iter().all(|c| c.name != folded) {
-                        unknown_column(ctx, &item.span, s, columns);
-                        continue;
-                    }
+                    && columns.iter().all(|c| c.name != folded)
+                {
+                    unknown_column(ctx, &item.span, s, columns);
+                    continue;
+                }
                 if s.is_empty() {
                     ctx.error(&item.span, "empty index key", None);
                 }
@@ -1682,9 +1694,8 @@ fn resolve_fks(ctx: &mut Ctx<'_>, schema: &mut Schema, pending: Vec<PendingFk>) 
             );
             ok = false;
         }
-        if ok
-            && let Some(t) = schema.tables.get_mut(&p.table) {
-                t.foreign_keys.push(p.fk);
-            }
+        if ok && let Some(t) = schema.tables.get_mut(&p.table) {
+            t.foreign_keys.push(p.fk);
+        }
     }
 }

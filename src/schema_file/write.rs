@@ -515,50 +515,54 @@ fn default_literal(expr: &str, canon: &Canon) -> Option<String> {
         return scalar(Lit::Int(i), i.to_string());
     }
     if expr.contains('.')
-        && let Ok(f) = expr.parse::<f64>() {
-            return scalar(Lit::Float(f), toml_float(f));
-        }
+        && let Ok(f) = expr.parse::<f64>()
+    {
+        return scalar(Lit::Float(f), toml_float(f));
+    }
     let (text, cast) = split_literal(expr)?;
     for suffix in ["integer", "bigint"] {
         if cast == suffix
             && let Ok(i) = text.parse::<i64>()
-                && let Some(v) = scalar(Lit::Int(i), i.to_string()) {
-                    return Some(v);
-                }
+            && let Some(v) = scalar(Lit::Int(i), i.to_string())
+        {
+            return Some(v);
+        }
     }
     if cast == "numeric"
         && let Ok(f) = text.parse::<f64>()
-            && let Some(v) = scalar(Lit::Float(f), toml_float(f)) {
-                return Some(v);
-            }
+        && let Some(v) = scalar(Lit::Float(f), toml_float(f))
+    {
+        return Some(v);
+    }
     if canon.array
-        && let Some(items) = parse_array_literal(&text) {
-            let all_ints = items
+        && let Some(items) = parse_array_literal(&text)
+    {
+        let all_ints = items
+            .iter()
+            .all(|(s, quoted)| !quoted && s.parse::<i64>().is_ok());
+        let rendered: Vec<String> = items
+            .iter()
+            .map(|(s, _)| {
+                if all_ints {
+                    s.clone()
+                } else {
+                    types::array_element(s)
+                }
+            })
+            .collect();
+        let back = format!(
+            "{}::{}",
+            quote::literal(&format!("{{{}}}", rendered.join(","))),
+            canon.cast
+        );
+        if back == expr {
+            let values: Vec<String> = items
                 .iter()
-                .all(|(s, quoted)| !quoted && s.parse::<i64>().is_ok());
-            let rendered: Vec<String> = items
-                .iter()
-                .map(|(s, _)| {
-                    if all_ints {
-                        s.clone()
-                    } else {
-                        types::array_element(s)
-                    }
-                })
+                .map(|(s, _)| if all_ints { s.clone() } else { toml_string(s) })
                 .collect();
-            let back = format!(
-                "{}::{}",
-                quote::literal(&format!("{{{}}}", rendered.join(","))),
-                canon.cast
-            );
-            if back == expr {
-                let values: Vec<String> = items
-                    .iter()
-                    .map(|(s, _)| if all_ints { s.clone() } else { toml_string(s) })
-                    .collect();
-                return Some(format!("[{}]", values.join(", ")));
-            }
+            return Some(format!("[{}]", values.join(", ")));
         }
+    }
     scalar(Lit::Str(&text), toml_string(&text))
 }
 
