@@ -1,10 +1,25 @@
 //! `schema.toml`: loading it into the model (with diagnostics that point at file, line
 //! and column) and writing a model back out (for `pull`).
+//!
+//! The file format is documented in `docs/schema-toml.md`. Code map:
+//! - `tree`: TOML text -> a span-carrying tree (via `toml_edit`);
+//! - `types`: type canonicalisation (`format_type` spellings) and default literals;
+//! - `path`: dotted names inside the file (`other.tasks`, `"my.table".id`);
+//! - `load`: tree -> [`Schema`], collecting every problem;
+//! - `write`: [`Schema`] -> text, such that `parse(&write(&s)) == s`.
+
+mod load;
+mod path;
+mod tree;
+mod types;
+mod write;
 
 use std::fmt;
 use std::path::Path;
 
 use crate::model::Schema;
+
+pub use write::write;
 
 /// One problem found in a schema file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,12 +78,12 @@ pub fn load(path: &Path) -> Result<Schema, SchemaFileError> {
 
 /// Parses and validates schema-file text; `file_name` is used in diagnostics only.
 pub fn parse(source: &str, file_name: &str) -> Result<Schema, SchemaFileError> {
-    let _ = (source, file_name);
-    todo!("schema_file::parse")
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    load::load(source).map_err(|diagnostics| SchemaFileError::Invalid {
+        file: file_name.to_string(),
+        diagnostics,
+    })
 }
 
-/// Renders a model as schema-file text (the inverse of [`parse`]).
-pub fn write(schema: &Schema) -> String {
-    let _ = schema;
-    todo!("schema_file::write")
-}
+#[cfg(test)]
+mod tests;
