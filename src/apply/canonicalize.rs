@@ -187,9 +187,10 @@ pub async fn canonicalize(
                 def.push_str(&format!(" COLLATE {coll}"));
             }
             if needs.generated.contains(&c.name)
-                && let Some(g) = &c.generated {
-                    def.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
-                }
+                && let Some(g) = &c.generated
+            {
+                def.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
+            }
             items.push(def);
         }
         let mut statements = vec![format!("CREATE TABLE {table} ({})", items.join(", "))];
@@ -271,19 +272,19 @@ pub async fn canonicalize(
             if let (Some(c), Some(sc)) = (
                 t.columns.iter_mut().find(|c| &c.name == column),
                 st.column(column),
-            )
-                && let Some(d) = &sc.default {
-                    c.default = Some(unscratch(d));
-                }
+            ) && let Some(d) = &sc.default
+            {
+                c.default = Some(unscratch(d));
+            }
         }
         for column in &needs.generated {
             if let (Some(c), Some(sc)) = (
                 t.columns.iter_mut().find(|c| &c.name == column),
                 st.column(column),
-            )
-                && let Some(g) = &sc.generated {
-                    c.generated = Some(unscratch(g));
-                }
+            ) && let Some(g) = &sc.generated
+            {
+                c.generated = Some(unscratch(g));
+            }
         }
         for check in &needs.checks {
             if let (Some(c), Some(sc)) = (

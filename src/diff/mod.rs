@@ -272,9 +272,10 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             }
             for seq in live.sequences.values_mut() {
                 if let Some((owner, _)) = &mut seq.owned_by
-                    && *owner == from {
-                        *owner = t.name.clone();
-                    }
+                    && *owner == from
+                {
+                    *owner = t.name.clone();
+                }
             }
         }
     }
@@ -350,9 +351,11 @@ fn rename_live_column(live: &mut Schema, table_name: &QualifiedName, from: &str,
     }
     for seq in live.sequences.values_mut() {
         if let Some((owner, column)) = &mut seq.owned_by
-            && owner == table_name && column == from {
-                *column = to.to_string();
-            }
+            && owner == table_name
+            && column == from
+        {
+            *column = to.to_string();
+        }
     }
 }
 
@@ -490,9 +493,10 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
         for table in live.tables.values_mut() {
             for column in &mut table.columns {
                 if let Some(d) = &mut column.default
-                    && d.contains(&old_ref) {
-                        *d = d.replace(&old_ref, &new_ref);
-                    }
+                    && d.contains(&old_ref)
+                {
+                    *d = d.replace(&old_ref, &new_ref);
+                }
             }
         }
     }
@@ -757,13 +761,14 @@ fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Ve
         });
     }
     if let Some(expression) = &want.default
-        && (default_changed || type_changed) {
-            out.push(Change::SetDefault {
-                table: table.clone(),
-                column: column(),
-                expression: expression.clone(),
-            });
-        }
+        && (default_changed || type_changed)
+    {
+        out.push(Change::SetDefault {
+            table: table.clone(),
+            column: column(),
+            expression: expression.clone(),
+        });
+    }
     if want.not_null != have.not_null {
         if want.not_null {
             out.push(Change::SetNotNull {

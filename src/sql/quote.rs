@@ -216,10 +216,9 @@ pub fn parse_ident(text: &str) -> Option<String> {
         let mut out = String::new();
         let mut chars = inner.chars().peekable();
         while let Some(c) = chars.next() {
-            if c == '"'
-                && chars.next() != Some('"') {
-                    return None;
-                }
+            if c == '"' && chars.next() != Some('"') {
+                return None;
+            }
             out.push(c);
         }
         Some(out)

@@ -1,3 +1,5 @@
+#![allow(dead_code, clippy::print_stderr)]
+
 //! Test support: a fresh database per test on a real PostgreSQL server, and a runner for
 //! the brain-db binary.
 //!

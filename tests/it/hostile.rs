@@ -20,7 +20,7 @@ checks = {{ "check; drop table victim; --" = "\"Weird Col\" <> 'x'" }}
 "Weird Col" = {{ type = "text", primary_key = true }}
 "select" = {{ type = "integer", unique = true }}
 "UPPER" = "text"
-"ünïcødé_表" = {{ type = "Mood \"quoted\"", default = "it's" }}
+"ünïcødé_表" = {{ type = '"Mood ""quoted"""', default = "it's" }}
 "{long}" = "text"
 
 [tables."Odd \"Table\" Name".indexes]
