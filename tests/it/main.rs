@@ -2,3 +2,5 @@
 //! on a real PostgreSQL server (see `harness`).
 
 mod harness;
+
+mod introspect;
