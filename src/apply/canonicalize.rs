@@ -175,8 +175,12 @@ pub async fn canonicalize(
         }
     };
 
-    let tx = client.transaction().await?;
-    tx.batch_execute(&script.join(";\n")).await?;
+    let scratch_err =
+        |e| IntrospectError::query("canonicalizing expressions in a scratch schema", e);
+    let tx = client.transaction().await.map_err(scratch_err)?;
+    tx.batch_execute(&script.join(";\n"))
+        .await
+        .map_err(scratch_err)?;
     for (name, needs) in &work {
         let t = &desired.tables[name];
         let table = qualified(&scratch_of(&name.schema), &name.name);
@@ -234,22 +238,28 @@ pub async fn canonicalize(
         }
         // Fast path: the whole table at once; on error, item by item so that one bad
         // expression does not hide the others.
-        tx.batch_execute("SAVEPOINT brain_db_table").await?;
+        tx.batch_execute("SAVEPOINT brain_db_table")
+            .await
+            .map_err(scratch_err)?;
         if tx.batch_execute(&statements.join(";\n")).await.is_err() {
             tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table")
-                .await?;
+                .await
+                .map_err(scratch_err)?;
             for sql in &statements {
-                tx.batch_execute("SAVEPOINT brain_db_item").await?;
+                tx.batch_execute("SAVEPOINT brain_db_item")
+                    .await
+                    .map_err(scratch_err)?;
                 if tx.batch_execute(sql).await.is_err() {
                     tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item")
-                        .await?;
+                        .await
+                        .map_err(scratch_err)?;
                 }
             }
         }
     }
     let scratch_names: Vec<String> = schema_list.iter().map(|s| scratch_of(s)).collect();
     let scratch = introspect::introspect(&tx, &scratch_names).await?;
-    tx.rollback().await?;
+    tx.rollback().await.map_err(scratch_err)?;
 
     // Scratch schemas other than public's print qualified: map them back.
     let unscratch = |text: &str| -> String {

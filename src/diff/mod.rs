@@ -742,13 +742,15 @@ fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Ve
             table: table.clone(),
             column: column(),
         }),
-        (Some(w), Some(h)) if !same_identity(w, h, &want.data_type) => out.push(Change::AlterIdentity {
-            table: table.clone(),
-            column: column(),
-            data_type: want.data_type.clone(),
-            from: h.clone(),
-            to: w.clone(),
-        }),
+        (Some(w), Some(h)) if !same_identity(w, h, &want.data_type) => {
+            out.push(Change::AlterIdentity {
+                table: table.clone(),
+                column: column(),
+                data_type: want.data_type.clone(),
+                from: h.clone(),
+                to: w.clone(),
+            })
+        }
         _ => {}
     }
     if type_changed {
@@ -800,7 +802,9 @@ fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Ve
 /// Identity options left out mean PostgreSQL's defaults for the column type.
 fn same_identity(a: &Identity, b: &Identity, data_type: &str) -> bool {
     let effective = |i: &Identity| {
-        i.options.clone().unwrap_or_else(|| SequenceOptions::defaults_for(data_type, 1))
+        i.options
+            .clone()
+            .unwrap_or_else(|| SequenceOptions::defaults_for(data_type, 1))
     };
     a.kind == b.kind && effective(a) == effective(b)
 }

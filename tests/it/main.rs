@@ -5,5 +5,6 @@ mod converge;
 mod db;
 mod harness;
 mod hostile;
+mod introspect;
 mod pull;
 mod push;
