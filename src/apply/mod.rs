@@ -17,19 +17,19 @@ use crate::sql::quote;
 #[derive(Debug, thiserror::Error)]
 #[error(
     "{}\n  statement: {statement}\n  nothing was applied (the transaction was rolled back)",
-    describe_db_error(source)
+    describe_db_error(error)
 )]
 pub struct ApplyError {
     pub statement: String,
-    #[source]
-    pub source: tokio_postgres::Error,
+    /// Not a `#[source]`: the message above already carries the server's text.
+    pub error: tokio_postgres::Error,
 }
 
 /// The server's message with its detail and hint, on one line each.
 pub fn describe_db_error(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
-            let mut out = format!("{}: {}", db.severity().to_lowercase(), db.message());
+            let mut out = db.message().to_string();
             if let Some(detail) = db.detail() {
                 out.push_str(&format!("\n  detail: {detail}"));
             }
@@ -117,20 +117,20 @@ pub async fn apply(client: &mut Client, plan: &Plan) -> Result<(), ApplyError> {
 async fn run_in_transaction(client: &mut Client, statements: &[String]) -> Result<(), ApplyError> {
     let tx = client.transaction().await.map_err(|source| ApplyError {
         statement: "BEGIN".to_string(),
-        source,
+        error: source,
     })?;
     for sql in statements {
         if let Err(source) = tx.batch_execute(sql).await {
             // Dropping `tx` rolls back.
             return Err(ApplyError {
                 statement: sql.clone(),
-                source,
+                error: source,
             });
         }
     }
     tx.commit().await.map_err(|source| ApplyError {
         statement: "COMMIT".to_string(),
-        source,
+        error: source,
     })
 }
 
@@ -140,7 +140,7 @@ async fn find_failing_statement(client: &mut Client, statements: &[&str]) -> Opt
         if let Err(source) = tx.batch_execute(sql).await {
             return Some(ApplyError {
                 statement: sql.to_string(),
-                source,
+                error: source,
             });
         }
     }

@@ -218,7 +218,7 @@ pub fn diff(desired: &Schema, actual: &Schema) -> Vec<Change> {
     }
 
     resolve_renames(desired, &mut live, &mut out);
-    diff_enums(desired, &live, &mut out);
+    diff_enums(desired, &mut live, &mut out);
     diff_sequences(desired, &mut live, &mut out);
     diff_tables(desired, &live, &mut out);
     out
@@ -371,23 +371,22 @@ fn type_text(name: &QualifiedName) -> String {
 
 // ---------------------------------------------------------------------------- enums
 
-fn diff_enums(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
+fn diff_enums(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
     for (name, want) in &desired.enums {
-        match live.enums.get(name) {
-            None => out.push(Change::CreateEnum(want.clone())),
-            Some(have) => {
-                if have.values != want.values {
-                    diff_enum_values(live, have, want, out);
-                }
-                if have.comment != want.comment {
-                    out.push(Change::SetComment {
-                        target: CommentTarget::Enum(name.clone()),
-                        comment: want.comment.clone(),
-                    });
-                }
+        let Some(have) = live.enums.get(name).cloned() else {
+            out.push(Change::CreateEnum(want.clone()));
+            if want.comment.is_some() {
+                out.push(Change::SetComment {
+                    target: CommentTarget::Enum(name.clone()),
+                    comment: want.comment.clone(),
+                });
             }
+            continue;
+        };
+        if have.values != want.values {
+            diff_enum_values(live, &have, want, out);
         }
-        if !live.enums.contains_key(name) && want.comment.is_some() {
+        if have.comment != want.comment {
             out.push(Change::SetComment {
                 target: CommentTarget::Enum(name.clone()),
                 comment: want.comment.clone(),
@@ -401,7 +400,7 @@ fn diff_enums(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
     }
 }
 
-fn diff_enum_values(live: &Schema, have: &Enum, want: &Enum, out: &mut Vec<Change>) {
+fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<Change>) {
     // Only additions, with the old values in the same order: ALTER TYPE .. ADD VALUE.
     let kept: Vec<&String> = want
         .values
@@ -431,17 +430,20 @@ fn diff_enum_values(live: &Schema, have: &Enum, want: &Enum, out: &mut Vec<Chang
         }
         return;
     }
+    // Values removed or reordered: the type is rebuilt. Its columns lose their defaults
+    // on the way (an old default may name a removed value); the column diff then sets the
+    // declared ones again.
     let type_name = type_text(&want.name);
     let array_name = format!("{type_name}[]");
     let mut columns = Vec::new();
-    for table in live.tables.values() {
-        for c in &table.columns {
+    for table in live.tables.values_mut() {
+        for c in &mut table.columns {
             if c.data_type == type_name || c.data_type == array_name {
                 columns.push(EnumColumn {
                     table: table.name.clone(),
                     column: c.name.clone(),
                     data_type: c.data_type.clone(),
-                    default: c.default.clone(),
+                    default: c.default.take(),
                 });
             }
         }

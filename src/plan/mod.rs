@@ -195,25 +195,10 @@ fn phase(change: &Change) -> u8 {
 /// Orders the changes and renders each into statements.
 pub fn plan(mut changes: Vec<Change>) -> Plan {
     changes.sort_by_key(phase);
-    let re_added: BTreeSet<(QualifiedName, String)> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::AddConstraint { table, constraint } => {
-                Some((table.clone(), constraint.name().to_string()))
-            }
-            _ => None,
-        })
-        .collect();
-    let dropped_tables: BTreeSet<QualifiedName> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::DropTable(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect();
+    let replacements = Replacements::of(&changes);
     let mut steps = Vec::new();
     for change in &changes {
-        let hazard = hazard_of(change, &re_added, &dropped_tables);
+        let hazard = hazard_of(change, &replacements);
         let commit_first = matches!(change, Change::AddEnumValue { .. });
         let statements = render::statements(change);
         let count = statements.len();
@@ -230,11 +215,59 @@ pub fn plan(mut changes: Vec<Change>) -> Plan {
     Plan { steps }
 }
 
-fn hazard_of(
-    change: &Change,
-    re_added: &BTreeSet<(QualifiedName, String)>,
-    dropped_tables: &BTreeSet<QualifiedName>,
-) -> Option<Hazard> {
+/// What the plan adds back, so that dropping a key it replaces is not called destructive.
+struct Replacements {
+    dropped_tables: BTreeSet<QualifiedName>,
+    tables_with_new_primary_key: BTreeSet<QualifiedName>,
+    added_uniques: BTreeSet<(QualifiedName, Vec<String>)>,
+}
+
+impl Replacements {
+    fn of(changes: &[Change]) -> Self {
+        let mut r = Replacements {
+            dropped_tables: BTreeSet::new(),
+            tables_with_new_primary_key: BTreeSet::new(),
+            added_uniques: BTreeSet::new(),
+        };
+        for c in changes {
+            match c {
+                Change::DropTable(t) => {
+                    r.dropped_tables.insert(t.clone());
+                }
+                Change::AddConstraint {
+                    table,
+                    constraint: Constraint::PrimaryKey(_),
+                } => {
+                    r.tables_with_new_primary_key.insert(table.clone());
+                }
+                Change::AddConstraint {
+                    table,
+                    constraint: Constraint::Unique(u),
+                } => {
+                    r.added_uniques.insert((table.clone(), u.columns.clone()));
+                }
+                _ => {}
+            }
+        }
+        r
+    }
+
+    /// True when the key's guarantee survives the plan.
+    fn keeps(&self, table: &QualifiedName, constraint: &Constraint) -> bool {
+        if self.dropped_tables.contains(table) {
+            return true;
+        }
+        match constraint {
+            Constraint::PrimaryKey(_) => self.tables_with_new_primary_key.contains(table),
+            Constraint::Unique(u) => self
+                .added_uniques
+                .contains(&(table.clone(), u.columns.clone())),
+            _ => true,
+        }
+    }
+}
+
+fn hazard_of(change: &Change, replacements: &Replacements) -> Option<Hazard> {
     match change {
         Change::DropTable(table) => Some(Hazard::DropsTable {
             table: table.clone(),
@@ -275,14 +308,10 @@ fn hazard_of(
         Change::DropConstraint {
             table,
             constraint: c @ (Constraint::PrimaryKey(_) | Constraint::Unique(_)),
-        } if !re_added.contains(&(table.clone(), c.name().to_string()))
-            && !dropped_tables.contains(table) =>
-        {
-            Some(Hazard::DropsKey {
-                table: table.clone(),
-                constraint: c.name().to_string(),
-            })
-        }
+        } if !replacements.keeps(table, c) => Some(Hazard::DropsKey {
+            table: table.clone(),
+            constraint: c.name().to_string(),
+        }),
         Change::DropEnum(name) => Some(Hazard::DropsEnum { name: name.clone() }),
         Change::DropSequence(name) => Some(Hazard::DropsSequence { name: name.clone() }),
         _ => None,

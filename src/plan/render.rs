@@ -128,13 +128,6 @@ pub fn statements(change: &Change) -> Vec<String> {
                     ident(&c.column),
                     ident(&c.column)
                 ));
-                if let Some(d) = &c.default {
-                    out.push(format!(
-                        "{} ALTER COLUMN {} SET DEFAULT {d}",
-                        alter_table(&c.table),
-                        ident(&c.column)
-                    ));
-                }
             }
             out.push(format!(
                 "DROP TYPE {}",

@@ -11,7 +11,7 @@ const VERSIONS: &[&str] = &[
 mood = ["calm", "busy"]
 
 [tables.users.columns]
-id = "serial"
+id = { type = "serial", primary_key = true }
 email = { type = "text", not_null = true, unique = true }
 name = "text"
 mood = { type = "mood", default = "calm" }
@@ -40,7 +40,7 @@ mood = ["calm", "busy", "tired"]
 checks = { users_age_positive = "age >= 0" }
 
 [tables.users.columns]
-id = "serial"
+id = { type = "serial", primary_key = true }
 email = { type = "text", not_null = true, unique = true }
 name = "text"
 mood = { type = "mood", default = "busy" }
@@ -74,7 +74,7 @@ checks = { users_age_positive = "age >= 0" }
 unique = [["email", "full_name"]]
 
 [tables.users.columns]
-id = "serial"
+id = { type = "serial", primary_key = true }
 email = { type = "text", not_null = true }
 full_name = { type = "text", renamed_from = "name" }
 mood = { type = "mood", default = "busy" }
@@ -113,7 +113,7 @@ checks = { users_age_positive = "age >= 0 and age < 200" }
 unique = [["email", "full_name"]]
 
 [tables.users.columns]
-id = "serial"
+id = { type = "serial", primary_key = true }
 email = "text"
 full_name = "text"
 mood = { type = "mood", default = "calm" }

@@ -33,7 +33,7 @@ async fn app_schema_creates_the_tables_with_postgres_default_names() {
 
     let constraints = db
         .column(
-            "select conrelid::regclass || ' ' || conname || ' ' || contype from pg_constraint \
+            "select conrelid::regclass || ' ' || conname || ' ' || contype::text from pg_constraint \
              where connamespace = 'public'::regnamespace order by 1",
         )
         .await;
