@@ -888,3 +888,28 @@ async fn query_count_does_not_depend_on_table_count() {
     assert_eq!(small_stats.queries, QUERY_COUNT);
     assert_eq!(large_stats.queries, QUERY_COUNT);
 }
+
+#[tokio::test]
+async fn dropped_columns_and_empty_tables() {
+    let db = TestDb::new("introspect_dropped_empty").await;
+    db.exec(
+        r"
+        CREATE TABLE t (a integer, b text, c boolean);
+        ALTER TABLE t DROP COLUMN b;
+        ALTER TABLE t ADD COLUMN d text NOT NULL DEFAULT 'x';
+        CREATE TABLE empty ();
+        ",
+    )
+    .await;
+    let s = read(&db, &["public"]).await;
+    let t = &s.tables[&QualifiedName::public("t")];
+    assert_eq!(
+        t.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "c", "d"]
+    );
+    assert_eq!(column(&s, "t", "d").default.as_deref(), Some("'x'::text"));
+    assert!(s.tables[&QualifiedName::public("empty")].columns.is_empty());
+}
