@@ -114,7 +114,7 @@ pub async fn introspect_with_stats<C: GenericClient>(
     };
 
     let mut by_oid: HashMap<u32, QualifiedName> = HashMap::with_capacity(table_rows.len());
-    for row in &table_rows {
+    for row in table_rows {
         let name = QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2));
         let mut table = Table::new(name.clone());
         table.unlogged = row.get(3);
@@ -123,28 +123,28 @@ pub async fn introspect_with_stats<C: GenericClient>(
         out.tables.insert(name, table);
     }
 
-    for row in &column_rows {
+    for row in column_rows {
         let Some(table) = table_for(&by_oid, &mut out.tables, row.get(0)) else {
             continue;
         };
-        table.columns.push(column(row)?);
+        table.columns.push(column(&row)?);
     }
-    for row in &constraint_rows {
+    for row in constraint_rows {
         let Some(table) = table_for(&by_oid, &mut out.tables, row.get(0)) else {
             continue;
         };
-        add_constraint(table, row)?;
+        add_constraint(table, &row)?;
     }
-    for row in &index_rows {
+    for row in index_rows {
         let Some(table) = table_for(&by_oid, &mut out.tables, row.get(0)) else {
             continue;
         };
-        table.indexes.push(index(row)?);
+        table.indexes.push(index(&row)?);
     }
-    for row in &sequence_rows {
-        add_sequence(&mut out, row)?;
+    for row in sequence_rows {
+        add_sequence(&mut out, &row)?;
     }
-    for row in &enum_rows {
+    for row in enum_rows {
         let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         out.enums.insert(
             name.clone(),
@@ -158,6 +158,7 @@ pub async fn introspect_with_stats<C: GenericClient>(
     }
 
     for table in out.tables.values_mut() {
+        table.columns.shrink_to_fit();
         table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
