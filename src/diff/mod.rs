@@ -136,6 +136,9 @@ pub enum Change {
         from: String,
         to: String,
         collation: Option<String>,
+        /// Convert through `text`: there is no direct cast between an enum and another
+        /// type (PostgreSQL casts enums only to and from text).
+        via_text: bool,
     },
     SetDefault {
         table: QualifiedName,
@@ -574,6 +577,12 @@ pub fn regclass_literal(name: &QualifiedName) -> String {
 // ---------------------------------------------------------------------------- tables
 
 fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
+    let enum_types: BTreeSet<String> = desired
+        .enums
+        .keys()
+        .chain(live.enums.keys())
+        .map(type_text)
+        .collect();
     // Unique / primary keys that are dropped or rebuilt, so that foreign keys leaning on
     // them can be rebuilt too.
     let mut rebuilt_keys: BTreeSet<(QualifiedName, Vec<String>)> = BTreeSet::new();
@@ -581,7 +590,7 @@ fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
     for (name, want) in &desired.tables {
         match live.tables.get(name) {
             None => create_table(want, out),
-            Some(have) => diff_table(want, have, out, &mut rebuilt_keys),
+            Some(have) => diff_table(want, have, &enum_types, out, &mut rebuilt_keys),
         }
     }
     for (name, have) in &live.tables {
@@ -668,6 +677,7 @@ fn create_table(want: &Table, out: &mut Vec<Change>) {
 fn diff_table(
     want: &Table,
     have: &Table,
+    enum_types: &BTreeSet<String>,
     out: &mut Vec<Change>,
     rebuilt_keys: &mut BTreeSet<(QualifiedName, Vec<String>)>,
 ) {
@@ -684,7 +694,7 @@ fn diff_table(
                 table: table.clone(),
                 column: column.clone(),
             }),
-            Some(existing) => diff_column(table, column, existing, out),
+            Some(existing) => diff_column(table, column, existing, enum_types, out),
         }
     }
     for column in &have.columns {
@@ -705,7 +715,13 @@ fn diff_table(
     }
 }
 
-fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Vec<Change>) {
+fn diff_column(
+    table: &QualifiedName,
+    want: &Column,
+    have: &Column,
+    enum_types: &BTreeSet<String>,
+    out: &mut Vec<Change>,
+) {
     let column = || want.name.clone();
     let generated_changed = match (&want.generated, &have.generated) {
         (Some(w), Some(h)) => !same_expression(w, h),
@@ -762,6 +778,9 @@ fn diff_column(table: &QualifiedName, want: &Column, have: &Column, out: &mut Ve
             from: have.data_type.clone(),
             to: want.data_type.clone(),
             collation: want.collation.clone(),
+            via_text: [&want.data_type, &have.data_type]
+                .iter()
+                .any(|t| enum_types.contains(t.trim_end_matches("[]"))),
         });
     }
     if let Some(expression) = &want.default

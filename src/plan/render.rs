@@ -194,14 +194,20 @@ pub fn statements(change: &Change) -> Vec<String> {
             column,
             to,
             collation,
+            via_text,
             ..
         } => {
             let collate = collation
                 .as_ref()
                 .map(|c| format!(" COLLATE {c}"))
                 .unwrap_or_default();
+            let via = match (via_text, to.ends_with("[]")) {
+                (false, _) => "",
+                (true, false) => "::text",
+                (true, true) => "::text[]",
+            };
             vec![format!(
-                "{} ALTER COLUMN {} TYPE {to}{collate} USING {}::{to}",
+                "{} ALTER COLUMN {} TYPE {to}{collate} USING {}{via}::{to}",
                 alter_table(table),
                 ident(column),
                 ident(column)
