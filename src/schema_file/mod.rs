@@ -1,7 +1,7 @@
 //! `schema.toml`: loading it into the model (with diagnostics that point at file, line
 //! and column) and writing a model back out (for `pull`).
 //!
-//! The file format is documented in `docs/schema-toml.md`. Code map:
+//! The file format is documented in `the README (section "schema.toml reference")`. Code map:
 //! - `tree`: TOML text -> a span-carrying tree (via `toml_edit`);
 //! - `types`: type canonicalisation (`format_type` spellings) and default literals;
 //! - `path`: dotted names inside the file (`other.tasks`, `"my.table".id`);

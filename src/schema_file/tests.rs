@@ -700,7 +700,7 @@ fn writer_uses_sugar_and_literals() {
     }
 }
 
-/// Every example of docs/schema-toml.md, in one file (plus the tables they refer to).
+/// Every example of the README (section "schema.toml reference"), in one file (plus the tables they refer to).
 #[test]
 fn documented_examples_load_and_round_trip() {
     let s = ok(include_str!("testdata/every_feature.toml"));
