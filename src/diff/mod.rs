@@ -690,10 +690,18 @@ fn diff_table(
     }
     for column in &want.columns {
         match have.column(&column.name) {
-            None => out.push(Change::AddColumn {
-                table: table.clone(),
-                column: column.clone(),
-            }),
+            None => {
+                out.push(Change::AddColumn {
+                    table: table.clone(),
+                    column: column.clone(),
+                });
+                if column.comment.is_some() {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Column(table.clone(), column.name.clone()),
+                        comment: column.comment.clone(),
+                    });
+                }
+            }
             Some(existing) => diff_column(table, column, existing, enum_types, out),
         }
     }
@@ -733,6 +741,12 @@ fn diff_column(
             table: table.clone(),
             column: want.clone(),
         });
+        if want.comment.is_some() {
+            out.push(Change::SetComment {
+                target: CommentTarget::Column(table.clone(), want.name.clone()),
+                comment: want.comment.clone(),
+            });
+        }
         return;
     }
     if want.generated.is_none() && have.generated.is_some() {

@@ -317,3 +317,122 @@ fn hazard_of(change: &Change, replacements: &Replacements) -> Option<Hazard> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::diff;
+    use crate::schema_file::parse;
+
+    fn plan_between(from: &str, to: &str) -> Plan {
+        let from = parse(from, "from.toml").expect("valid from");
+        let to = parse(to, "to.toml").expect("valid to");
+        plan(diff(&to, &from))
+    }
+
+    #[test]
+    fn identical_schemas_plan_nothing() {
+        let s = "[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\n";
+        assert!(plan_between(s, s).is_empty());
+    }
+
+    #[test]
+    fn new_enums_and_tables_come_before_foreign_keys_and_indexes() {
+        let p = plan_between(
+            "",
+            r#"
+[enums]
+mood = ["a"]
+[tables.b.columns]
+a_id = { type = "integer", references = "a.id" }
+m = "mood"
+[tables.b.indexes]
+b_m_idx = { columns = ["m"] }
+[tables.a.columns]
+id = { type = "integer", primary_key = true }
+"#,
+        );
+        let sql: Vec<&str> = p.steps.iter().map(|s| s.sql.as_str()).collect();
+        let pos = |prefix: &str| sql.iter().position(|s| s.starts_with(prefix)).unwrap();
+        assert!(pos("CREATE TYPE") < pos("CREATE TABLE public.a"));
+        assert!(
+            pos("CREATE TABLE public.b") < pos("ALTER TABLE public.b ADD CONSTRAINT b_a_id_fkey")
+        );
+        assert!(
+            pos("CREATE TABLE public.a") < pos("ALTER TABLE public.b ADD CONSTRAINT b_a_id_fkey")
+        );
+        assert!(pos("CREATE TABLE public.b") < pos("CREATE INDEX b_m_idx"));
+        assert!(p.hazards().is_empty());
+    }
+
+    #[test]
+    fn drops_and_narrowing_are_hazards_widening_is_not() {
+        let p = plan_between(
+            "[tables.t.columns]\na = \"integer\"\nb = \"varchar(10)\"\nc = \"text\"\n[tables.gone.columns]\nx = \"text\"\n",
+            "[tables.t.columns]\na = \"bigint\"\nb = \"varchar(5)\"\n",
+        );
+        let hazards: Vec<String> = p.hazards().iter().map(|h| h.to_string()).collect();
+        assert_eq!(
+            hazards,
+            vec![
+                "changes t.b from character varying(10) to character varying(5), which may fail or lose data",
+                "drops column t.c",
+                "drops table gone",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_replaced_primary_key_is_not_a_hazard_but_a_dropped_one_is() {
+        let from = "[tables.t]\nprimary_key = [\"a\"]\n[tables.t.columns]\na = \"integer\"\nb = { type = \"integer\", not_null = true }\n";
+        let replaced = plan_between(
+            from,
+            "[tables.t]\nprimary_key = [\"a\", \"b\"]\n[tables.t.columns]\na = \"integer\"\nb = { type = \"integer\", not_null = true }\n",
+        );
+        assert!(replaced.hazards().is_empty(), "{:?}", replaced.hazards());
+        let dropped = plan_between(
+            from,
+            "[tables.t.columns]\na = \"integer\"\nb = { type = \"integer\", not_null = true }\n",
+        );
+        assert_eq!(dropped.hazards().len(), 1);
+    }
+
+    #[test]
+    fn enum_additions_commit_first_and_removals_rebuild_the_type() {
+        let add = plan_between(
+            "[enums]\nm = [\"a\", \"c\"]\n",
+            "[enums]\nm = [\"a\", \"b\", \"c\", \"d\"]\n",
+        );
+        let sql: Vec<&str> = add.steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            vec![
+                "ALTER TYPE public.m ADD VALUE 'b' BEFORE 'c'",
+                "ALTER TYPE public.m ADD VALUE 'd'"
+            ]
+        );
+        assert!(add.steps.iter().all(|s| s.commit_first));
+        let remove = plan_between("[enums]\nm = [\"a\", \"b\"]\n", "[enums]\nm = [\"b\"]\n");
+        assert!(
+            remove
+                .steps
+                .iter()
+                .any(|s| s.sql.starts_with("ALTER TYPE public.m RENAME TO"))
+        );
+        assert_eq!(remove.hazards().len(), 1);
+    }
+
+    #[test]
+    fn hostile_names_are_quoted_everywhere() {
+        let p = plan_between(
+            "",
+            "[tables.'x\"; drop table y; --'.columns]\n\"a b\" = { type = \"text\", unique = true }\n",
+        );
+        let sql = p.to_sql();
+        assert!(
+            sql.contains("CREATE TABLE public.\"x\"\"; drop table y; --\""),
+            "{sql}"
+        );
+        assert!(sql.contains("\"a b\" text"), "{sql}");
+    }
+}

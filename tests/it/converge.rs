@@ -44,7 +44,7 @@ id = { type = "serial", primary_key = true }
 email = { type = "text", not_null = true, unique = true }
 name = "text"
 mood = { type = "mood", default = "busy" }
-age = { type = "integer", default = 0 }
+age = { type = "integer", default = 0, comment = "in years" }
 
 [tables.posts.columns]
 id = { type = "bigint", primary_key = true, identity = "by default" }
@@ -78,7 +78,7 @@ id = { type = "serial", primary_key = true }
 email = { type = "text", not_null = true }
 full_name = { type = "text", renamed_from = "name" }
 mood = { type = "mood", default = "busy" }
-age = { type = "integer", default = 0 }
+age = { type = "integer", default = 0, comment = "in years" }
 
 [tables.posts.columns]
 id = { type = "bigint", primary_key = true, identity = "always" }
@@ -117,7 +117,7 @@ id = { type = "serial", primary_key = true }
 email = "text"
 full_name = "text"
 mood = { type = "mood", default = "calm" }
-age = { type = "bigint", default = 0 }
+age = { type = "bigint", default = 0, comment = "in years" }
 
 [tables.posts.columns]
 id = { type = "bigint", primary_key = true, identity = "always" }
