@@ -25,6 +25,7 @@ struct Needs {
     defaults: Vec<String>,
     generated: Vec<String>,
     checks: Vec<String>,
+    exclusions: Vec<String>,
     indexes: Vec<String>,
 }
 
@@ -33,6 +34,7 @@ impl Needs {
         self.defaults.is_empty()
             && self.generated.is_empty()
             && self.checks.is_empty()
+            && self.exclusions.is_empty()
             && self.indexes.is_empty()
     }
 }
@@ -80,6 +82,20 @@ fn needs_of(t: &Table, live_table: &Table) -> Needs {
         {
             // A check under a new name may be an old one renamed; compare in server form.
             needs.checks.push(check.name.clone());
+        }
+    }
+    for x in &t.exclusions {
+        if let Some(lx) = live_table.exclusions.iter().find(|l| l.name == x.name) {
+            if !same_expression(&x.definition, &lx.definition) {
+                needs.exclusions.push(x.name.clone());
+            }
+        } else if live_table
+            .exclusions
+            .iter()
+            .any(|l| !t.exclusions.iter().any(|x| x.name == l.name))
+        {
+            // Possibly an old one renamed; compare in server form.
+            needs.exclusions.push(x.name.clone());
         }
     }
     for index in &t.indexes {
@@ -219,6 +235,18 @@ pub async fn canonicalize(
                 c.expression
             ));
         }
+        for exclusion in &needs.exclusions {
+            let x = t
+                .exclusions
+                .iter()
+                .find(|x| &x.name == exclusion)
+                .expect("declared");
+            statements.push(format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {} EXCLUDE {}",
+                ident(exclusion),
+                x.definition
+            ));
+        }
         for index in &needs.indexes {
             let i = t
                 .indexes
@@ -302,6 +330,14 @@ pub async fn canonicalize(
                 st.checks.iter().find(|c| &c.name == check),
             ) {
                 c.expression = unscratch(&sc.expression);
+            }
+        }
+        for exclusion in &needs.exclusions {
+            if let (Some(x), Some(sx)) = (
+                t.exclusions.iter_mut().find(|x| &x.name == exclusion),
+                st.exclusions.iter().find(|x| &x.name == exclusion),
+            ) {
+                x.definition = unscratch(&sx.definition);
             }
         }
         for index in &needs.indexes {

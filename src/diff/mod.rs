@@ -11,8 +11,8 @@ pub mod types;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    CheckConstraint, Column, Enum, ForeignKey, Identity, Index, PrimaryKey, QualifiedName, Schema,
-    Sequence, SequenceOptions, Table, UniqueConstraint,
+    CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, PrimaryKey,
+    QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint,
 };
 use expr::same_expression;
 
@@ -33,6 +33,7 @@ pub enum Constraint {
     Unique(UniqueConstraint),
     Check(CheckConstraint),
     ForeignKey(ForeignKey),
+    Exclusion(ExclusionConstraint),
 }
 
 impl Constraint {
@@ -42,6 +43,7 @@ impl Constraint {
             Constraint::Unique(c) => &c.name,
             Constraint::Check(c) => &c.name,
             Constraint::ForeignKey(c) => &c.name,
+            Constraint::Exclusion(c) => &c.name,
         }
     }
 }
@@ -334,6 +336,9 @@ fn rename_live_column(live: &mut Schema, table_name: &QualifiedName, from: &str,
         }
         for c in &mut table.checks {
             rename_expr(&mut c.expression);
+        }
+        for x in &mut table.exclusions {
+            rename_expr(&mut x.definition);
         }
         for i in &mut table.indexes {
             for k in &mut i.keys {
@@ -853,7 +858,9 @@ fn same_check(a: &CheckConstraint, b: &CheckConstraint) -> bool {
 /// Same definition, ignoring the name.
 fn same_constraint_definition(a: &Constraint, b: &Constraint) -> bool {
     match (a, b) {
-        (Constraint::PrimaryKey(a), Constraint::PrimaryKey(b)) => a.columns == b.columns,
+        (Constraint::PrimaryKey(a), Constraint::PrimaryKey(b)) => {
+            a.columns == b.columns && a.deferrable == b.deferrable
+        }
         (Constraint::Unique(a), Constraint::Unique(b)) => {
             a.columns == b.columns
                 && a.nulls_not_distinct == b.nulls_not_distinct
@@ -864,6 +871,9 @@ fn same_constraint_definition(a: &Constraint, b: &Constraint) -> bool {
             let mut b = b.clone();
             b.name = a.name.clone();
             *a == b
+        }
+        (Constraint::Exclusion(a), Constraint::Exclusion(b)) => {
+            same_expression(&a.definition, &b.definition)
         }
         _ => false,
     }
@@ -882,6 +892,9 @@ fn constraints_of(t: &Table) -> BTreeMap<String, Constraint> {
     }
     for f in &t.foreign_keys {
         all.insert(f.name.clone(), Constraint::ForeignKey(f.clone()));
+    }
+    for x in &t.exclusions {
+        all.insert(x.name.clone(), Constraint::Exclusion(x.clone()));
     }
     all
 }
@@ -920,6 +933,7 @@ fn diff_constraints(
                 Constraint::Unique(c) => c.name = new_name.clone(),
                 Constraint::Check(c) => c.name = new_name.clone(),
                 Constraint::ForeignKey(c) => c.name = new_name.clone(),
+                Constraint::Exclusion(c) => c.name = new_name.clone(),
             }
             existing.insert(new_name.clone(), renamed);
         }

@@ -23,8 +23,9 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Row};
 
 use crate::model::{
-    CheckConstraint, Column, Deferrable, Enum, FkAction, ForeignKey, Identity, IdentityKind, Index,
-    PrimaryKey, QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint,
+    CheckConstraint, Column, Deferrable, Enum, ExclusionConstraint, FkAction, ForeignKey, Identity,
+    IdentityKind, Index, PrimaryKey, QualifiedName, Schema, Sequence, SequenceOptions, Table,
+    UniqueConstraint,
 };
 use crate::sql::quote;
 
@@ -162,6 +163,7 @@ pub async fn introspect_with_stats<C: GenericClient>(
         table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
@@ -300,7 +302,13 @@ fn add_constraint(table: &mut Table, row: &Row) -> Result<(), IntrospectError> {
     let name: String = row.get(1);
     let columns: Vec<String> = row.get(7);
     match one_char(row, 2) {
-        'p' => table.primary_key = Some(PrimaryKey { name, columns }),
+        'p' => {
+            table.primary_key = Some(PrimaryKey {
+                name,
+                columns,
+                deferrable: deferrable(row, 3, 4),
+            })
+        }
         'u' => table.uniques.push(UniqueConstraint {
             name,
             columns,
@@ -339,6 +347,18 @@ fn add_constraint(table: &mut Table, row: &Row) -> Result<(), IntrospectError> {
                 expression,
                 no_inherit: row.get(6),
                 not_valid: !row.get::<_, bool>(5),
+            });
+        }
+        'x' => {
+            let definition = row.get::<_, Option<String>>(16).unwrap_or_default();
+            let Some(definition) = definition.strip_prefix("EXCLUDE ") else {
+                return Err(IntrospectError::Unexpected(format!(
+                    "exclusion constraint {name} has an unexpected definition: {definition}"
+                )));
+            };
+            table.exclusions.push(ExclusionConstraint {
+                name,
+                definition: definition.to_string(),
             });
         }
         _ => {}

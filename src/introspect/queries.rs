@@ -66,10 +66,10 @@ pub const COLUMNS: &str = concat!(
      ORDER BY a.attrelid, a.attnum"
 );
 
-/// Primary key, unique, foreign key and check constraints: table oid, name, type,
-/// deferrable, initially deferred, validated, no inherit, columns (key order),
+/// Primary key, unique, foreign key, check and exclusion constraints: table oid, name,
+/// type, deferrable, initially deferred, validated, no inherit, columns (key order),
 /// referenced schema / table / columns, on delete, on update, match type, check
-/// expression, nulls not distinct.
+/// expression, nulls not distinct, exclusion definition (`pg_get_constraintdef`).
 pub const CONSTRAINTS: &str = concat!(
     managed_tables_cte!(),
     "SELECT con.conrelid, con.conname::text, con.contype::text,
@@ -88,13 +88,15 @@ pub const CONSTRAINTS: &str = concat!(
             con.confdeltype::text, con.confupdtype::text, con.confmatchtype::text,
             CASE WHEN con.contype = 'c'
                  THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END,
-            COALESCE(i.indnullsnotdistinct, false)
+            COALESCE(i.indnullsnotdistinct, false),
+            CASE WHEN con.contype = 'x'
+                 THEN pg_catalog.pg_get_constraintdef(con.oid) END
      FROM tbl
      JOIN pg_catalog.pg_constraint con ON con.conrelid = tbl.oid
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid AND con.contype = 'f'
      LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
      LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype = 'u'
-     WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0"
+     WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0"
 );
 
 /// Indexes that do not back a primary key, unique or exclusion constraint: table oid,

@@ -135,6 +135,8 @@ pub struct Table {
     pub uniques: Vec<UniqueConstraint>,
     pub foreign_keys: Vec<ForeignKey>,
     pub checks: Vec<CheckConstraint>,
+    /// `EXCLUDE` constraints, sorted by name when introspected.
+    pub exclusions: Vec<ExclusionConstraint>,
     /// Indexes that do not back a primary key / unique / exclusion constraint.
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
@@ -152,6 +154,7 @@ impl Table {
             uniques: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            exclusions: Vec::new(),
             indexes: Vec::new(),
             comment: None,
             unlogged: false,
@@ -217,6 +220,7 @@ pub struct Identity {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    pub deferrable: Deferrable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,6 +306,18 @@ pub struct CheckConstraint {
     pub expression: String,
     pub no_inherit: bool,
     pub not_valid: bool,
+}
+
+/// An exclusion constraint (`EXCLUDE USING gist (c WITH &&)`). Like a unique key, it
+/// creates an index of the same name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExclusionConstraint {
+    pub name: String,
+    /// Everything after `EXCLUDE`, as `pg_get_constraintdef` prints it once introspected:
+    /// `USING gist (c WITH &&)`, `USING gist (room WITH =, during WITH &&) WHERE ((NOT
+    /// cancelled))`, with ` DEFERRABLE` / ` DEFERRABLE INITIALLY DEFERRED` at the end when
+    /// so declared.
+    pub definition: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -398,6 +398,65 @@ id = { type = "integer", primary_key = true }
     }
 
     #[test]
+    fn exclusions_and_deferrable_keys_render_and_drop_without_hazard() {
+        let with = r#"
+[tables.t]
+primary_key = { columns = ["id"], deferrable = "initially deferred" }
+exclude = { t_c_excl = "USING gist (c WITH &&)" }
+[tables.t.columns]
+id = "integer"
+c = "circle"
+"#;
+        let created = plan_between("", with).to_sql();
+        assert_eq!(
+            created,
+            "CREATE TABLE public.t (\n  id integer NOT NULL,\n  c circle,\n  \
+             CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED,\n  \
+             CONSTRAINT t_c_excl EXCLUDE USING gist (c WITH &&)\n);\n"
+        );
+
+        let without =
+            "[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\nc = \"circle\"\n";
+        let dropped = plan_between(with, without);
+        let sql: Vec<&str> = dropped.steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE public.t DROP CONSTRAINT t_c_excl",
+                "ALTER TABLE public.t DROP CONSTRAINT t_pkey",
+                "ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id)",
+            ]
+        );
+        assert!(dropped.hazards().is_empty(), "{:?}", dropped.hazards());
+
+        let added = plan_between(without, with);
+        let sql: Vec<&str> = added.steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE public.t DROP CONSTRAINT t_pkey",
+                "ALTER TABLE public.t ADD CONSTRAINT t_c_excl EXCLUDE USING gist (c WITH &&)",
+                "ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED",
+            ]
+        );
+        assert!(added.hazards().is_empty(), "{:?}", added.hazards());
+
+        let changed = plan_between(
+            with,
+            &with.replace("USING gist (c WITH &&)", "USING gist (c WITH ~=)"),
+        );
+        let sql: Vec<&str> = changed.steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE public.t DROP CONSTRAINT t_c_excl",
+                "ALTER TABLE public.t ADD CONSTRAINT t_c_excl EXCLUDE USING gist (c WITH ~=)",
+            ]
+        );
+        assert!(plan_between(with, with).is_empty());
+    }
+
+    #[test]
     fn enum_additions_commit_first_and_removals_rebuild_the_type() {
         let add = plan_between(
             "[enums]\nm = [\"a\", \"c\"]\n",

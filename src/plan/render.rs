@@ -426,9 +426,10 @@ fn constraint_definition(c: &Constraint, in_alter: bool) -> String {
     match c {
         Constraint::PrimaryKey(pk) => {
             format!(
-                "CONSTRAINT {} PRIMARY KEY ({})",
+                "CONSTRAINT {} PRIMARY KEY ({}){}",
                 ident(&pk.name),
-                column_list(&pk.columns)
+                column_list(&pk.columns),
+                deferrable(pk.deferrable)
             )
         }
         Constraint::Unique(u) => format!(
@@ -444,6 +445,9 @@ fn constraint_definition(c: &Constraint, in_alter: bool) -> String {
         ),
         Constraint::Check(check) => check_definition(check, in_alter),
         Constraint::ForeignKey(fk) => foreign_key_definition(fk),
+        Constraint::Exclusion(x) => {
+            format!("CONSTRAINT {} EXCLUDE {}", ident(&x.name), x.definition)
+        }
     }
 }
 
@@ -457,6 +461,12 @@ fn create_table(t: &Table) -> Vec<String> {
     }
     for u in &t.uniques {
         items.push(constraint_definition(&Constraint::Unique(u.clone()), false));
+    }
+    for x in &t.exclusions {
+        items.push(constraint_definition(
+            &Constraint::Exclusion(x.clone()),
+            false,
+        ));
     }
     let mut after = Vec::new();
     for c in &t.checks {

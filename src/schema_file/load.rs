@@ -7,8 +7,9 @@ use super::path;
 use super::tree::{self, Entry, Node, Span, Val};
 use super::types::{self, Canon, Lit};
 use crate::model::{
-    CheckConstraint, Column, Deferrable, Enum, FkAction, ForeignKey, Identity, IdentityKind, Index,
-    PrimaryKey, QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint, names,
+    CheckConstraint, Column, Deferrable, Enum, ExclusionConstraint, FkAction, ForeignKey, Identity,
+    IdentityKind, Index, PrimaryKey, QualifiedName, Schema, Sequence, SequenceOptions, Table,
+    UniqueConstraint, names,
 };
 use crate::sql::quote;
 
@@ -18,6 +19,7 @@ pub(crate) const TABLE_KEYS: &[&str] = &[
     "primary_key",
     "unique",
     "checks",
+    "exclude",
     "foreign_keys",
     "indexes",
     "renamed_from",
@@ -832,6 +834,7 @@ fn load_table(
         table.primary_key = Some(PrimaryKey {
             name: names::primary_key(&name.name),
             columns: vec![table.columns[i].name.clone()],
+            deferrable: Deferrable::NotDeferrable,
         });
     }
     if let Some(e) = find(entries, "primary_key") {
@@ -845,13 +848,17 @@ fn load_table(
                 Some("keep one of them".into()),
             );
         } else {
+            let mut pk_deferrable = Deferrable::NotDeferrable;
             let (pk_name, cols_node) = match &e.node.val {
                 Val::Table(pk) => {
-                    ctx.check_keys(pk, &["name", "columns"], "primary_key");
+                    ctx.check_keys(pk, &["name", "columns", "deferrable"], "primary_key");
                     let n = find(pk, "name").and_then(|n| {
                         let s = ctx.string(&n.node, "name")?;
                         ctx.name_ok(&s, &n.node.span, "constraint").then_some(s)
                     });
+                    if let Some(d) = find(pk, "deferrable") {
+                        pk_deferrable = ctx.deferrable(&d.node);
+                    }
                     match find(pk, "columns") {
                         Some(c) => (n, Some(&c.node)),
                         None => {
@@ -879,6 +886,7 @@ fn load_table(
                 table.primary_key = Some(PrimaryKey {
                     name: pk_name.unwrap_or_else(|| names::primary_key(&name.name)),
                     columns: cols,
+                    deferrable: pk_deferrable,
                 });
             }
         }
@@ -1050,6 +1058,30 @@ fn load_table(
         }
     }
 
+    if let Some(e) = find(entries, "exclude")
+        && let Some(exclusions) = ctx.table(&e.node, "exclude")
+    {
+        for x in exclusions {
+            if !ctx.name_ok(&x.key, &x.key_span, "constraint") {
+                continue;
+            }
+            let Some(definition) = ctx.sql(&x.node, "an exclusion constraint definition") else {
+                continue;
+            };
+            // Tolerate the keyword itself, as written in CREATE TABLE.
+            let definition = match definition.get(..8) {
+                Some(head) if head.eq_ignore_ascii_case("exclude ") => {
+                    definition[8..].trim_start().to_string()
+                }
+                _ => definition,
+            };
+            table.exclusions.push(ExclusionConstraint {
+                name: x.key.clone(),
+                definition,
+            });
+        }
+    }
+
     if let Some(e) = find(entries, "foreign_keys") {
         if let Val::Array(items) = &e.node.val {
             for item in items {
@@ -1089,7 +1121,8 @@ fn load_table(
         }
     }
 
-    // Constraint names: unique per table; pk/unique also take a relation name.
+    // Constraint names: unique per table; pk/unique/exclusion also take a relation name
+    // (their index).
     let mut constraint_names = BTreeSet::new();
     let table_span = key_span.clone();
     let mut all: Vec<(String, bool)> = Vec::new();
@@ -1098,6 +1131,7 @@ fn load_table(
     }
     all.extend(table.uniques.iter().map(|u| (u.name.clone(), true)));
     all.extend(table.checks.iter().map(|c| (c.name.clone(), false)));
+    all.extend(table.exclusions.iter().map(|x| (x.name.clone(), true)));
     all.extend(
         pending
             .iter()

@@ -2,8 +2,9 @@
 
 use super::*;
 use crate::model::{
-    CheckConstraint, Column, Deferrable, Enum, FkAction, ForeignKey, Identity, IdentityKind, Index,
-    PrimaryKey, QualifiedName, Sequence, SequenceOptions, Table, UniqueConstraint, names,
+    CheckConstraint, Column, Deferrable, Enum, ExclusionConstraint, FkAction, ForeignKey, Identity,
+    IdentityKind, Index, PrimaryKey, QualifiedName, Sequence, SequenceOptions, Table,
+    UniqueConstraint, names,
 };
 
 fn ok(src: &str) -> Schema {
@@ -85,7 +86,8 @@ fn repository_schema() {
         tasks.primary_key,
         Some(PrimaryKey {
             name: "tasks_pkey".into(),
-            columns: vec!["id".into()]
+            columns: vec!["id".into()],
+            deferrable: Deferrable::NotDeferrable,
         })
     );
     assert_eq!(tasks.checks.len(), 1);
@@ -395,6 +397,26 @@ fn more_validation() {
             "[tables.a.columns]\nid = \"int\"\n[tables.a]\nforeign_keys = [{ columns = [\"id\"], references = \"a\" }]",
             "has no primary key to reference",
         ),
+        (
+            "[tables.a.columns]\nc = \"circle\"\n[tables.a.exclude]\nx = \"USING gist (c WITH &&)\"\n[tables.a.indexes]\nx = { columns = [\"c\"] }",
+            "same name as",
+        ),
+        (
+            "[tables.a.columns]\nc = \"circle\"\n[tables.a]\nexclude = { x = \" \" }",
+            "is empty",
+        ),
+        (
+            "[tables.a.columns]\nc = \"circle\"\n[tables.a]\nexclude = { x = 1 }",
+            "must be a string",
+        ),
+        (
+            "[tables.a.columns]\nc = \"circle\"\n[tables.a]\nexclude = { x = \"USING gist (c WITH &&)\" }\nchecks = { x = \"true\" }",
+            "two constraints named \"x\"",
+        ),
+        (
+            "[tables.a.columns]\nid = \"int\"\n[tables.a]\nprimary_key = { columns = [\"id\"], deferrable = \"later\" }",
+            "unknown deferrable mode",
+        ),
     ];
     for (src, want) in cases {
         let d = errors(src);
@@ -531,6 +553,7 @@ fn hostile_model() -> Schema {
     t1.primary_key = Some(PrimaryKey {
         name: names::primary_key(&long),
         columns: vec!["id".into()],
+        deferrable: Deferrable::NotDeferrable,
     });
     t1.uniques.push(UniqueConstraint {
         name: names::unique(&long, &["select".into()]),
@@ -616,6 +639,7 @@ fn hostile_model() -> Schema {
     t2.primary_key = Some(PrimaryKey {
         name: "pk \"named\"".into(),
         columns: vec!["id".into(), "Part.2".into()],
+        deferrable: Deferrable::InitiallyDeferred,
     });
     t2.foreign_keys.push(ForeignKey {
         name: names::foreign_key(odd, &["ref".into()]),
@@ -656,6 +680,31 @@ fn hostile_model() -> Schema {
     // Table 3: empty.
     let t3n = q("empty table");
     s.tables.insert(t3n.clone(), Table::new(t3n));
+
+    // Table 4: default-named deferrable single-column key, exclusion constraints.
+    let t4n = q("bookings");
+    let mut t4 = Table::new(t4n.clone());
+    let mut id = col("id", "integer");
+    id.not_null = true;
+    t4.columns.push(id);
+    t4.columns.push(col("during", "tsrange"));
+    t4.columns.push(col("Odd \"c\"", "circle"));
+    t4.primary_key = Some(PrimaryKey {
+        name: names::primary_key("bookings"),
+        columns: vec!["id".into()],
+        deferrable: Deferrable::InitiallyImmediate,
+    });
+    t4.exclusions.push(ExclusionConstraint {
+        name: "bookings_during_excl".into(),
+        definition: "USING gist (during WITH &&) WHERE ((id > 0)) DEFERRABLE INITIALLY DEFERRED"
+            .into(),
+    });
+    t4.exclusions.push(ExclusionConstraint {
+        name: "x \"odd\"; drop".into(),
+        definition: "USING gist (\"Odd \"\"c\"\"\" WITH &&)".into(),
+    });
+    t4.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
+    s.tables.insert(t4n, t4);
     s
 }
 
@@ -738,6 +787,24 @@ fn documented_examples_load_and_round_trip() {
     assert_eq!(
         seq.owned_by,
         Some((QualifiedName::new("audit", "ev"), "id".into()))
+    );
+    let b = &s.tables[&q("bookings")];
+    assert_eq!(
+        b.primary_key.as_ref().map(|pk| pk.deferrable),
+        Some(Deferrable::InitiallyDeferred)
+    );
+    assert_eq!(
+        b.exclusions,
+        [
+            ExclusionConstraint {
+                name: "bookings_room_during_excl".into(),
+                definition: "USING gist (room WITH =, during WITH &&) WHERE (NOT cancelled)".into(),
+            },
+            ExclusionConstraint {
+                name: "no_overlap".into(),
+                definition: "USING gist (area WITH &&) DEFERRABLE".into(),
+            },
+        ]
     );
     let text = write(&s);
     assert_eq!(ok(&text), s, "{text}");

@@ -114,7 +114,11 @@ fn write_table(out: &mut String, schema: &Schema, enums: &BTreeSet<QualifiedName
     let pk_sugar = t
         .primary_key
         .as_ref()
-        .filter(|pk| pk.columns.len() == 1 && pk.name == names::primary_key(tname))
+        .filter(|pk| {
+            pk.columns.len() == 1
+                && pk.name == names::primary_key(tname)
+                && pk.deferrable == Deferrable::NotDeferrable
+        })
         .map(|pk| pk.columns[0].clone());
     let unique_sugar = |u: &crate::model::UniqueConstraint| {
         u.columns.len() == 1
@@ -159,10 +163,19 @@ fn write_table(out: &mut String, schema: &Schema, enums: &BTreeSet<QualifiedName
     }
     if let Some(pk) = t.primary_key.as_ref().filter(|_| pk_sugar.is_none()) {
         let cols = string_array(&pk.columns);
-        let value = if pk.name == names::primary_key(tname) {
+        let default_name = pk.name == names::primary_key(tname);
+        let value = if default_name && pk.deferrable == Deferrable::NotDeferrable {
             cols
         } else {
-            inline(&[("name", toml_string(&pk.name)), ("columns", cols)])
+            let mut f = Vec::new();
+            if !default_name {
+                f.push(("name", toml_string(&pk.name)));
+            }
+            f.push(("columns", cols));
+            if pk.deferrable != Deferrable::NotDeferrable {
+                f.push(("deferrable", deferrable(pk.deferrable)));
+            }
+            inline(&f)
         };
         table_fields.push(("primary_key".into(), value));
     }
@@ -299,6 +312,14 @@ fn write_table(out: &mut String, schema: &Schema, enums: &BTreeSet<QualifiedName
                 toml_string(&c.expression)
             };
             let _ = writeln!(out, "{} = {value}", key(&c.name));
+        }
+        out.push('\n');
+    }
+
+    if !t.exclusions.is_empty() {
+        let _ = writeln!(out, "[{header}.exclude]");
+        for x in &t.exclusions {
+            let _ = writeln!(out, "{} = {}", key(&x.name), toml_string(&x.definition));
         }
         out.push('\n');
     }

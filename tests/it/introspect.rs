@@ -144,7 +144,8 @@ async fn app_tables() {
         tasks.primary_key,
         Some(PrimaryKey {
             name: "tasks_pkey".into(),
-            columns: strings(&["id"])
+            columns: strings(&["id"]),
+            deferrable: Deferrable::NotDeferrable,
         })
     );
     assert_eq!(
@@ -582,7 +583,8 @@ async fn uniques_and_foreign_keys_across_schemas() {
         accounts.primary_key,
         Some(PrimaryKey {
             name: "accounts_pkey".into(),
-            columns: strings(&["region", "number"])
+            columns: strings(&["region", "number"]),
+            deferrable: Deferrable::NotDeferrable,
         })
     );
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area. Every test gets its own database
 //! on a real PostgreSQL server (see `harness`).
 
+mod constraints;
 mod converge;
 mod db;
 mod harness;

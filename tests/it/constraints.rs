@@ -1,0 +1,206 @@
+//! Exclusion constraints and deferrable primary keys, end to end.
+
+use crate::harness::{Project, TestDb};
+
+/// Declared the way a person writes it, not the way PostgreSQL prints it: the second
+/// push only settles if the definitions are canonicalized through the server.
+const BOOKINGS: &str = r#"
+[tables.bookings]
+primary_key = { columns = ["id"], deferrable = "initially deferred" }
+exclude = { no_overlap = "using GIST (area with &&)", bookings_during_excl = "USING gist (during WITH &&) where (not cancelled) deferrable" }
+
+[tables.bookings.columns]
+id        = "integer"
+area      = "circle"
+during    = "tsrange"
+cancelled = { type = "boolean", not_null = true, default = false }
+"#;
+
+fn push_settles(project: &Project, db: &TestDb) -> String {
+    let first = project.run(db, &["push"]);
+    first.assert_code(0);
+    let again = project.run(db, &["push"]);
+    again.assert_code(0);
+    assert_eq!(
+        again.stdout.trim(),
+        "no changes",
+        "second push was not a no-op:\n{}",
+        again.stdout
+    );
+    first.stdout.clone()
+}
+
+async fn constraints(db: &TestDb) -> Vec<String> {
+    db.column(
+        "select conname || ' ' || contype::text || ' ' || condeferrable || ' ' || condeferred \
+         || ' ' || pg_get_constraintdef(oid) from pg_constraint \
+         where conrelid = 'public.bookings'::regclass order by conname",
+    )
+    .await
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+#[tokio::test]
+async fn exclusions_and_a_deferrable_key_are_created_and_settle() {
+    let db = TestDb::new("constraints_create").await;
+    let project = Project::new();
+    project.write_schema(BOOKINGS);
+    let out = push_settles(&project, &db);
+    assert!(
+        out.contains("CONSTRAINT no_overlap EXCLUDE using GIST (area with &&)"),
+        "{out}"
+    );
+    assert_eq!(
+        constraints(&db).await,
+        [
+            "bookings_during_excl x true false EXCLUDE USING gist (during WITH &&) \
+             WHERE ((NOT cancelled)) DEFERRABLE",
+            "bookings_pkey p true true PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED",
+            "no_overlap x false false EXCLUDE USING gist (area WITH &&)",
+        ]
+    );
+
+    // The constraint does its job.
+    db.exec("insert into bookings values (1, circle '((0,0),1)', '[2020-01-01,2020-01-02)')")
+        .await;
+    let client = db.client().await;
+    let err = client
+        .batch_execute("insert into bookings values (2, circle '((1,0),1)', null)")
+        .await
+        .unwrap_err();
+    assert!(
+        err.as_db_error()
+            .unwrap()
+            .message()
+            .contains("conflicting key value violates exclusion constraint \"no_overlap\""),
+        "{err}"
+    );
+    // Deferred: a duplicate key is only an error at commit.
+    client
+        .batch_execute(
+            "begin; insert into bookings (id) values (1); delete from bookings where area is \
+             not null; commit",
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn exclusions_change_rename_and_drop() {
+    let db = TestDb::new("constraints_change").await;
+    let project = Project::new();
+    project.write_schema(BOOKINGS);
+    push_settles(&project, &db);
+
+    // A changed definition is rebuilt.
+    project.write_schema(&BOOKINGS.replace("area with &&", "area with ~="));
+    let out = push_settles(&project, &db);
+    assert!(
+        out.contains("ALTER TABLE public.bookings DROP CONSTRAINT no_overlap"),
+        "{out}"
+    );
+    assert!(
+        constraints(&db)
+            .await
+            .contains(&"no_overlap x false false EXCLUDE USING gist (area WITH ~=)".to_string())
+    );
+
+    // The same definition under another name is renamed, not rebuilt.
+    project.write_schema(
+        &BOOKINGS
+            .replace("area with &&", "area with ~=")
+            .replace("no_overlap", "same_area"),
+    );
+    let out = push_settles(&project, &db);
+    assert!(
+        out.contains("RENAME CONSTRAINT no_overlap TO same_area"),
+        "{out}"
+    );
+    assert!(!out.contains("EXCLUDE"), "{out}");
+
+    // Dropping one, and making the key not deferrable: no --force needed.
+    project.write_schema(
+        r#"
+[tables.bookings]
+exclude = { bookings_during_excl = "USING gist (during WITH &&) WHERE ((NOT cancelled)) DEFERRABLE" }
+[tables.bookings.columns]
+id        = { type = "integer", primary_key = true }
+area      = "circle"
+during    = "tsrange"
+cancelled = { type = "boolean", not_null = true, default = false }
+"#,
+    );
+    let out = push_settles(&project, &db);
+    assert!(out.contains("DROP CONSTRAINT same_area"), "{out}");
+    assert_eq!(
+        constraints(&db).await,
+        [
+            "bookings_during_excl x true false EXCLUDE USING gist (during WITH &&) \
+             WHERE ((NOT cancelled)) DEFERRABLE",
+            "bookings_pkey p false false PRIMARY KEY (id)",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn pulled_exclusions_and_deferrable_keys_reproduce_the_database() {
+    let source = TestDb::new("constraints_pull_source").await;
+    source
+        .exec(
+            r#"
+create schema other;
+create table circles (c circle, exclude using gist (c with &&));
+create table c (cc int unique);
+create unique index c_pkey on c using btree (cc);
+alter table c add constraint c_pkey primary key using index c_pkey deferrable initially deferred;
+create table other."Rooms" (
+  id int,
+  "Busy" tsrange,
+  cancelled boolean,
+  constraint "rooms pk" primary key (id) deferrable,
+  constraint "no overlap" exclude using gist ("Busy" with &&) where (not cancelled)
+    deferrable initially deferred
+);
+"#,
+        )
+        .await;
+    let project = Project::new();
+    project
+        .run(&source, &["pull", "--out", "schema.toml"])
+        .assert_code(0);
+    let pulled = std::fs::read_to_string(project.schema_path()).unwrap();
+    for line in [
+        "[tables.circles.exclude]",
+        "circles_c_excl = \"USING gist (c WITH &&)\"",
+        "primary_key = { columns = [\"cc\"], deferrable = \"initially deferred\" }",
+        "primary_key = { name = \"rooms pk\", columns = [\"id\"], deferrable = \"initially immediate\" }",
+    ] {
+        assert!(
+            pulled.lines().any(|l| l == line),
+            "missing {line:?} in\n{pulled}"
+        );
+    }
+
+    let again = project.run(&source, &["push"]);
+    again.assert_code(0);
+    assert_eq!(
+        again.stdout.trim(),
+        "no changes",
+        "{}\n{pulled}",
+        again.stdout
+    );
+
+    let copy = TestDb::new("constraints_pull_copy").await;
+    project.run(&copy, &["push"]).assert_code(0);
+    let expected = source.dump();
+    let actual = copy.dump();
+    if expected != actual {
+        let diff = similar::TextDiff::from_lines(&expected, &actual);
+        panic!(
+            "pushed copy differs (- source, + copy):\n{}\n{pulled}",
+            diff.unified_diff()
+        );
+    }
+}
