@@ -32,7 +32,12 @@ pub mod cli;
 pub mod db;
 pub mod diff;
 pub mod introspect;
+pub mod migrations;
 pub mod model;
 pub mod plan;
 pub mod schema_file;
 pub mod sql;
+pub mod startup;
+
+/// Re-exported so an app can embed its migrations folder: see [`startup`].
+pub use include_dir;
