@@ -16,6 +16,8 @@ struct Report {
     migrations: Vec<Entry>,
     /// "ok", "absent" or "mismatch".
     sum: &'static str,
+    /// Whether schema.toml was found and compared with the live schema.
+    drift_checked: bool,
     problems: Vec<String>,
     /// Statements that would make the live schema match schema.toml (empty: no drift).
     drift: Vec<String>,
@@ -23,7 +25,12 @@ struct Report {
 
 pub async fn run(cli: &Cli, json: bool) -> Outcome {
     let migrations = Migrations::from_dir(&cli.migrations)?;
-    let desired = schema_file::load(&cli.schema)?;
+    // Without a schema file, status still reports the migrations (drift is not checked).
+    let desired = if cli.schema.exists() {
+        Some(schema_file::load(&cli.schema)?)
+    } else {
+        None
+    };
     let mut problems = Vec::new();
     let sum_state = match sum::check_dir(&cli.migrations, &migrations)? {
         sum::SumCheck::Matches => "ok",
@@ -51,8 +58,13 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
             state,
         })
         .collect();
-    let (_live, plan) = apply::plan_against(&mut client, &desired).await?;
-    let drift: Vec<String> = plan.steps.iter().map(|s| format!("{};", s.sql)).collect();
+    let drift: Vec<String> = match &desired {
+        Some(desired) => {
+            let (_live, plan) = apply::plan_against(&mut client, desired).await?;
+            plan.steps.iter().map(|s| format!("{};", s.sql)).collect()
+        }
+        None => Vec::new(),
+    };
     let up_to_date = problems.is_empty()
         && drift.is_empty()
         && entries.iter().all(|e| e.state == State::Applied);
@@ -60,6 +72,7 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
         up_to_date,
         migrations: entries,
         sum: sum_state,
+        drift_checked: desired.is_some(),
         problems,
         drift,
     };
@@ -103,12 +116,14 @@ fn print_text(r: &Report) {
     if pending > 0 {
         println!("{pending} pending migration(s): run `brain-db migrate`");
     }
-    if r.drift.is_empty() {
+    if !r.drift_checked {
+        println!("drift not checked: no schema file");
+    } else if r.drift.is_empty() {
         println!("live schema matches schema.toml");
     } else {
         println!("live schema differs from schema.toml; these statements would reconcile it:");
         for s in &r.drift {
-            println!("  {s}");
+            println!("  {}", s.replace('\n', "\n  "));
         }
     }
     println!(

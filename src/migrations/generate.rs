@@ -112,7 +112,8 @@ pub fn generate(
     let migrations = Migrations::from_dir(dir)?;
     let snapshot = read_snapshot(dir, &migrations)?;
     let target = snapshot_of(desired);
-    let plan = plan::plan(diff::diff(&target, &snapshot));
+    // Diff from the declared model: its rename hints turn drop + add into a rename.
+    let plan = plan::plan(diff::diff(desired, &snapshot));
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }
