@@ -151,7 +151,7 @@ async fn probe(pool: &Pool, migrations: &Migrations) -> Result<Health, String> {
     let client: &tokio_postgres::Client = &client;
     counts(client, migrations)
         .await
-        .map_err(|e| crate::apply::describe_db_error(&e))
+        .map_err(|e| migrations::applier::describe(&e))
 }
 
 async fn counts(

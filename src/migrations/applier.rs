@@ -46,7 +46,7 @@ fn failure(
         file: file.file_name(),
         line,
         statement: statement.to_string(),
-        message: crate::apply::describe_db_error(e),
+        message: describe(e),
         outcome: outcome.to_string(),
     }
 }
@@ -90,4 +90,29 @@ pub async fn apply_file(client: &mut Client, file: &MigrationFile) -> Result<i64
 
 fn elapsed_ms(started: Instant) -> i64 {
     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The server's message with its detail and hint (or the driver's error).
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut out = db.message().to_string();
+            if let Some(detail) = db.detail() {
+                out.push_str(&format!(" (detail: {detail})"));
+            }
+            if let Some(hint) = db.hint() {
+                out.push_str(&format!(" (hint: {hint})"));
+            }
+            out
+        }
+        None => {
+            let mut out = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(cause) = source {
+                out.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            out
+        }
+    }
 }
