@@ -172,3 +172,33 @@ async fn migrate_locked(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Architecture invariant: the applier side never reaches for the diff engine, the
+    /// planner, introspection or push's apply module.
+    #[test]
+    fn applier_side_does_not_depend_on_the_diff_engine() {
+        let sources = [
+            ("applier.rs", include_str!("applier.rs")),
+            ("decide.rs", include_str!("decide.rs")),
+            ("files.rs", include_str!("files.rs")),
+            ("history.rs", include_str!("history.rs")),
+            ("lock.rs", include_str!("lock.rs")),
+            ("split.rs", include_str!("split.rs")),
+            ("sum.rs", include_str!("sum.rs")),
+            ("../startup.rs", include_str!("../startup.rs")),
+        ];
+        for (name, text) in sources {
+            for forbidden in [
+                "crate::diff",
+                "crate::plan",
+                "crate::introspect",
+                "crate::apply",
+                "crate::schema_file",
+            ] {
+                assert!(!text.contains(forbidden), "{name} uses {forbidden}");
+            }
+        }
+    }
+}

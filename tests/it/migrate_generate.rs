@@ -168,3 +168,49 @@ async fn generate_empty_writes_a_file_for_hand_written_sql_in_the_sum() {
     let bad = project.run_offline(&["generate", "--name", "no spaces"]);
     bad.assert_code(1);
 }
+
+#[tokio::test]
+async fn generate_without_a_snapshot_beside_hand_written_migrations_says_how_to_make_one() {
+    let project = Project::new();
+    project.write_schema("[tables.t.columns]\nid = \"integer\"\n");
+    crate::migrate::write_migration(&project, "0001_by_hand.sql", "create table t (id int);");
+    let run = project.run_offline(&["generate"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("no meta/snapshot.toml"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("brain-db pull --out migrations/meta/snapshot.toml"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(migration_files(&project), ["0001_by_hand.sql"]);
+}
+
+#[tokio::test]
+async fn check_reports_a_migration_that_fails_to_replay() {
+    let db = TestDb::new("check_failing_replay").await;
+    let project = Project::new();
+    project.write_schema("[tables.t.columns]\nid = \"integer\"\n");
+    crate::migrate::write_migration(
+        &project,
+        "0001_t.sql",
+        "create table t (id int);\nselect 1/0;\n",
+    );
+    let run = project.run(&db, &["check"]);
+    run.assert_code(2);
+    assert!(
+        run.stdout.contains("0001_t.sql failed at line 2"),
+        "{}",
+        run.stdout
+    );
+    // The target database was not touched.
+    assert_eq!(
+        db.value("select (to_regclass('public.__migrations') is null)::text")
+            .await,
+        "true"
+    );
+}
