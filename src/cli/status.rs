@@ -85,7 +85,7 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
 }
 
 fn print_text(r: &Report) {
-    let width = r.migrations.iter().map(|e| e.name.len()).max().unwrap_or(0) + 4;
+    let width = r.migrations.iter().map(|e| e.name.len()).max().unwrap_or(0) + 6;
     for e in &r.migrations {
         let state = match e.state {
             State::Applied => "applied",

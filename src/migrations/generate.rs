@@ -222,14 +222,19 @@ pub fn render(plan: &Plan) -> String {
     out
 }
 
-/// A readable name from the first statement: `CREATE TABLE public.tasks (…` →
-/// `create_table_tasks`, plus `_and_more` when there are other statements.
+/// A readable name from the first statement's head (up to its first `(` or line end):
+/// `CREATE TABLE public.tasks (…` → `create_tasks`, `ALTER TABLE public.tasks ADD COLUMN
+/// estimate integer` → `tasks_add_column_estimate`; `_and_more` when there are others.
 pub fn slug(plan: &Plan) -> String {
+    const NOISE: [&str; 8] = [
+        "alter", "table", "if", "not", "exists", "only", "on", "public",
+    ];
     let first = plan.steps.first().map_or("", |s| s.sql.as_str());
-    let words: Vec<String> = first
-        .split(|c: char| c.is_whitespace() || c == '(')
-        .filter(|w| !w.is_empty())
-        .take(3)
+    let head = first.split(['(', '\n']).next().unwrap_or("");
+    // An index's name says enough: stop before its table.
+    let head = head.split(" ON ").next().unwrap_or(head);
+    let words: Vec<String> = head
+        .split_whitespace()
         .map(|w| {
             let w = w.rsplit('.').next().unwrap_or(w);
             w.chars()
@@ -244,7 +249,8 @@ pub fn slug(plan: &Plan) -> String {
                 .trim_matches('_')
                 .to_string()
         })
-        .filter(|w| !w.is_empty() && w != "if" && w != "not" && w != "exists")
+        .filter(|w| !w.is_empty() && !NOISE.contains(&w.as_str()))
+        .take(4)
         .collect();
     let mut s = words.join("_");
     s.truncate(40);
@@ -258,5 +264,49 @@ pub fn slug(plan: &Plan) -> String {
         format!("{s}_and_more")
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Step;
+
+    fn plan(sqls: &[&str]) -> Plan {
+        Plan {
+            steps: sqls
+                .iter()
+                .map(|s| Step {
+                    sql: (*s).to_string(),
+                    hazard: None,
+                    commit_first: false,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn slugs_read_like_the_change() {
+        assert_eq!(
+            slug(&plan(&["CREATE TABLE public.tasks (\n  id int\n)"])),
+            "create_tasks"
+        );
+        assert_eq!(
+            slug(&plan(&[
+                "ALTER TABLE public.tasks ADD COLUMN estimate integer",
+                "x"
+            ])),
+            "tasks_add_column_estimate_and_more"
+        );
+        assert_eq!(
+            slug(&plan(&[
+                "CREATE INDEX tasks_title_idx ON public.tasks USING btree (lower(title))"
+            ])),
+            "create_index_tasks_title_idx"
+        );
+        assert_eq!(
+            slug(&plan(&["ALTER TABLE \"Odd Name\" DROP COLUMN x"])),
+            "odd_name_drop_column"
+        );
     }
 }
