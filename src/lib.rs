@@ -17,6 +17,10 @@
 //!                                   declared expressions through the server)
 //!
 //!   db (connection settings, URL redaction)    cli (the only code that prints)
+//!
+//!   migrations (files + brain-db.sum -> decide (pure) -> lock -> applier -> history;
+//!               generate: snapshot x schema.toml -> diff -> plan -> NNNN_name.sql)
+//!   startup (app start-up: pool, migrate under the lock, health)
 //! ```
 //!
 //! Architecture invariants:
@@ -25,6 +29,10 @@
 //! - Identifiers and literals become SQL text only through [`sql::quote`].
 //! - Iteration that reaches output is over sorted maps or declaration order, never a
 //!   hash map, so plans and pulled files are deterministic.
+//! - The migration applier (`migrations::{files, decide, lock, history, applier}`) and
+//!   `startup` do not depend on `diff`, `plan`, `introspect` or `apply`, so an app embeds
+//!   them cheaply; only `migrations::generate` uses the diff engine. They also send SQL
+//!   (bookkeeping and the migration files), and `startup` logs its few lines to stderr.
 //! - Only `cli` prints; library errors are typed (`thiserror`), `anyhow` lives in `cli`.
 
 pub mod apply;
@@ -32,7 +40,12 @@ pub mod cli;
 pub mod db;
 pub mod diff;
 pub mod introspect;
+pub mod migrations;
 pub mod model;
 pub mod plan;
 pub mod schema_file;
 pub mod sql;
+pub mod startup;
+
+/// Re-exported so an app can embed its migrations folder: see [`startup`].
+pub use include_dir;

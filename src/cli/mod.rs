@@ -2,8 +2,13 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod check;
+mod generate;
+mod hash;
+mod migrate;
 mod pull;
 mod push;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +66,34 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
+    /// Write the next migration file (offline: from migrations/meta/snapshot.toml to schema.toml).
+    Generate {
+        /// Name of the file (NNNN_<name>.sql); default: a slug of the first change.
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Write an empty file for hand-written SQL (needs --name).
+        #[arg(long, requires = "name")]
+        empty: bool,
+    },
+    /// Rewrite migrations/brain-db.sum after a deliberate edit of an unapplied file.
+    Hash,
+    /// Apply pending migrations under an advisory lock, each file in its own transaction.
+    Migrate {
+        /// Seconds to wait for another migrator's lock.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+        lock_timeout: f64,
+        /// Return at once (exit 0) when another instance holds the lock.
+        #[arg(long)]
+        skip_if_locked: bool,
+    },
+    /// Show each migration's state and whether the live schema drifts (read-only).
+    Status {
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify the migrations folder: sum file, and a replay into a scratch database equals schema.toml.
+    Check,
 }
 
 /// The outcome of a command: an exit code, or an error to print.
@@ -102,6 +135,14 @@ async fn run(cli: Cli) -> Outcome {
     match &cli.command {
         Command::Push { force, dry_run } => push::run(&cli, *force, *dry_run).await,
         Command::Pull { out } => pull::run(&cli, out.as_deref()).await,
+        Command::Generate { name, empty } => generate::run(&cli, name.as_deref(), *empty),
+        Command::Hash => hash::run(&cli),
+        Command::Migrate {
+            lock_timeout,
+            skip_if_locked,
+        } => migrate::run(&cli, *lock_timeout, *skip_if_locked).await,
+        Command::Status { json } => status::run(&cli, *json).await,
+        Command::Check => check::run(&cli).await,
     }
 }
 

@@ -73,6 +73,10 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     cmd.arg(&script)
         .current_dir(&bench_dir)
         .env("BRAIN_DB", &brain_db)
+        .env(
+            "BRAIN_DB_SUM_CMD",
+            format!("{} --migrations migrations hash", brain_db.display()),
+        )
         .env("BENCH_STEPS", &steps)
         .env("BENCH_NS", &ns)
         .env("BENCH_SCRATCH", &scratch);

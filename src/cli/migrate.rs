@@ -1,0 +1,58 @@
+use std::time::Duration;
+
+use super::{Cli, Outcome, exit};
+use crate::migrations::{self, MigrateError, MigrateOptions};
+
+pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome {
+    let migrations = match super::hash::read_checked(cli)? {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    if !(lock_timeout.is_finite() && lock_timeout >= 0.0) {
+        anyhow::bail!("--lock-timeout must be a number of seconds, 0 or more");
+    }
+    let mut client = super::connect(cli).await?;
+    let options = MigrateOptions {
+        lock_timeout: Duration::from_secs_f64(lock_timeout),
+        skip_if_locked,
+    };
+    match migrations::migrate(&mut client, &migrations, options).await {
+        Ok(report) if report.skipped_locked => {
+            println!("another instance holds the migration lock; skipped (--skip-if-locked)");
+            Ok(exit::OK)
+        }
+        Ok(report) => {
+            for (name, ms) in &report.applied {
+                println!("applied {name} ({ms} ms)");
+            }
+            if report.applied.is_empty() {
+                println!(
+                    "nothing to do: {} migration(s) already applied",
+                    report.already_applied
+                );
+            } else {
+                println!(
+                    "{} migration(s) applied, {} already applied",
+                    report.applied.len(),
+                    report.already_applied
+                );
+            }
+            Ok(exit::OK)
+        }
+        Err(MigrateError::Refused(refusals)) => {
+            eprintln!("refused: nothing was applied:");
+            for r in &refusals {
+                eprintln!("  - {r}");
+            }
+            Ok(exit::REFUSED)
+        }
+        Err(e) => {
+            if let MigrateError::Failed { applied, .. } = &e {
+                for (name, ms) in applied {
+                    println!("applied {name} ({ms} ms)");
+                }
+            }
+            Err(e.into())
+        }
+    }
+}

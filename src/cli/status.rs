@@ -1,0 +1,137 @@
+use super::{Cli, Outcome, exit};
+use crate::apply;
+use crate::migrations::{Migrations, State, decide, history, sum};
+use crate::schema_file;
+
+#[derive(serde::Serialize)]
+struct Entry {
+    name: String,
+    state: State,
+    applied_at: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct Report {
+    up_to_date: bool,
+    migrations: Vec<Entry>,
+    /// "ok", "absent" or "mismatch".
+    sum: &'static str,
+    /// Whether schema.toml was found and compared with the live schema.
+    drift_checked: bool,
+    problems: Vec<String>,
+    /// Statements that would make the live schema match schema.toml (empty: no drift).
+    drift: Vec<String>,
+}
+
+pub async fn run(cli: &Cli, json: bool) -> Outcome {
+    let migrations = Migrations::from_dir(&cli.migrations)?;
+    // Without a schema file, status still reports the migrations (drift is not checked).
+    let desired = if cli.schema.exists() {
+        Some(schema_file::load(&cli.schema)?)
+    } else {
+        None
+    };
+    let mut problems = Vec::new();
+    let sum_state = match sum::check_dir(&cli.migrations, &migrations)? {
+        sum::SumCheck::Matches => "ok",
+        sum::SumCheck::Absent => "absent",
+        sum::SumCheck::Mismatch(m) => {
+            problems.push(m.to_string());
+            "mismatch"
+        }
+    };
+    let mut client = super::connect(cli).await?;
+    // Read-only: history::read never creates the table.
+    let rows = history::read(&client).await?;
+    let applied: Vec<_> = rows.iter().map(history::HistoryRow::applied).collect();
+    if let Err(refusals) = decide::decide(&applied, &migrations.files) {
+        problems.extend(refusals.iter().map(ToString::to_string));
+    }
+    let entries: Vec<Entry> = decide::states(&applied, &migrations.files)
+        .into_iter()
+        .map(|(name, _, state)| Entry {
+            applied_at: rows
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| r.applied_at.clone()),
+            name,
+            state,
+        })
+        .collect();
+    let drift: Vec<String> = match &desired {
+        Some(desired) => {
+            let (_live, plan) = apply::plan_against(&mut client, desired).await?;
+            plan.steps.iter().map(|s| format!("{};", s.sql)).collect()
+        }
+        None => Vec::new(),
+    };
+    let up_to_date = problems.is_empty()
+        && drift.is_empty()
+        && entries.iter().all(|e| e.state == State::Applied);
+    let report = Report {
+        up_to_date,
+        migrations: entries,
+        sum: sum_state,
+        drift_checked: desired.is_some(),
+        problems,
+        drift,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(&report);
+    }
+    Ok(if up_to_date { exit::OK } else { exit::REFUSED })
+}
+
+fn print_text(r: &Report) {
+    let width = r.migrations.iter().map(|e| e.name.len()).max().unwrap_or(0) + 6;
+    for e in &r.migrations {
+        let state = match e.state {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Modified => "MODIFIED",
+            State::Missing => "MISSING",
+        };
+        let file = format!("{}.sql", e.name);
+        match &e.applied_at {
+            Some(at) => println!("{file:width$} {state:8} {at}"),
+            None => println!("{file:width$} {state}"),
+        }
+    }
+    if r.migrations.is_empty() {
+        println!("no migrations");
+    }
+    if r.sum == "absent" && !r.migrations.is_empty() {
+        println!("warning: no brain-db.sum (run `brain-db hash` to write one)");
+    }
+    for p in &r.problems {
+        println!("problem: {p}");
+    }
+    let pending = r
+        .migrations
+        .iter()
+        .filter(|e| e.state == State::Pending)
+        .count();
+    if pending > 0 {
+        println!("{pending} pending migration(s): run `brain-db migrate`");
+    }
+    if !r.drift_checked {
+        println!("drift not checked: no schema file");
+    } else if r.drift.is_empty() {
+        println!("live schema matches schema.toml");
+    } else {
+        println!("live schema differs from schema.toml; these statements would reconcile it:");
+        for s in &r.drift {
+            println!("  {}", s.replace('\n', "\n  "));
+        }
+    }
+    println!(
+        "{}",
+        if r.up_to_date {
+            "up to date"
+        } else {
+            "needs attention"
+        }
+    );
+}

@@ -1,0 +1,175 @@
+//! Splits a migration's SQL into statements, each with the line it starts on. Aware of
+//! quoted strings and identifiers, dollar quoting, and both comment styles.
+//!
+//! Limitation: a semicolon inside a SQL-standard function body (`BEGIN ATOMIC … END`)
+//! ends the statement; write such functions with a dollar-quoted body instead.
+
+/// One statement of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// 1-based line of the statement's first non-blank, non-comment character.
+    pub line: usize,
+    /// The statement's text, without the ending semicolon.
+    pub sql: String,
+}
+
+/// The statements of a script; statements holding only comments and blanks are skipped.
+pub fn split(sql: &str) -> Vec<Statement> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut start_line: Option<usize> = None;
+    let mut line = 1;
+    let mut i = 0;
+    let n = bytes.len();
+    while i < n {
+        let c = bytes[i];
+        match c {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < n && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0;
+                while i < n {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        if bytes[i] == b'\n' {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            b';' => {
+                if start_line.is_some() {
+                    out.push(Statement {
+                        line: start_line.unwrap_or(line),
+                        sql: sql[start..i].trim().to_string(),
+                    });
+                }
+                start_line = None;
+                i += 1;
+                start = i;
+            }
+            _ if c.is_ascii_whitespace() => i += 1,
+            _ => {
+                if start_line.is_none() {
+                    start_line = Some(line);
+                    start = i;
+                }
+                match c {
+                    b'\'' | b'"' => {
+                        let backslash = c == b'\''
+                            && i > 0
+                            && matches!(bytes[i - 1], b'e' | b'E')
+                            && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric());
+                        i += 1;
+                        while i < n {
+                            let d = bytes[i];
+                            if d == b'\n' {
+                                line += 1;
+                            }
+                            if backslash && d == b'\\' {
+                                i += 2;
+                                continue;
+                            }
+                            i += 1;
+                            if d == c {
+                                if bytes.get(i) == Some(&c) {
+                                    i += 1;
+                                } else {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    b'$' => {
+                        // $tag$ … $tag$ (tag: empty or an identifier), else a parameter like $1.
+                        let tag_end = sql[i + 1..]
+                            .find(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                            .map(|k| i + 1 + k);
+                        match tag_end {
+                            Some(e)
+                                if bytes[e] == b'$'
+                                    && !bytes.get(i + 1).is_some_and(u8::is_ascii_digit) =>
+                            {
+                                let tag = &sql[i..=e];
+                                let body = e + 1;
+                                let close =
+                                    sql[body..].find(tag).map_or(n, |k| body + k + tag.len());
+                                line += sql[i..close].matches('\n').count();
+                                i = close;
+                            }
+                            _ => i += 1,
+                        }
+                    }
+                    _ => {
+                        i += sql[i..].chars().next().map_or(1, char::len_utf8);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(l) = start_line {
+        let rest = sql[start..].trim();
+        if !rest.is_empty() {
+            out.push(Statement {
+                line: l,
+                sql: rest.to_string(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<(usize, String)> {
+        split(sql).into_iter().map(|s| (s.line, s.sql)).collect()
+    }
+
+    #[test]
+    fn splits_with_lines_and_skips_comments() {
+        let sql = "-- brain-db:no-transaction\ncreate table a (x int);\n\n/* c; */\ninsert into a values (1)\n;\n-- end;\n";
+        assert_eq!(
+            texts(sql),
+            vec![
+                (2, "create table a (x int)".to_string()),
+                (5, "insert into a values (1)\n".trim().to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn quotes_and_dollar_bodies_keep_semicolons() {
+        let sql = "select 'a;b', \"c;d\", E'x\\';y';\ncreate function f() returns int language sql as $$ select 1; $$;\ndo $body$ begin perform 1; end $body$;\nselect $1";
+        let got = texts(sql);
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[1].0, 2);
+        assert!(got[1].1.ends_with("$$ select 1; $$"));
+        assert_eq!(got[2].0, 3);
+        assert_eq!(got[3].1, "select $1");
+    }
+
+    #[test]
+    fn multi_line_strings_count_lines() {
+        let sql = "select 'a\nb';\nselect 2;";
+        assert_eq!(texts(sql)[1].0, 3);
+    }
+}
