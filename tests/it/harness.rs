@@ -254,6 +254,19 @@ impl Project {
             .into()
     }
 
+    /// Runs `brain-db` in the project folder against `url` (any URL, such as a TLS one).
+    pub fn run_with_url(&self, url: &str, args: &[&str]) -> Run {
+        Command::new(env!("CARGO_BIN_EXE_brain-db"))
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .arg("--database-url")
+            .arg(url)
+            .args(args)
+            .output()
+            .expect("run brain-db")
+            .into()
+    }
+
     /// Runs `brain-db` without any database URL.
     pub fn run_offline(&self, args: &[&str]) -> Run {
         Command::new(env!("CARGO_BIN_EXE_brain-db"))

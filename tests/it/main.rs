@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area. Every test gets its own database
 //! on a real PostgreSQL server (see `harness`).
 
+mod cluster;
 mod converge;
 mod db;
 mod harness;
@@ -8,3 +9,4 @@ mod hostile;
 mod introspect;
 mod pull;
 mod push;
+mod tls;
