@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod db;
 mod pull;
 mod push;
 
@@ -26,7 +27,8 @@ pub mod exit {
     propagate_version = true
 )]
 pub struct Cli {
-    /// Database URL (falls back to DATABASE_URL, then a .env file).
+    /// Database URL (falls back to DATABASE_URL, then a .env file, then the project's
+    /// local PostgreSQL in .brain-db/postgres, started if needed).
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
     /// Path of the schema file.
@@ -60,6 +62,11 @@ pub enum Command {
         /// Where to write (default: standard output).
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
+    },
+    /// The project's local PostgreSQL (used when no database URL is given).
+    Db {
+        #[command(subcommand)]
+        action: db::DbAction,
     },
 }
 
@@ -102,6 +109,7 @@ async fn run(cli: Cli) -> Outcome {
     match &cli.command {
         Command::Push { force, dry_run } => push::run(&cli, *force, *dry_run).await,
         Command::Pull { out } => pull::run(&cli, out.as_deref()).await,
+        Command::Db { action } => db::run(action),
     }
 }
 
@@ -117,14 +125,18 @@ fn format_error(e: &anyhow::Error) -> String {
     out
 }
 
-/// Resolves the database URL and connects.
+/// Resolves the database URL (the local PostgreSQL when none is given) and connects.
 async fn connect(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
+    let url = database_url(cli)?;
+    Ok(crate::db::connect(&url).await?)
+}
+
+/// `--database-url`, `DATABASE_URL`, `.env`, else the project's local PostgreSQL
+/// (started if needed, saying so).
+fn database_url(cli: &Cli) -> anyhow::Result<String> {
     let cwd = std::env::current_dir()?;
-    let resolved = crate::db::resolve_database_url(cli.database_url.as_deref(), &cwd)?;
-    let Some(resolved) = resolved else {
-        anyhow::bail!(
-            "no database given: pass --database-url URL, set DATABASE_URL, or put DATABASE_URL in a .env file"
-        );
-    };
-    Ok(crate::db::connect(&resolved.url).await?)
+    match crate::db::resolve_database_url(cli.database_url.as_deref(), &cwd)? {
+        Some(resolved) => Ok(resolved.url),
+        None => db::local_default_url(),
+    }
 }

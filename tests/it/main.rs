@@ -7,6 +7,7 @@ mod db;
 mod harness;
 mod hostile;
 mod introspect;
+mod local_db;
 mod pull;
 mod push;
 mod tls;
