@@ -2,6 +2,7 @@
 //! on a real PostgreSQL server (see `harness`).
 
 mod cluster;
+mod compose;
 mod converge;
 mod db;
 mod harness;
