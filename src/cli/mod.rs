@@ -31,6 +31,10 @@ pub struct Cli {
     /// local PostgreSQL in .brain-db/postgres, started if needed).
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// Direct (non-pooled) database URL for commands that hold a session lock, such as
+    /// migrate (falls back to DIRECT_URL, then a .env file).
+    #[arg(long, global = true, value_name = "URL")]
+    pub direct_url: Option<String>,
     /// Path of the schema file.
     #[arg(
         long,
@@ -86,12 +90,18 @@ pub fn main() -> ExitCode {
         }
     };
     // Whatever an error says, the password of the database URL never reaches output.
-    let secrets = std::env::current_dir()
+    let mut secrets = std::env::current_dir()
         .ok()
         .and_then(|cwd| crate::db::resolve_database_url(cli.database_url.as_deref(), &cwd).ok())
         .flatten()
         .map(|resolved| crate::db::secrets(&resolved.url))
         .unwrap_or_default();
+    if let Some((direct, _)) = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd))
+    {
+        secrets.extend(crate::db::secrets(&direct));
+    }
     let outcome = runtime.block_on(run(cli));
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -129,6 +139,20 @@ fn format_error(e: &anyhow::Error) -> String {
 async fn connect(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
     let url = database_url(cli)?;
     Ok(crate::db::connect(&url).await?)
+}
+
+/// The URL for a command that holds a session-level lock (migrate): `--direct-url` /
+/// `DIRECT_URL` when given, else the database URL unless it goes through a
+/// transaction-mode pooler, which is refused with the way out.
+#[allow(dead_code)] // migrate (issue 3) calls it
+fn session_url(cli: &Cli, command: &'static str) -> anyhow::Result<String> {
+    let cwd = std::env::current_dir()?;
+    let direct = crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd);
+    let database = match &direct {
+        Some(_) => String::new(),
+        None => database_url(cli)?,
+    };
+    Ok(crate::db::pooler::session_url(&database, direct, command)?)
 }
 
 /// `--database-url`, `DATABASE_URL`, `.env`, else the project's local PostgreSQL

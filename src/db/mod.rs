@@ -7,6 +7,7 @@
 
 mod dotenv;
 pub mod local;
+pub mod pooler;
 mod redact;
 pub mod tls;
 
