@@ -35,6 +35,16 @@ pub struct Cli {
     /// migrate (falls back to DIRECT_URL, then a .env file).
     #[arg(long, global = true, value_name = "URL")]
     pub direct_url: Option<String>,
+    /// How long a schema change (push, migrate) waits for a table lock before giving up
+    /// (PostgreSQL's lock_timeout; 500ms, 10s, 2m; 0 waits forever).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = crate::db::lock_timeout::parse_duration
+    )]
+    pub ddl_lock_timeout: std::time::Duration,
     /// Path of the schema file.
     #[arg(
         long,

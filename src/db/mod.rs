@@ -7,6 +7,7 @@
 
 mod dotenv;
 pub mod local;
+pub mod lock_timeout;
 pub mod pooler;
 mod redact;
 pub mod tls;

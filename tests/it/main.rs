@@ -5,6 +5,7 @@ mod cluster;
 mod compose;
 mod converge;
 mod db;
+mod ddl_lock;
 mod harness;
 mod hostile;
 mod introspect;
