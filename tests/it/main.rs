@@ -12,4 +12,5 @@ mod introspect;
 mod local_db;
 mod pull;
 mod push;
+mod secrets;
 mod tls;
