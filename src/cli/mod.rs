@@ -151,6 +151,17 @@ async fn connect(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
     Ok(crate::db::connect(&url).await?)
 }
 
+/// Connects for a schema change (push): the direct URL (`--direct-url`, `DIRECT_URL`)
+/// when given, so that the session settings (lock_timeout) hold, else the database URL.
+async fn connect_for_changes(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
+    let cwd = std::env::current_dir()?;
+    let url = match crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd) {
+        Some((direct, _)) => direct,
+        None => database_url(cli)?,
+    };
+    Ok(crate::db::connect(&url).await?)
+}
+
 /// The URL for a command that holds a session-level lock (migrate): `--direct-url` /
 /// `DIRECT_URL` when given, else the database URL unless it goes through a
 /// transaction-mode pooler, which is refused with the way out.

@@ -9,7 +9,7 @@ use crate::schema_file;
 pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
     // The file is checked before any database is touched.
     let desired = schema_file::load(&cli.schema)?;
-    let mut client = super::connect(cli).await?;
+    let mut client = super::connect_for_changes(cli).await?;
     lock_timeout::set_ddl_lock_timeout(&client, cli.ddl_lock_timeout)
         .await
         .context("setting lock_timeout")?;

@@ -110,3 +110,25 @@ async fn wrong_passwords_never_reach_output() {
         "{text}"
     );
 }
+
+/// push prefers DIRECT_URL (a session that keeps its settings) over DATABASE_URL.
+#[tokio::test(flavor = "current_thread")]
+async fn push_uses_the_direct_url_when_given() {
+    let db = crate::harness::TestDb::new("secrets_push_uses_the_direct_url").await;
+    let project = Project::new();
+    project.write_schema("[tables.t.columns]\nid = \"integer\"\n");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = format!(
+        "postgres://u:pw@127.0.0.1:{}/x",
+        listener.local_addr().unwrap().port()
+    );
+    drop(listener);
+    let run = project.run_with_url(&nobody, &["push", "--direct-url", &db.url]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("CREATE TABLE public.t"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(db.value("select count(*) from public.t").await, "0");
+}
