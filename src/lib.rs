@@ -17,6 +17,8 @@
 //!                                   declared expressions through the server)
 //!
 //!   db (connection settings, URL redaction)    cli (the only code that prints)
+//!     tls (sslmode over rustls), local (the project's private cluster in
+//!     .brain-db/postgres), pooler (DIRECT_URL), lock_timeout (--ddl-lock-timeout)
 //! ```
 //!
 //! Architecture invariants:
@@ -25,6 +27,8 @@
 //! - Identifiers and literals become SQL text only through [`sql::quote`].
 //! - Iteration that reaches output is over sorted maps or declaration order, never a
 //!   hash map, so plans and pulled files are deterministic.
+//! - `db::connect` is the only place that opens a connection and decides TLS; a URL
+//!   reaches output only through `db::redact`.
 //! - Only `cli` prints; library errors are typed (`thiserror`), `anyhow` lives in `cli`.
 
 pub mod apply;

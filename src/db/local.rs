@@ -94,6 +94,8 @@ pub enum Status {
 #[derive(Debug, Clone)]
 pub struct LocalCluster {
     dir: PathBuf,
+    /// Scratch clusters (tests) skip every fsync.
+    throwaway: bool,
 }
 
 /// What [`LocalCluster::up`] did.
@@ -115,7 +117,19 @@ impl LocalCluster {
 
     /// A cluster in any folder (tests use scratch folders).
     pub fn at(dir: PathBuf) -> LocalCluster {
-        LocalCluster { dir }
+        LocalCluster {
+            dir,
+            throwaway: false,
+        }
+    }
+
+    /// A cluster whose data may be lost in a crash: initdb and the server skip fsync
+    /// (tests' scratch clusters start faster).
+    pub fn throwaway(dir: PathBuf) -> LocalCluster {
+        LocalCluster {
+            dir,
+            throwaway: true,
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -216,7 +230,10 @@ impl LocalCluster {
             })?,
         };
         write(&self.dir.join("port"), &format!("{port}\n"))?;
-        let options = format!("-p {port}");
+        let mut options = format!("-p {port}");
+        if self.throwaway {
+            options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
         let mut cmd = server_command(&bin, "pg_ctl");
         cmd.arg("-D")
             .arg(self.data_dir())

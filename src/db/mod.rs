@@ -1,9 +1,12 @@
 //! Where the database is and how to reach it: URL resolution, redaction, connecting.
 //!
-//! - [`resolve_database_url`]: `--database-url`, then `DATABASE_URL`, then `.env`.
+//! - [`resolve_database_url`]: `--database-url`, then `DATABASE_URL`, then `.env` (the
+//!   CLI falls back to the project's local cluster, [`local`]).
 //! - [`redact`] / [`redact_text`]: no password ever reaches output; every message that
 //!   names a URL goes through them.
 //! - [`connect`]: the single place that opens a connection; it decides TLS ([`tls`]).
+//! - [`local`]: the private PostgreSQL of `brain-db db up`; [`pooler`]: transaction
+//!   poolers and `DIRECT_URL`; [`lock_timeout`]: `--ddl-lock-timeout`.
 
 mod dotenv;
 pub mod local;

@@ -21,7 +21,7 @@ impl TempCluster {
     pub fn start(configure: impl FnOnce(&Path) -> std::io::Result<()>) -> TempCluster {
         let dir = tempfile::tempdir().expect("temp dir");
         open_to_server_user(dir.path());
-        let cluster = LocalCluster::at(dir.path().join("pg"));
+        let cluster = LocalCluster::throwaway(dir.path().join("pg"));
         let up = match cluster.up_with(configure) {
             Ok(up) => up,
             Err(e) => panic!("cannot start a test cluster: {e}"),
