@@ -21,6 +21,8 @@
 //!   migrations (files + brain-db.sum -> decide (pure) -> lock -> applier -> history;
 //!               generate: snapshot x schema.toml -> diff -> plan -> NNNN_name.sql)
 //!   startup (app start-up: pool, migrate under the lock, health)
+//!     tls (sslmode over rustls), local (the project's private cluster in
+//!     .brain-db/postgres), pooler (DIRECT_URL), lock_timeout (--ddl-lock-timeout)
 //! ```
 //!
 //! Architecture invariants:
@@ -33,6 +35,8 @@
 //!   `startup` do not depend on `diff`, `plan`, `introspect` or `apply`, so an app embeds
 //!   them cheaply; only `migrations::generate` uses the diff engine. They also send SQL
 //!   (bookkeeping and the migration files), and `startup` logs its few lines to stderr.
+//! - `db::connect` is the only place that opens a connection and decides TLS; a URL
+//!   reaches output only through `db::redact`.
 //! - Only `cli` prints; library errors are typed (`thiserror`), `anyhow` lives in `cli`.
 
 pub mod apply;

@@ -102,7 +102,11 @@ pub async fn apply(client: &mut Client, plan: &Plan) -> Result<(), ApplyError> {
         // One round trip for the whole group; only when it fails are the statements sent
         // one by one (in a fresh transaction, rolled back) to name the one that failed.
         if let Err(source) = run_in_transaction(client, &[statements.join(";\n")]).await {
-            if source.statement == "COMMIT" || source.statement == "BEGIN" {
+            // A lock timeout would only recur (and wait again) statement by statement.
+            if source.statement == "COMMIT"
+                || source.statement == "BEGIN"
+                || crate::db::lock_timeout::is_lock_timeout(&source.error)
+            {
                 return Err(source);
             }
             return Err(match find_failing_statement(client, &statements).await {

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod check;
+mod db;
 mod generate;
 mod hash;
 mod migrate;
@@ -31,9 +32,24 @@ pub mod exit {
     propagate_version = true
 )]
 pub struct Cli {
-    /// Database URL (falls back to DATABASE_URL, then a .env file).
+    /// Database URL (falls back to DATABASE_URL, then a .env file, then the project's
+    /// local PostgreSQL in .brain-db/postgres, started if needed).
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// Direct (non-pooled) database URL for commands that hold a session lock, such as
+    /// migrate (falls back to DIRECT_URL, then a .env file).
+    #[arg(long, global = true, value_name = "URL")]
+    pub direct_url: Option<String>,
+    /// How long a schema change (push, migrate) waits for a table lock before giving up
+    /// (PostgreSQL's lock_timeout; 500ms, 10s, 2m; 0 waits forever).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = crate::db::lock_timeout::parse_duration
+    )]
+    pub ddl_lock_timeout: std::time::Duration,
     /// Path of the schema file.
     #[arg(
         long,
@@ -94,6 +110,11 @@ pub enum Command {
     },
     /// Verify the migrations folder: sum file, and a replay into a scratch database equals schema.toml.
     Check,
+    /// The project's local PostgreSQL (used when no database URL is given).
+    Db {
+        #[command(subcommand)]
+        action: db::DbAction,
+    },
 }
 
 /// The outcome of a command: an exit code, or an error to print.
@@ -112,12 +133,18 @@ pub fn main() -> ExitCode {
         }
     };
     // Whatever an error says, the password of the database URL never reaches output.
-    let secrets = std::env::current_dir()
+    let mut secrets = std::env::current_dir()
         .ok()
         .and_then(|cwd| crate::db::resolve_database_url(cli.database_url.as_deref(), &cwd).ok())
         .flatten()
         .map(|resolved| crate::db::secrets(&resolved.url))
         .unwrap_or_default();
+    if let Some((direct, _)) = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd))
+    {
+        secrets.extend(crate::db::secrets(&direct));
+    }
     let outcome = runtime.block_on(run(cli));
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -143,6 +170,7 @@ async fn run(cli: Cli) -> Outcome {
         } => migrate::run(&cli, *lock_timeout, *skip_if_locked).await,
         Command::Status { json } => status::run(&cli, *json).await,
         Command::Check => check::run(&cli).await,
+        Command::Db { action } => db::run(action),
     }
 }
 
@@ -158,14 +186,42 @@ fn format_error(e: &anyhow::Error) -> String {
     out
 }
 
-/// Resolves the database URL and connects.
+/// Resolves the database URL (the local PostgreSQL when none is given) and connects.
 async fn connect(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
+    let url = database_url(cli)?;
+    Ok(crate::db::connect(&url).await?)
+}
+
+/// Connects for a schema change (push): the direct URL (`--direct-url`, `DIRECT_URL`)
+/// when given, so that the session settings (lock_timeout) hold, else the database URL.
+async fn connect_for_changes(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
     let cwd = std::env::current_dir()?;
-    let resolved = crate::db::resolve_database_url(cli.database_url.as_deref(), &cwd)?;
-    let Some(resolved) = resolved else {
-        anyhow::bail!(
-            "no database given: pass --database-url URL, set DATABASE_URL, or put DATABASE_URL in a .env file"
-        );
+    let url = match crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd) {
+        Some((direct, _)) => direct,
+        None => database_url(cli)?,
     };
-    Ok(crate::db::connect(&resolved.url).await?)
+    Ok(crate::db::connect(&url).await?)
+}
+
+/// The URL for a command that holds a session-level lock (migrate): `--direct-url` /
+/// `DIRECT_URL` when given, else the database URL unless it goes through a
+/// transaction-mode pooler, which is refused with the way out.
+fn session_url(cli: &Cli, command: &'static str) -> anyhow::Result<String> {
+    let cwd = std::env::current_dir()?;
+    let direct = crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd);
+    let database = match &direct {
+        Some(_) => String::new(),
+        None => database_url(cli)?,
+    };
+    Ok(crate::db::pooler::session_url(&database, direct, command)?)
+}
+
+/// `--database-url`, `DATABASE_URL`, `.env`, else the project's local PostgreSQL
+/// (started if needed, saying so).
+fn database_url(cli: &Cli) -> anyhow::Result<String> {
+    let cwd = std::env::current_dir()?;
+    match crate::db::resolve_database_url(cli.database_url.as_deref(), &cwd)? {
+        Some(resolved) => Ok(resolved.url),
+        None => db::local_default_url(),
+    }
 }

@@ -2,13 +2,17 @@ use anyhow::Context;
 
 use super::{Cli, Outcome, exit};
 use crate::apply;
+use crate::db::lock_timeout;
 use crate::plan::Plan;
 use crate::schema_file;
 
 pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
     // The file is checked before any database is touched.
     let desired = schema_file::load(&cli.schema)?;
-    let mut client = super::connect(cli).await?;
+    let mut client = super::connect_for_changes(cli).await?;
+    lock_timeout::set_ddl_lock_timeout(&client, cli.ddl_lock_timeout)
+        .await
+        .context("setting lock_timeout")?;
     let (_live, plan) = apply::plan_against(&mut client, &desired).await?;
     if plan.is_empty() {
         println!("no changes");
@@ -47,7 +51,17 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
         eprintln!("nothing was applied; run `brain-db push --force` to apply them anyway");
         return Ok(exit::REFUSED);
     }
-    apply::apply(&mut client, &plan).await?;
+    if let Err(e) = apply::apply(&mut client, &plan).await {
+        if lock_timeout::is_lock_timeout(&e.error) {
+            let holders = lock_timeout::lock_holders(&client, &e.statement).await;
+            anyhow::bail!(lock_timeout::lock_timeout_message(
+                "push",
+                cli.ddl_lock_timeout,
+                &holders
+            ));
+        }
+        return Err(e.into());
+    }
     println!("applied {} statement(s)", plan.steps.len());
     Ok(exit::OK)
 }

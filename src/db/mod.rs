@@ -1,18 +1,28 @@
 //! Where the database is and how to reach it: URL resolution, redaction, connecting.
 //!
-//! - [`resolve_database_url`]: `--database-url`, then `DATABASE_URL`, then `.env`.
+//! - [`resolve_database_url`]: `--database-url`, then `DATABASE_URL`, then `.env` (the
+//!   CLI falls back to the project's local cluster, [`local`]).
 //! - [`redact`] / [`redact_text`]: no password ever reaches output; every message that
 //!   names a URL goes through them.
-//! - [`connect`]: the single place that opens a connection (TLS will be decided here).
+//! - [`connect`]: the single place that opens a connection; it decides TLS ([`tls`]).
+//! - [`local`]: the private PostgreSQL of `brain-db db up`; [`pooler`]: transaction
+//!   poolers and `DIRECT_URL`; [`lock_timeout`]: `--ddl-lock-timeout`.
 
 mod dotenv;
+pub mod local;
+pub mod lock_timeout;
+pub mod pooler;
 mod redact;
+pub mod tls;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+pub use tls::SslMode;
 
 pub use dotenv::parse_dotenv;
 pub use redact::{MASK, redact, redact_text, secrets};
@@ -60,6 +70,25 @@ pub enum DbError {
 
     #[error("cannot set up the session on {url}: {cause}; check the user's rights on the database")]
     SessionSetup { url: String, cause: String },
+
+    #[error(
+        "cannot set up TLS for {url}: {cause}; fix sslrootcert, or drop it to use the public web roots"
+    )]
+    TlsConfig { url: String, cause: String },
+
+    #[error("TLS with {url} failed (sslmode={mode}): {cause}; {remedy}")]
+    Tls {
+        url: String,
+        mode: SslMode,
+        cause: String,
+        remedy: &'static str,
+    },
+
+    #[error(
+        "{url} refuses unencrypted connections: {cause}; remove sslmode=disable (or use \
+         sslmode=require) to connect over TLS"
+    )]
+    TlsRequired { url: String, cause: String },
 }
 
 /// Where a database URL came from, for messages ("from DATABASE_URL").
@@ -173,9 +202,10 @@ pub async fn connect(url: &str) -> Result<Client, DbError> {
     connect_with_timeout(url, DEFAULT_CONNECT_TIMEOUT).await
 }
 
-/// Opens a session: no TLS for now (this is the one place that will choose it), the
-/// given timeout unless the URL sets `connect_timeout`, `application_name = 'brain-db'`
-/// unless the URL sets one, and `search_path = public` (introspection relies on it).
+/// Opens a session: TLS as the URL's `sslmode` / `sslrootcert` say, else none for local
+/// hosts and required for any other (see [`tls`]); the given timeout unless the URL sets
+/// `connect_timeout`; `application_name = 'brain-db'` unless the URL sets one; and
+/// `search_path = public` (introspection relies on it).
 /// The connection task is spawned on the current tokio runtime, which must have its
 /// time driver enabled (`#[tokio::main]` does; a current-thread runtime is fine).
 pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Client, DbError> {
@@ -183,8 +213,14 @@ pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Client
     let hidden = secrets(url);
     let clean = |text: String| redact_text(&text, &hidden);
 
+    let (driver_url, tls_params) =
+        tls::split_tls_params(url).map_err(|cause| DbError::InvalidUrl {
+            url: shown.clone(),
+            cause: clean(cause),
+        })?;
     let mut config: tokio_postgres::Config =
-        url.parse()
+        driver_url
+            .parse()
             .map_err(|e: tokio_postgres::Error| DbError::InvalidUrl {
                 url: shown.clone(),
                 cause: clean(e.to_string()),
@@ -197,19 +233,45 @@ pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Client
     if config.get_application_name().is_none() {
         config.application_name(APPLICATION_NAME);
     }
+    let mode = tls_params.effective_mode(is_local_config(&config));
+    config.ssl_mode(mode.driver_mode());
+    let tls_config = tls::client_config(mode, tls_params.root_cert.as_deref()).map_err(|e| {
+        DbError::TlsConfig {
+            url: shown.clone(),
+            cause: clean(e.to_string()),
+        }
+    })?;
 
     // connect_timeout bounds each socket connect; the outer timeout also bounds the
     // start-up and authentication exchange with a server that accepts and then stalls.
     let hosts = config.get_hosts().len().max(1) as u32;
-    let (client, connection) = tokio::time::timeout(timeout * hosts, config.connect(NoTls))
+    let connecting = config.connect(MakeRustlsConnect::new(tls_config));
+    let (client, connection) = tokio::time::timeout(timeout * hosts, connecting)
         .await
         .map_err(|_| DbError::ConnectTimeout {
             url: shown.clone(),
             timeout,
         })?
-        .map_err(|e| DbError::Connect {
-            url: shown.clone(),
-            cause: clean(error_text(&e)),
+        .map_err(|e| {
+            let cause = clean(error_text(&e));
+            if cause.contains("TLS") {
+                DbError::Tls {
+                    url: shown.clone(),
+                    mode,
+                    remedy: tls::remedy(mode, &cause),
+                    cause,
+                }
+            } else if cause.contains("no encryption") {
+                DbError::TlsRequired {
+                    url: shown.clone(),
+                    cause,
+                }
+            } else {
+                DbError::Connect {
+                    url: shown.clone(),
+                    cause,
+                }
+            }
         })?;
     tokio::spawn(async move {
         // A broken connection surfaces as an error on the client's next call.
@@ -224,6 +286,20 @@ pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Client
             cause: clean(error_text(&e)),
         })?;
     Ok(client)
+}
+
+/// Whether every host of a parsed configuration is local (no host: the Unix socket).
+fn is_local_config(config: &tokio_postgres::Config) -> bool {
+    config.get_hosts().iter().all(tls::is_local_host)
+}
+
+/// Whether a connection string names only local hosts ([`tls::is_local_host`]), so that
+/// it gets no TLS unless it asks. `false` when it does not parse.
+pub fn is_local_url(url: &str) -> bool {
+    tls::split_tls_params(url)
+        .ok()
+        .and_then(|(rest, _)| rest.parse::<tokio_postgres::Config>().ok())
+        .is_some_and(|config| is_local_config(&config))
 }
 
 /// The driver's message with its causes (the driver's own `Display` stops at "db error"

@@ -271,7 +271,7 @@ fn unquote_keyword_value(raw: &str) -> String {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+pub(super) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -4,18 +4,74 @@
 //! the brain-db binary.
 //!
 //! The server comes from `BRAIN_DB_TEST_URL`, else `DATABASE_URL`, else
-//! `postgres://postgres@127.0.0.1:5432/postgres`. If it does not answer, the test fails
-//! with instructions: tests never skip.
+//! `postgres://postgres@127.0.0.1:5432/postgres`. When that URL names this machine and
+//! nothing answers there, the tests use the repository's local PostgreSQL
+//! (`.brain-db/postgres`, the `brain-db db up` cluster), starting it if needed, so a fresh
+//! clone with PostgreSQL binaries but no running server passes. Otherwise, if it does not
+//! answer, the test fails with instructions: tests never skip.
 
+use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
 
+use brain_db::db::local::LocalCluster;
 use tokio_postgres::{Client, NoTls};
 
+/// The URL the tests start from: configured, else the default, else (nothing answers)
+/// the repository's local cluster. Decided once per process.
 pub fn admin_url() -> String {
-    std::env::var("BRAIN_DB_TEST_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let url = std::env::var("BRAIN_DB_TEST_URL")
+            .or_else(|_| std::env::var("DATABASE_URL"))
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+        with_local_fallback(url, Path::new(env!("CARGO_MANIFEST_DIR")))
+    })
+    .clone()
+}
+
+/// `url` if a server answers there or it is not local; else the URL of `project`'s
+/// local cluster, started if needed (saying so on stderr).
+pub fn with_local_fallback(url: String, project: &Path) -> String {
+    if !brain_db::db::is_local_url(&url) || answers_tcp(&url) {
+        return url;
+    }
+    let cluster = LocalCluster::for_project(project);
+    match cluster.up() {
+        Ok(up) => {
+            eprintln!(
+                "no PostgreSQL answers at {}: the tests use the local cluster at {} ({})",
+                brain_db::db::redact(&url),
+                up.url,
+                cluster.dir().display()
+            );
+            up.url
+        }
+        Err(e) => panic!(
+            "no PostgreSQL answers at {} and the local cluster cannot start: {e}",
+            brain_db::db::redact(&url)
+        ),
+    }
+}
+
+/// Whether something accepts TCP connections at the URL's host and port.
+fn answers_tcp(url: &str) -> bool {
+    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
+        return true; // let the connection report what is wrong
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    config.get_hosts().iter().any(|host| match host {
+        tokio_postgres::config::Host::Tcp(name) => (name.as_str(), port)
+            .to_socket_addrs()
+            .into_iter()
+            .flatten()
+            .any(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok()),
+        tokio_postgres::config::Host::Unix(dir) => dir.join(format!(".s.PGSQL.{port}")).exists(),
+    })
 }
 
 /// Replaces the database name in a `postgres://` URL.
@@ -248,6 +304,19 @@ impl Project {
             .env_remove("DATABASE_URL")
             .arg("--database-url")
             .arg(&db.url)
+            .args(args)
+            .output()
+            .expect("run brain-db")
+            .into()
+    }
+
+    /// Runs `brain-db` in the project folder against `url` (any URL, such as a TLS one).
+    pub fn run_with_url(&self, url: &str, args: &[&str]) -> Run {
+        Command::new(env!("CARGO_BIN_EXE_brain-db"))
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .arg("--database-url")
+            .arg(url)
             .args(args)
             .output()
             .expect("run brain-db")

@@ -29,7 +29,23 @@ pub fn ci(args: &[String]) -> Result<()> {
 /// `cargo nextest run` (or `cargo test` without nextest).
 pub fn test(args: &[String]) -> Result<()> {
     step("test PostgreSQL");
-    crate::pg::ensure_test_server()?;
+    if let Err(e) = crate::pg::ensure_test_server() {
+        // The tests' harness falls back to the project's local cluster (`db up`) when
+        // nothing answers at a local test URL: start it once here, or report both.
+        if !crate::pg::is_local(&crate::pg::test_url()) {
+            return Err(e);
+        }
+        eprintln!(
+            "{e}
+falling back to the project's local PostgreSQL (.brain-db/postgres)"
+        );
+        crate::local::db_up(&[]).map_err(|up| {
+            format!(
+                "{e}
+and the local PostgreSQL cannot start: {up}"
+            )
+        })?;
+    }
     step("tests");
     if succeeds(cargo().args(["nextest", "--version"])) {
         run(cargo()

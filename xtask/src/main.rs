@@ -4,6 +4,7 @@
 //! - `test`: the tests only (starts the machine's PostgreSQL if it is down).
 //! - `bench`: brain-db beside the floors and peers (`../shared/bench`), with the ratios.
 //! - `corpus`: the round-trip corpus (`../shared/corpus`) with brain-db pull + push.
+//! - `db-up`, `docker-up`: the project's local PostgreSQL, docker compose.
 
 // Printing is this program's job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -12,6 +13,7 @@ mod bench;
 mod ci;
 mod corpus;
 mod json;
+mod local;
 mod pg;
 mod util;
 
@@ -29,6 +31,8 @@ commands:
   test      only the tests, as in ci; arguments go to cargo nextest run / cargo test
   bench     see below
   corpus    see below
+  db-up     the project's local PostgreSQL (see below)
+  docker-up docker compose up (see below)
   help      this text
 ";
 
@@ -40,7 +44,12 @@ fn main() -> ExitCode {
     };
     let wants_help = rest.iter().any(|a| a == "-h" || a == "--help");
     let help = match command {
-        "help" | "-h" | "--help" => Some(format!("{HELP}\n{}\n{}", bench::HELP, corpus::HELP)),
+        "help" | "-h" | "--help" => Some(format!(
+            "{HELP}\n{}\n{}\n{}",
+            bench::HELP,
+            corpus::HELP,
+            local::HELP
+        )),
         "bench" if wants_help => Some(bench::HELP.to_string()),
         "corpus" if wants_help => Some(corpus::HELP.to_string()),
         _ if wants_help => Some(HELP.to_string()),
@@ -55,6 +64,8 @@ fn main() -> ExitCode {
         "test" => ci::test(rest),
         "bench" => bench::run_bench(rest),
         "corpus" => corpus::run_corpus(rest),
+        "db-up" => local::db_up(rest),
+        "docker-up" => local::docker_up(rest),
         other => Err(format!("unknown command `{other}`; try `cargo xtask help`").into()),
     };
     match result {
