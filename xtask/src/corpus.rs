@@ -108,7 +108,11 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
     }
     let tsv = results.join("results.tsv");
     match std::fs::read_to_string(&tsv) {
-        Ok(text) => print!("\n{}", summarize(&parse_tsv(&text), &case_folders(&roots))),
+        Ok(text) => {
+            let rows = parse_tsv(&text);
+            print!("\n{}", summarize(&rows, &case_folders(&roots)));
+            print!("{}", summarize_in_scope(&rows, &case_paths(&roots)));
+        }
         Err(e) => eprintln!("no results ({}: {e})", tsv.display()),
     }
     eprintln!("results: {}", tsv.display());
@@ -158,6 +162,105 @@ fn case_folders(roots: &[(String, PathBuf)]) -> BTreeMap<String, String> {
         }
     }
     map
+}
+
+/// Case name -> its folder.
+fn case_paths(roots: &[(String, PathBuf)]) -> BTreeMap<String, PathBuf> {
+    let is_case = |p: &Path| p.join("a.sql").is_file() || p.join("b.sql").is_file();
+    let mut map = BTreeMap::new();
+    for (_, path) in roots {
+        let dirs: Vec<PathBuf> = if is_case(path) {
+            vec![path.clone()]
+        } else {
+            std::fs::read_dir(path)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && is_case(p))
+                .collect()
+        };
+        for dir in dirs {
+            if let Some(name) = dir.file_name() {
+                map.insert(name.to_string_lossy().into_owned(), dir.clone());
+            }
+        }
+    }
+    map
+}
+
+/// Object kinds brain-db does not manage (yet). A case whose SQL mentions one is out of
+/// scope: its result says nothing about what brain-db claims to do.
+const OUT_OF_SCOPE: &[&str] = &[
+    "view ",
+    "function ",
+    "procedure ",
+    "trigger ",
+    "domain ",
+    "policy ",
+    "row level security",
+    "partition by",
+    "partition of",
+    "inherits",
+    "extension ",
+    "collation ",
+    "comment on constraint",
+    "comment on schema",
+    "create rule",
+    "create aggregate",
+    "create operator",
+    "create statistics",
+    "replica identity",
+    "tablespace",
+    "drop schema",
+    "grant ",
+    "revoke ",
+    "owner to",
+];
+
+/// True when neither side of the case uses an object kind listed in [`OUT_OF_SCOPE`].
+pub fn in_scope(sql: &str) -> bool {
+    let sql = sql
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        + " ";
+    // Composite and range types (enums are in scope).
+    let other_types = sql.match_indices("create type").any(|(i, _)| {
+        let statement = sql[i..].split(';').next().unwrap_or("");
+        !statement.contains(" as enum")
+    });
+    !other_types && !OUT_OF_SCOPE.iter().any(|k| sql.contains(k))
+}
+
+fn case_sql(dir: &Path) -> String {
+    ["setup.sql", "a.sql", "b.sql", "additions.sql"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Counts over the cases whose objects brain-db supports (see [`in_scope`]).
+fn summarize_in_scope(rows: &[(String, String)], paths: &BTreeMap<String, PathBuf>) -> String {
+    let mut scoped = Counts::default();
+    for (case, status) in rows {
+        let base = case.split('+').next().unwrap_or(case);
+        if paths.get(base).is_some_and(|dir| in_scope(&case_sql(dir))) {
+            scoped.add(status);
+        }
+    }
+    let ran = scoped.pass + scoped.fail + scoped.error;
+    format!(
+        "{:<34} {:>5} {:>5} {:>5} {:>5}  {:>9}\n",
+        "in scope (no views, functions, ...)",
+        scoped.pass,
+        scoped.fail,
+        scoped.error,
+        scoped.skip,
+        format!("{}/{ran}", scoped.pass)
+    )
 }
 
 /// `(case, status)` rows of results.tsv (header skipped).
@@ -248,6 +351,22 @@ pub fn summarize(rows: &[(String, String)], folders: &BTreeMap<String, String>) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scope_excludes_object_kinds_brain_db_does_not_manage() {
+        assert!(super::in_scope(
+            "CREATE TABLE t (id int PRIMARY KEY);\nCREATE INDEX i ON t (id);"
+        ));
+        assert!(!super::in_scope("create view v as select 1;"));
+        assert!(!super::in_scope(
+            "CREATE OR REPLACE FUNCTION f() RETURNS int"
+        ));
+        assert!(super::in_scope("CREATE TYPE mood AS ENUM ('a');"));
+        assert!(!super::in_scope("CREATE TYPE pair AS (a int, b int);"));
+        assert!(super::in_scope(
+            "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);"
+        ));
+    }
+
     use super::*;
 
     /// A fabricated corpus layout and results.tsv in a scratch folder.
