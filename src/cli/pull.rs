@@ -24,5 +24,16 @@ pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
         }
         None => print!("{text}"),
     }
+    let unmanaged = introspect::unmanaged_objects(&client, &schemas).await?;
+    if !unmanaged.is_empty() {
+        let list: Vec<String> = unmanaged
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}(s)"))
+            .collect();
+        eprintln!(
+            "note: left out, as brain-db does not manage them: {}",
+            list.join(", ")
+        );
+    }
     Ok(exit::OK)
 }

@@ -37,6 +37,16 @@ pub enum Constraint {
 }
 
 impl Constraint {
+    fn set_name(&mut self, name: String) {
+        match self {
+            Constraint::PrimaryKey(c) => c.name = name,
+            Constraint::Unique(c) => c.name = name,
+            Constraint::Check(c) => c.name = name,
+            Constraint::ForeignKey(c) => c.name = name,
+            Constraint::Exclusion(c) => c.name = name,
+        }
+    }
+
     pub fn name(&self) -> &str {
         match self {
             Constraint::PrimaryKey(c) => &c.name,
@@ -909,34 +919,17 @@ fn diff_constraints(
     let wanted = constraints_of(want);
     let mut existing = constraints_of(have);
 
-    // Same definition under another name (often a name derived from a renamed table or
-    // column): rename rather than rebuild.
-    let unmatched_live: Vec<String> = existing
-        .keys()
-        .filter(|n| !wanted.contains_key(*n))
-        .cloned()
-        .collect();
-    for old_name in unmatched_live {
-        let old = existing[&old_name].clone();
-        let target = wanted
-            .iter()
-            .find(|(n, c)| !existing.contains_key(*n) && same_constraint_definition(c, &old));
-        if let Some((new_name, _)) = target {
-            out.push(Change::RenameConstraint {
-                table: table.clone(),
-                from: old_name.clone(),
-                to: new_name.clone(),
-            });
-            let mut renamed = existing.remove(&old_name).expect("present");
-            match &mut renamed {
-                Constraint::PrimaryKey(c) => c.name = new_name.clone(),
-                Constraint::Unique(c) => c.name = new_name.clone(),
-                Constraint::Check(c) => c.name = new_name.clone(),
-                Constraint::ForeignKey(c) => c.name = new_name.clone(),
-                Constraint::Exclusion(c) => c.name = new_name.clone(),
-            }
-            existing.insert(new_name.clone(), renamed);
-        }
+    for (old_name, new_name) in
+        renamed_by_definition(&existing, &wanted, same_constraint_definition)
+    {
+        out.push(Change::RenameConstraint {
+            table: table.clone(),
+            from: old_name.clone(),
+            to: new_name.clone(),
+        });
+        let mut renamed = existing.remove(&old_name).expect("a live constraint");
+        renamed.set_name(new_name.clone());
+        existing.insert(new_name, renamed);
     }
 
     for (name, have_c) in &existing {
@@ -968,6 +961,31 @@ fn diff_constraints(
     }
 }
 
+/// Live objects that match a declared one of another name (often a name derived from a
+/// renamed table or column): `(live name, declared name)` pairs, each name used once.
+/// Renaming keeps the object, which is cheaper and safer than rebuilding it.
+fn renamed_by_definition<L, D>(
+    live: &BTreeMap<String, L>,
+    declared: &BTreeMap<String, D>,
+    same: impl Fn(&D, &L) -> bool,
+) -> Vec<(String, String)> {
+    let mut claimed = BTreeSet::new();
+    let mut pairs = Vec::new();
+    for (old_name, old) in live {
+        if declared.contains_key(old_name) {
+            continue;
+        }
+        let target = declared.iter().find(|(name, d)| {
+            !live.contains_key(*name) && !claimed.contains(*name) && same(d, old)
+        });
+        if let Some((new_name, _)) = target {
+            claimed.insert(new_name.clone());
+            pairs.push((old_name.clone(), new_name.clone()));
+        }
+    }
+    pairs
+}
+
 fn same_index_definition(a: &Index, b: &Index) -> bool {
     a.unique == b.unique
         && a.method == b.method
@@ -983,6 +1001,7 @@ fn same_index_definition(a: &Index, b: &Index) -> bool {
             _ => false,
         }
         && a.nulls_not_distinct == b.nulls_not_distinct
+        && a.storage == b.storage
 }
 
 fn diff_indexes(want: &Table, have: &Table, out: &mut Vec<Change>) {
@@ -995,25 +1014,16 @@ fn diff_indexes(want: &Table, have: &Table, out: &mut Vec<Change>) {
     let wanted: BTreeMap<String, &Index> =
         want.indexes.iter().map(|i| (i.name.clone(), i)).collect();
 
-    let unmatched_live: Vec<String> = existing
-        .keys()
-        .filter(|n| !wanted.contains_key(*n))
-        .cloned()
-        .collect();
-    for old_name in unmatched_live {
-        let old = existing[&old_name].clone();
-        let target = wanted
-            .iter()
-            .find(|(n, i)| !existing.contains_key(*n) && same_index_definition(i, &old));
-        if let Some((new_name, _)) = target {
-            out.push(Change::RenameIndex {
-                index: QualifiedName::new(&table.schema, &old_name),
-                to: new_name.clone(),
-            });
-            let mut renamed = existing.remove(&old_name).expect("present");
-            renamed.name = new_name.clone();
-            existing.insert(new_name.clone(), renamed);
-        }
+    for (old_name, new_name) in renamed_by_definition(&existing, &wanted, |d: &&Index, l| {
+        same_index_definition(d, l)
+    }) {
+        out.push(Change::RenameIndex {
+            index: QualifiedName::new(&table.schema, &old_name),
+            to: new_name.clone(),
+        });
+        let mut renamed = existing.remove(&old_name).expect("a live index");
+        renamed.name = new_name.clone();
+        existing.insert(new_name, renamed);
     }
 
     for (name, have_i) in &existing {

@@ -185,6 +185,19 @@ pub async fn user_schemas(client: &impl GenericClient) -> Result<Vec<String>, In
     Ok(names)
 }
 
+/// Objects in the given schemas that brain-db does not manage, as (kind, count) sorted by
+/// kind: views, functions, triggers, domains, partitioned tables, policies, ...
+pub async fn unmanaged_objects(
+    client: &impl GenericClient,
+    schemas: &[String],
+) -> Result<Vec<(String, i64)>, IntrospectError> {
+    let rows = client
+        .query(queries::UNMANAGED, &[&schemas])
+        .await
+        .map_err(|source| IntrospectError::query("unmanaged objects", source))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 /// Sends the catalog queries, counting them.
 struct Querier<'a, C> {
     client: &'a C,
@@ -382,6 +395,11 @@ fn index(row: &Row) -> Result<Index, IntrospectError> {
         include: row.get(5),
         predicate: row.get(6),
         nulls_not_distinct: row.get(7),
+        storage: {
+            let mut options: Vec<String> = row.get(9);
+            options.sort();
+            options
+        },
         comment: row.get(8),
     })
 }

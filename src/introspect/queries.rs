@@ -112,7 +112,8 @@ pub const INDEXES: &str = concat!(
                     ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.pos]
                   ORDER BY k.pos),
             pg_catalog.pg_get_expr(i.indpred, i.indrelid),
-            i.indnullsnotdistinct, d.description
+            i.indnullsnotdistinct, d.description,
+            COALESCE(ic.reloptions, '{}'::text[])
      FROM tbl
      JOIN pg_catalog.pg_index i ON i.indrelid = tbl.oid
      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -183,3 +184,58 @@ WHERE n.nspname !~ '^pg_'
       SELECT 1 FROM pg_catalog.pg_depend d
       WHERE d.classid = 'pg_catalog.pg_namespace'::regclass
         AND d.objid = n.oid AND d.deptype = 'e')";
+
+/// Objects in the given schemas that brain-db does not manage, counted by kind (views,
+/// functions, triggers, ...), skipping those that belong to an extension. `pull` names
+/// them so that nobody mistakes the pulled file for a complete copy.
+pub const UNMANAGED: &str = "
+SELECT kind, count(*)::bigint
+FROM (
+    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                          WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' END AS kind
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('v', 'm', 'p', 'f')
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                        AND d.objid = c.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'partition or inheritance child'
+    FROM pg_catalog.pg_inherits i
+    JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY($1::text[])
+    UNION ALL
+    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END
+    FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = ANY($1::text[])
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_proc'::regclass
+                        AND d.objid = p.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'trigger'
+    FROM pg_catalog.pg_trigger t
+    JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY($1::text[]) AND NOT t.tgisinternal
+    UNION ALL
+    SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'composite type' END
+    FROM pg_catalog.pg_type t
+    JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+    WHERE n.nspname = ANY($1::text[])
+      AND (t.typtype IN ('d', 'r')
+           OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c
+                                    WHERE c.oid = t.typrelid) = 'c'))
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                        AND d.objid = t.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'row-level security policy'
+    FROM pg_catalog.pg_policy pol
+    JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY($1::text[])
+) AS objects
+GROUP BY kind
+ORDER BY kind";

@@ -336,5 +336,8 @@ pub struct Index {
     /// Partial index predicate (`WHERE ...`), SQL text.
     pub predicate: Option<String>,
     pub nulls_not_distinct: bool,
+    /// Storage parameters (`WITH (fillfactor = 70)`) as `pg_class.reloptions` holds them,
+    /// `name=value`, sorted.
+    pub storage: Vec<String>,
     pub comment: Option<String>,
 }

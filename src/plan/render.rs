@@ -509,6 +509,17 @@ fn create_index(table: &QualifiedName, i: &Index) -> String {
     if i.nulls_not_distinct {
         out.push_str(" NULLS NOT DISTINCT");
     }
+    if !i.storage.is_empty() {
+        let params: Vec<String> = i
+            .storage
+            .iter()
+            .map(|p| {
+                let (name, value) = p.split_once('=').unwrap_or((p, ""));
+                format!("{}={}", ident(name), literal(value))
+            })
+            .collect();
+        out.push_str(&format!(" WITH ({})", params.join(", ")));
+    }
     if let Some(p) = &i.predicate {
         out.push_str(&format!(" WHERE {p}"));
     }

@@ -60,6 +60,7 @@ const INDEX_KEYS: &[&str] = &[
     "where",
     "include",
     "nulls_not_distinct",
+    "with",
     "comment",
 ];
 const UNIQUE_KEYS: &[&str] = &["name", "columns", "nulls_not_distinct", "deferrable"];
@@ -1566,6 +1567,43 @@ fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Option<Index>
     };
     let predicate = find(entries, "where").and_then(|x| ctx.sql(&x.node, "where"));
     let comment = find(entries, "comment").and_then(|x| ctx.string(&x.node, "comment"));
+    let mut storage = Vec::new();
+    if let Some(w) = find(entries, "with") {
+        match &w.node.val {
+            Val::Table(params) => {
+                for param in params {
+                    let value = match &param.node.val {
+                        Val::Str(v) => v.clone(),
+                        Val::Int(v) => v.to_string(),
+                        Val::Float(v) => v.to_string(),
+                        Val::Bool(v) => v.to_string(),
+                        other => {
+                            ctx.error(
+                                &param.node.span,
+                                format!(
+                                    "storage parameter {} must be a string, number or boolean, found {}",
+                                    param.key,
+                                    other.kind()
+                                ),
+                                None,
+                            );
+                            continue;
+                        }
+                    };
+                    storage.push(format!("{}={value}", param.key.to_ascii_lowercase()));
+                }
+                storage.sort();
+            }
+            other => ctx.error(
+                &w.node.span,
+                format!(
+                    "index storage parameters must be a table, found {}",
+                    other.kind()
+                ),
+                Some("write with = { fillfactor = 70 }".into()),
+            ),
+        }
+    }
     Some(Index {
         name: e.key.clone(),
         unique,
@@ -1574,6 +1612,7 @@ fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Option<Index>
         include,
         predicate,
         nulls_not_distinct,
+        storage,
         comment,
     })
 }

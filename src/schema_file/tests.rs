@@ -599,6 +599,7 @@ fn hostile_model() -> Schema {
         include: vec!["Odd \"Name\"".into()],
         predicate: Some("ident > 0".into()),
         nulls_not_distinct: true,
+        storage: Vec::new(),
         comment: Some("idx".into()),
     });
     t1.indexes.push(Index {
@@ -609,6 +610,7 @@ fn hostile_model() -> Schema {
         include: vec![],
         predicate: None,
         nulls_not_distinct: false,
+        storage: Vec::new(),
         comment: None,
     });
     t1.indexes.push(Index {
@@ -619,6 +621,7 @@ fn hostile_model() -> Schema {
         include: vec![],
         predicate: None,
         nulls_not_distinct: false,
+        storage: Vec::new(),
         comment: None,
     });
     t1.comment = Some("table comment".into());

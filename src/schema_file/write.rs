@@ -344,6 +344,17 @@ fn write_table(out: &mut String, schema: &Schema, enums: &BTreeSet<QualifiedName
             if idx.nulls_not_distinct {
                 f.push(("nulls_not_distinct", "true".into()));
             }
+            if !idx.storage.is_empty() {
+                let params: Vec<(String, String)> = idx
+                    .storage
+                    .iter()
+                    .map(|p| {
+                        let (name, value) = p.split_once('=').unwrap_or((p, ""));
+                        (key(name), toml_string(value))
+                    })
+                    .collect();
+                f.push(("with", inline(&params)));
+            }
             if let Some(c) = &idx.comment {
                 f.push(("comment", toml_string(c)));
             }

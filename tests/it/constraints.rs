@@ -1,6 +1,6 @@
 //! Exclusion constraints and deferrable primary keys, end to end.
 
-use crate::harness::{Project, TestDb};
+use crate::harness::{Project, TestDb, assert_same_schema};
 
 /// Declared the way a person writes it, not the way PostgreSQL prints it: the second
 /// push only settles if the definitions are canonicalized through the server.
@@ -20,13 +20,7 @@ fn push_settles(project: &Project, db: &TestDb) -> String {
     let first = project.run(db, &["push"]);
     first.assert_code(0);
     let again = project.run(db, &["push"]);
-    again.assert_code(0);
-    assert_eq!(
-        again.stdout.trim(),
-        "no changes",
-        "second push was not a no-op:\n{}",
-        again.stdout
-    );
+    again.assert_no_changes();
     first.stdout.clone()
 }
 
@@ -184,23 +178,9 @@ create table other."Rooms" (
     }
 
     let again = project.run(&source, &["push"]);
-    again.assert_code(0);
-    assert_eq!(
-        again.stdout.trim(),
-        "no changes",
-        "{}\n{pulled}",
-        again.stdout
-    );
+    again.assert_no_changes();
 
     let copy = TestDb::new("constraints_pull_copy").await;
     project.run(&copy, &["push"]).assert_code(0);
-    let expected = source.dump();
-    let actual = copy.dump();
-    if expected != actual {
-        let diff = similar::TextDiff::from_lines(&expected, &actual);
-        panic!(
-            "pushed copy differs (- source, + copy):\n{}\n{pulled}",
-            diff.unified_diff()
-        );
-    }
+    assert_same_schema(&source, &copy, &pulled);
 }

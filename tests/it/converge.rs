@@ -1,7 +1,7 @@
 //! Convergence: pushing version after version gives the same database as pushing the
 //! last version into an empty one (pg-schema-diff's oracle), and every push settles.
 
-use crate::harness::{Project, TestDb};
+use crate::harness::{Project, TestDb, assert_same_schema};
 
 /// Each version appends new columns at the end, as push does, so column order matches.
 const VERSIONS: &[&str] = &[
@@ -154,23 +154,8 @@ async fn pushing_each_version_converges_to_a_fresh_push_of_the_last() {
             run.stderr
         );
         let again = project.run(&stepwise, &["push"]);
-        again.assert_code(0);
-        assert_eq!(
-            again.stdout.trim(),
-            "no changes",
-            "v{} did not settle:\n{}",
-            i + 1,
-            again.stdout
-        );
+        again.assert_no_changes();
     }
     project.run(&fresh, &["push"]).assert_code(0);
-    let expected = fresh.dump();
-    let actual = stepwise.dump();
-    if expected != actual {
-        let diff = similar::TextDiff::from_lines(&expected, &actual);
-        panic!(
-            "stepwise pushes differ from a fresh push (- fresh, + stepwise):\n{}",
-            diff.unified_diff()
-        );
-    }
+    assert_same_schema(&fresh, &stepwise, "");
 }

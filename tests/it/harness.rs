@@ -205,6 +205,22 @@ impl TestDb {
     }
 }
 
+/// Panics with a unified diff (- expected, + actual) when the two databases' schema dumps
+/// differ. `context` is printed after the diff (e.g. the schema file involved).
+pub fn assert_same_schema(expected: &TestDb, actual: &TestDb, context: &str) {
+    let want = expected.dump();
+    let got = actual.dump();
+    if want != got {
+        let diff = similar::TextDiff::from_lines(&want, &got);
+        panic!(
+            "schemas differ (- {}, + {}):\n{}\n{context}",
+            expected.name,
+            actual.name,
+            diff.unified_diff()
+        );
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if std::thread::panicking() {
@@ -252,6 +268,19 @@ pub struct Run {
 }
 
 impl Run {
+    /// Exit code 0 and exactly `no changes` on stdout: the push settled.
+    pub fn assert_no_changes(&self) -> &Self {
+        self.assert_code(0);
+        assert_eq!(
+            self.stdout.trim(),
+            "no changes",
+            "expected a no-op\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
     pub fn assert_code(&self, expected: i32) -> &Self {
         assert_eq!(
             self.code, expected,

@@ -52,8 +52,7 @@ async fn hostile_names_push_settle_and_round_trip_through_pull() {
         "1"
     );
     let again = project.run(&db, &["push"]);
-    again.assert_code(0);
-    assert_eq!(again.stdout.trim(), "no changes", "{}", again.stdout);
+    again.assert_no_changes();
     let long = db
         .value("select attname from pg_attribute where attrelid = '\"Odd \"\"Table\"\" Name\"'::regclass and length(attname) = 63")
         .await;
@@ -64,8 +63,7 @@ async fn hostile_names_push_settle_and_round_trip_through_pull() {
         .run(&db, &["pull", "--out", "schema.toml"])
         .assert_code(0);
     let again = pulled.run(&db, &["push"]);
-    again.assert_code(0);
-    assert_eq!(again.stdout.trim(), "no changes", "{}", again.stdout);
+    again.assert_no_changes();
     let copy = TestDb::new("hostile_copy").await;
     pulled.run(&copy, &["push"]).assert_code(0);
     assert_eq!(db.dump(), copy.dump());

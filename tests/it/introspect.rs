@@ -47,6 +47,7 @@ fn index(name: &str, keys: &[&str]) -> Index {
         include: Vec::new(),
         predicate: None,
         nulls_not_distinct: false,
+        storage: Vec::new(),
         comment: None,
     }
 }
@@ -508,6 +509,7 @@ async fn every_kind_of_index() {
         Index {
             unique: true,
             nulls_not_distinct: true,
+            storage: Vec::new(),
             ..index("tasks_nnd_idx", &["project", "status"])
         },
         Index {

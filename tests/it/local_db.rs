@@ -108,8 +108,7 @@ fn push_without_a_url_creates_starts_and_reuses_the_local_cluster() {
     let run = p.run(&["db", "down"]);
     assert!(run.stdout.contains("not running"), "{}", run.stdout);
     let run = p.run(&["push"]);
-    run.assert_code(0);
-    assert_eq!(run.stdout.trim(), "no changes");
+    run.assert_no_changes();
     assert!(run.stderr.contains("(started;"), "{}", run.stderr);
     assert_eq!(p.cluster().status(), Status::Running { port });
     // pull also works with no URL.

@@ -9,13 +9,7 @@ const APP_SCHEMA: &str = include_str!("../../schema.toml");
 fn push_settles(project: &Project, db: &TestDb) {
     project.run(db, &["push", "--force"]).assert_code(0);
     let again = project.run(db, &["push"]);
-    again.assert_code(0);
-    assert_eq!(
-        again.stdout.trim(),
-        "no changes",
-        "second push was not a no-op:\n{}",
-        again.stdout
-    );
+    again.assert_no_changes();
 }
 
 #[tokio::test]
@@ -80,8 +74,7 @@ async fn app_schema_creates_the_tables_with_postgres_default_names() {
     );
 
     let again = project.run(&db, &["push"]);
-    again.assert_code(0);
-    assert_eq!(again.stdout.trim(), "no changes");
+    again.assert_no_changes();
 }
 
 #[tokio::test]
@@ -100,8 +93,7 @@ async fn a_no_op_push_sends_no_ddl() {
     )
     .await;
     let run = project.run(&db, &["push"]);
-    run.assert_code(0);
-    assert_eq!(run.stdout.trim(), "no changes");
+    run.assert_no_changes();
     assert_eq!(db.value("select count(*) from audit.ddl_log").await, "0");
 }
 
@@ -185,8 +177,7 @@ added = "text"
         "0"
     );
     let again = project.run(&db, &["push"]);
-    again.assert_code(0);
-    assert_eq!(again.stdout.trim(), "no changes");
+    again.assert_no_changes();
 }
 
 #[tokio::test]
@@ -240,8 +231,7 @@ title = { type = "text", unique = true }
         ]
     );
     let again = project.run(&db, &["push"]);
-    again.assert_code(0);
-    assert_eq!(again.stdout.trim(), "no changes");
+    again.assert_no_changes();
 }
 
 #[tokio::test]
@@ -351,6 +341,7 @@ items_project_idx = { columns = ["project"] }
 items_tags_idx = { columns = ["tags"], using = "gin" }
 items_open_idx = { columns = ["created"], where = "status <> 'done' and flag is false" }
 items_title_uq = { columns = ["lower(title)"], unique = true }
+items_created_idx = { columns = ["created DESC"], with = { fillfactor = 70, deduplicate_items = false } }
 
 [tables.counters.columns]
 id = "serial"
