@@ -43,16 +43,15 @@ pub fn describe_db_error(e: &tokio_postgres::Error) -> String {
 }
 
 /// Introspects the schemas `desired` manages, canonicalises the declared expressions
-/// through the server, and plans the changes.
+/// through the server, and plans the changes. Takes the model by value: on a large schema
+/// a copy would be most of the memory a push needs.
 pub async fn plan_against(
     client: &mut Client,
-    desired: &Schema,
-) -> Result<(Schema, Plan), IntrospectError> {
+    mut desired: Schema,
+) -> Result<Plan, IntrospectError> {
     let live = introspect::introspect(client, &desired.schemas).await?;
-    let mut desired = desired.clone();
     canonicalize::canonicalize(client, &mut desired, &live).await?;
-    let changes = diff::diff(&desired, &live);
-    Ok((live, plan::plan(changes)))
+    Ok(plan::plan(diff::diff(&desired, live)))
 }
 
 /// Row counts of the given tables, in one query.

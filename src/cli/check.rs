@@ -57,7 +57,7 @@ async fn replay_and_compare(
             return Ok(exit::REFUSED);
         }
     }
-    let (_live, plan) = apply::plan_against(&mut client, desired).await?;
+    let plan = apply::plan_against(&mut client, desired.clone()).await?;
     drop(client);
     if plan.is_empty() {
         println!(

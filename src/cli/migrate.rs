@@ -50,9 +50,24 @@ pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome 
             Ok(exit::REFUSED)
         }
         Err(e) => {
-            if let MigrateError::Failed { applied, .. } = &e {
+            if let MigrateError::Failed { applied, failure } = &e {
                 for (name, ms) in applied {
                     println!("applied {name} ({ms} ms)");
+                }
+                // A busy table: say which one and who holds it, as push does.
+                if failure.message.contains("lock timeout") {
+                    let holders =
+                        crate::db::lock_timeout::lock_holders(&client, &failure.statement).await;
+                    anyhow::bail!(
+                        "migration {} stopped at line {}: {}",
+                        failure.file,
+                        failure.line,
+                        crate::db::lock_timeout::lock_timeout_message(
+                            "migrate",
+                            cli.ddl_lock_timeout,
+                            &holders
+                        )
+                    );
                 }
             }
             Err(e.into())

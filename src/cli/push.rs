@@ -13,7 +13,7 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
     lock_timeout::set_ddl_lock_timeout(&client, cli.ddl_lock_timeout)
         .await
         .context("setting lock_timeout")?;
-    let (_live, plan) = apply::plan_against(&mut client, &desired).await?;
+    let plan = apply::plan_against(&mut client, desired).await?;
     if plan.is_empty() {
         println!("no changes");
         return Ok(exit::OK);

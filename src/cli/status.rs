@@ -60,7 +60,7 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
         .collect();
     let drift: Vec<String> = match &desired {
         Some(desired) => {
-            let (_live, plan) = apply::plan_against(&mut client, desired).await?;
+            let plan = apply::plan_against(&mut client, desired.clone()).await?;
             plan.steps.iter().map(|s| format!("{};", s.sql)).collect()
         }
         None => Vec::new(),

@@ -222,9 +222,10 @@ pub struct EnumColumn {
 
 /// The changes that take `actual` to `desired`, in no particular order (`plan` orders
 /// them). `actual` should be introspected from the schemas `desired` manages.
-pub fn diff(desired: &Schema, actual: &Schema) -> Vec<Change> {
+pub fn diff(desired: &Schema, actual: Schema) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut live = actual.clone();
+    // Renames are resolved by rewriting the live model in place.
+    let mut live = actual;
 
     for schema in &desired.schemas {
         if !live.schemas.contains(schema) && schema != "public" {

@@ -113,7 +113,7 @@ pub fn generate(
     let snapshot = read_snapshot(dir, &migrations)?;
     let target = snapshot_of(desired);
     // Diff from the declared model: its rename hints turn drop + add into a rename.
-    let plan = plan::plan(diff::diff(desired, &snapshot));
+    let plan = plan::plan(diff::diff(desired, snapshot));
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }

@@ -2,7 +2,7 @@
 //! and column) and writing a model back out (for `pull`).
 //!
 //! The file format is documented in `the README (section "schema.toml reference")`. Code map:
-//! - `tree`: TOML text -> a span-carrying tree (via `toml_edit`);
+//! - `tree`: TOML text -> a span-carrying tree (via the `toml` crate's `DeTable`);
 //! - `types`: type canonicalisation (`format_type` spellings) and default literals;
 //! - `path`: dotted names inside the file (`other.tasks`, `"my.table".id`);
 //! - `load`: tree -> [`Schema`], collecting every problem;
