@@ -62,6 +62,19 @@ pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
 }
 
+impl Schema {
+    /// `public` and every schema a table, enum or sequence lives in, sorted.
+    pub fn schemas_in_use(&self) -> std::collections::BTreeSet<String> {
+        self.tables
+            .keys()
+            .chain(self.enums.keys())
+            .chain(self.sequences.keys())
+            .map(|q| q.schema.clone())
+            .chain(std::iter::once("public".to_string()))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Enum {
     pub name: QualifiedName,

@@ -481,14 +481,7 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
     }
 
     // Managed schemas.
-    let used: BTreeSet<String> = schema
-        .tables
-        .keys()
-        .chain(schema.enums.keys())
-        .chain(schema.sequences.keys())
-        .map(|q| q.schema.clone())
-        .chain(std::iter::once("public".to_string()))
-        .collect();
+    let used: BTreeSet<String> = schema.schemas_in_use();
     let mut managed = used.clone();
     if let Some(e) = find(top, "schemas")
         && let Some(list) = ctx.strings(&e.node, "schemas")

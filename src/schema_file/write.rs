@@ -23,14 +23,7 @@ pub fn write(schema: &Schema) -> String {
     let enums: BTreeSet<QualifiedName> = schema.enums.keys().cloned().collect();
     let mut out = String::new();
 
-    let derived: BTreeSet<String> = schema
-        .tables
-        .keys()
-        .chain(schema.enums.keys())
-        .chain(schema.sequences.keys())
-        .map(|q| q.schema.clone())
-        .chain(std::iter::once("public".to_string()))
-        .collect();
+    let derived = schema.schemas_in_use();
     if schema.schemas != derived.iter().cloned().collect::<Vec<_>>() {
         let list: Vec<String> = schema.schemas.iter().map(|s| toml_string(s)).collect();
         let _ = writeln!(out, "schemas = [{}]\n", list.join(", "));
