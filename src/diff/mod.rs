@@ -1002,7 +1002,15 @@ fn same_index_definition(a: &Index, b: &Index) -> bool {
             _ => false,
         }
         && a.nulls_not_distinct == b.nulls_not_distinct
-        && a.storage == b.storage
+        && same_set(&a.storage, &b.storage)
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    let mut a: Vec<&String> = a.iter().collect();
+    let mut b: Vec<&String> = b.iter().collect();
+    a.sort();
+    b.sort();
+    a == b
 }
 
 fn diff_indexes(want: &Table, have: &Table, out: &mut Vec<Change>) {

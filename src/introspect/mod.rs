@@ -395,11 +395,7 @@ fn index(row: &Row) -> Result<Index, IntrospectError> {
         include: row.get(5),
         predicate: row.get(6),
         nulls_not_distinct: row.get(7),
-        storage: {
-            let mut options: Vec<String> = row.get(9);
-            options.sort();
-            options
-        },
+        storage: row.get(9),
         comment: row.get(8),
     })
 }

@@ -350,7 +350,7 @@ pub struct Index {
     pub predicate: Option<String>,
     pub nulls_not_distinct: bool,
     /// Storage parameters (`WITH (fillfactor = 70)`) as `pg_class.reloptions` holds them,
-    /// `name=value`, sorted.
+    /// `name=value`, in declaration order (which `pg_dump` keeps; the diff ignores it).
     pub storage: Vec<String>,
     pub comment: Option<String>,
 }

@@ -1585,7 +1585,6 @@ fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Option<Index>
                     };
                     storage.push(format!("{}={value}", param.key.to_ascii_lowercase()));
                 }
-                storage.sort();
             }
             other => ctx.error(
                 &w.node.span,

@@ -15,7 +15,7 @@ create table tasks (
   created_at timestamptz default now()
 );
 create index tasks_tags_idx on tasks using gin (tags) with (fastupdate = off);
-create index tasks_priority_idx on tasks (priority) with (fillfactor = 70);
+create index tasks_priority_idx on tasks (priority) with (fillfactor = 70, deduplicate_items = off);
 create index tasks_open_idx on tasks (created_at desc) where status <> 'done';
 create table reminders (
   id serial primary key,
