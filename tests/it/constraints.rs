@@ -59,20 +59,16 @@ async fn exclusions_and_a_deferrable_key_are_created_and_settle() {
     // The constraint does its job.
     db.exec("insert into bookings values (1, circle '((0,0),1)', '[2020-01-01,2020-01-02)')")
         .await;
-    let client = db.client().await;
-    let err = client
-        .batch_execute("insert into bookings values (2, circle '((1,0),1)', null)")
-        .await
-        .unwrap_err();
+    let err = db
+        .error_of("insert into bookings values (2, circle '((1,0),1)', null)")
+        .await;
     assert!(
-        err.as_db_error()
-            .unwrap()
-            .message()
-            .contains("conflicting key value violates exclusion constraint \"no_overlap\""),
+        err.contains("conflicting key value violates exclusion constraint \"no_overlap\""),
         "{err}"
     );
     // Deferred: a duplicate key is only an error at commit.
-    client
+    db.client()
+        .await
         .batch_execute(
             "begin; insert into bookings (id) values (1); delete from bookings where area is \
              not null; commit",

@@ -151,6 +151,17 @@ impl TestDb {
         }
     }
 
+    /// The server's message for SQL that must fail; panics if it succeeds.
+    pub async fn error_of(&self, sql: &str) -> String {
+        let client = self.client().await;
+        match client.batch_execute(sql).await {
+            Ok(()) => panic!("expected this SQL to fail: {sql}"),
+            Err(e) => e
+                .as_db_error()
+                .map_or_else(|| e.to_string(), |db| db.message().to_string()),
+        }
+    }
+
     /// The first column of every row of a query, as text.
     pub async fn column(&self, sql: &str) -> Vec<Option<String>> {
         let client = self.client().await;

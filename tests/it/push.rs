@@ -55,18 +55,10 @@ async fn app_schema_creates_the_tables_with_postgres_default_names() {
     // The status check rejects unknown values and accepts known ones.
     db.exec("insert into tasks (title, status) values ('a', 'done')")
         .await;
-    let client = db.client().await;
-    let err = client
-        .batch_execute("insert into tasks (title, status) values ('b', 'nope')")
-        .await
-        .unwrap_err();
-    assert!(
-        err.as_db_error()
-            .unwrap()
-            .message()
-            .contains("check constraint"),
-        "{err}"
-    );
+    let err = db
+        .error_of("insert into tasks (title, status) values ('b', 'nope')")
+        .await;
+    assert!(err.contains("check constraint"), "{err}");
     assert_eq!(
         db.value("select status || ' ' || priority from tasks")
             .await,
