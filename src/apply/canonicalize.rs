@@ -197,6 +197,7 @@ pub async fn canonicalize(
     tx.batch_execute(&script.join(";\n"))
         .await
         .map_err(scratch_err)?;
+    let mut per_table: Vec<Vec<String>> = Vec::with_capacity(work.len());
     for (name, needs) in &work {
         let t = &desired.tables[name];
         let table = qualified(&scratch_of(&name.schema), &name.name);
@@ -264,23 +265,36 @@ pub async fn canonicalize(
             }
             statements.push(sql);
         }
-        // Fast path: the whole table at once; on error, item by item so that one bad
-        // expression does not hide the others.
-        tx.batch_execute("SAVEPOINT brain_db_table")
+        per_table.push(statements);
+    }
+    // Fast path: every table in one round trip. Only if the server rejects something is
+    // it retried table by table, then item by item, so that one bad expression does not
+    // hide the others.
+    let everything: Vec<&str> = per_table.iter().flatten().map(String::as_str).collect();
+    tx.batch_execute("SAVEPOINT brain_db_all")
+        .await
+        .map_err(scratch_err)?;
+    if tx.batch_execute(&everything.join(";\n")).await.is_err() {
+        tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_all")
             .await
             .map_err(scratch_err)?;
-        if tx.batch_execute(&statements.join(";\n")).await.is_err() {
-            tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table")
+        for statements in &per_table {
+            tx.batch_execute("SAVEPOINT brain_db_table")
                 .await
                 .map_err(scratch_err)?;
-            for sql in &statements {
-                tx.batch_execute("SAVEPOINT brain_db_item")
+            if tx.batch_execute(&statements.join(";\n")).await.is_err() {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table")
                     .await
                     .map_err(scratch_err)?;
-                if tx.batch_execute(sql).await.is_err() {
-                    tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item")
+                for sql in statements {
+                    tx.batch_execute("SAVEPOINT brain_db_item")
                         .await
                         .map_err(scratch_err)?;
+                    if tx.batch_execute(sql).await.is_err() {
+                        tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item")
+                            .await
+                            .map_err(scratch_err)?;
+                    }
                 }
             }
         }

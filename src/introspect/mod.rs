@@ -441,32 +441,23 @@ fn add_sequence(out: &mut Schema, row: &Row) -> Result<(), IntrospectError> {
                 "identity sequence {name} has no column"
             )));
         }
-        ('a', Some((table, column))) => {
+        (kind, owner) => {
             // Owned by a table brain-db does not manage (the bookkeeping table, a
             // partition): the sequence goes with it.
-            if !out.tables.contains_key(&table) {
+            if kind == 'a'
+                && let Some((table, _)) = &owner
+                && !out.tables.contains_key(table)
+            {
                 return Ok(());
             }
-            let comment = row.get(13);
+            let owned_by = if kind == 'a' { owner } else { None };
             out.sequences.insert(
                 name.clone(),
                 Sequence {
                     name,
                     options,
-                    owned_by: Some((table, column)),
-                    comment,
-                },
-            );
-        }
-        _ => {
-            let comment = row.get(13);
-            out.sequences.insert(
-                name.clone(),
-                Sequence {
-                    name,
-                    options,
-                    owned_by: None,
-                    comment,
+                    owned_by,
+                    comment: row.get(13),
                 },
             );
         }
