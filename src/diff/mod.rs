@@ -5,6 +5,7 @@
 //! the live schema the way the rename statements will, so that everything after compares
 //! like with like.
 
+mod dependents;
 pub mod expr;
 pub mod types;
 
@@ -137,7 +138,9 @@ pub enum Change {
         table: QualifiedName,
         column: String,
     },
-    /// A column whose generation expression changed: dropped and added again.
+    /// A column whose generation expression changed: dropped here, and added again by an
+    /// [`Change::AddColumn`] that follows (after every drop, so that the plan can free
+    /// names and dependencies in between).
     RecreateColumn {
         table: QualifiedName,
         column: Column,
@@ -236,8 +239,59 @@ pub fn diff(desired: &Schema, actual: Schema) -> Vec<Change> {
     resolve_renames(desired, &mut live, &mut out);
     diff_enums(desired, &mut live, &mut out);
     diff_sequences(desired, &mut live, &mut out);
+    detach_from_changed_columns(desired, &mut live, &mut out);
     diff_tables(desired, &live, &mut out);
     out
+}
+
+/// Columns dropped and added again, or converted through `text`, lose (or cannot keep)
+/// their indexes and constraints: drop those explicitly so that the table diff adds the
+/// declared ones back.
+fn detach_from_changed_columns(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
+    let enum_types = enum_type_names(desired, live);
+    let mut detach = dependents::Detach::default();
+    for (name, want) in &desired.tables {
+        let Some(have) = live.tables.get(name) else {
+            continue;
+        };
+        for column in &want.columns {
+            if let Some(existing) = have.column(&column.name)
+                && (recreates(column, existing) || converts_via_text(column, existing, &enum_types))
+            {
+                detach.columns.insert((name.clone(), column.name.clone()));
+            }
+        }
+    }
+    dependents::detach(live, desired, detach, out);
+}
+
+/// Every enum's type spelling, declared or live.
+fn enum_type_names(desired: &Schema, live: &Schema) -> BTreeSet<String> {
+    desired
+        .enums
+        .keys()
+        .chain(live.enums.keys())
+        .map(type_text)
+        .collect()
+}
+
+/// A stored generated column whose expression (or type) changes cannot be altered in
+/// place: it is dropped and added again.
+fn recreates(want: &Column, have: &Column) -> bool {
+    let generated_changed = match (&want.generated, &have.generated) {
+        (Some(w), Some(h)) => !same_expression(w, h),
+        (Some(_), None) => true,
+        _ => false,
+    };
+    generated_changed || (want.generated.is_some() && want.data_type != have.data_type)
+}
+
+/// A type change to or from an enum, which PostgreSQL casts only through `text`.
+fn converts_via_text(want: &Column, have: &Column, enum_types: &BTreeSet<String>) -> bool {
+    want.data_type != have.data_type
+        && [&want.data_type, &have.data_type]
+            .iter()
+            .any(|t| enum_types.contains(t.trim_end_matches("[]")))
 }
 
 // ---------------------------------------------------------------------------- renames
@@ -403,7 +457,7 @@ fn diff_enums(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             continue;
         };
         if have.values != want.values {
-            diff_enum_values(live, &have, want, out);
+            diff_enum_values(desired, live, &have, want, out);
         }
         if have.comment != want.comment {
             out.push(Change::SetComment {
@@ -419,7 +473,13 @@ fn diff_enums(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
     }
 }
 
-fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<Change>) {
+fn diff_enum_values(
+    desired: &Schema,
+    live: &mut Schema,
+    have: &Enum,
+    want: &Enum,
+    out: &mut Vec<Change>,
+) {
     // Only additions, with the old values in the same order: ALTER TYPE .. ADD VALUE.
     let kept: Vec<&String> = want
         .values
@@ -456,7 +516,14 @@ fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<C
     let array_name = format!("{type_name}[]");
     let mut columns = Vec::new();
     for table in live.tables.values_mut() {
+        // Columns and tables that go away are dropped before the type is rebuilt.
+        let Some(kept) = desired.tables.get(&table.name) else {
+            continue;
+        };
         for c in &mut table.columns {
+            if kept.column(&c.name).is_none() {
+                continue;
+            }
             if c.data_type == type_name || c.data_type == array_name {
                 columns.push(EnumColumn {
                     table: table.name.clone(),
@@ -473,6 +540,14 @@ fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<C
         .filter(|v| !want.values.contains(v))
         .cloned()
         .collect();
+    let detach = dependents::Detach {
+        columns: columns
+            .iter()
+            .map(|c| (c.table.clone(), c.column.clone()))
+            .collect(),
+        type_names: BTreeSet::from([want.name.name.clone()]),
+    };
+    dependents::detach(live, desired, detach, out);
     out.push(Change::RecreateEnum {
         old: have.clone(),
         new: want.clone(),
@@ -548,6 +623,14 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
                     });
                 }
                 if have.owned_by != want.owned_by {
+                    if want.owned_by.is_some() && owner_goes_away(desired, &have.owned_by) {
+                        // Released before its old column or table is dropped, which would
+                        // take the sequence with it.
+                        out.push(Change::SetSequenceOwner {
+                            name: name.clone(),
+                            owner: None,
+                        });
+                    }
                     out.push(Change::SetSequenceOwner {
                         name: name.clone(),
                         owner: want.owned_by.clone(),
@@ -567,16 +650,20 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             continue;
         }
         // A sequence owned by a column that goes away goes with it.
-        let dies_with_owner = have.owned_by.as_ref().is_some_and(|(table, column)| {
-            desired
-                .tables
-                .get(table)
-                .is_none_or(|t| t.column(column).is_none())
-        });
-        if !dies_with_owner {
+        if !owner_goes_away(desired, &have.owned_by) {
             out.push(Change::DropSequence(name.clone()));
         }
     }
+}
+
+/// True when a sequence's owning column is dropped by the plan (with its table or alone).
+fn owner_goes_away(desired: &Schema, owner: &Option<(QualifiedName, String)>) -> bool {
+    owner.as_ref().is_some_and(|(table, column)| {
+        desired
+            .tables
+            .get(table)
+            .is_none_or(|t| t.column(column).is_none())
+    })
 }
 
 /// `'name'::regclass` as `pg_get_expr` prints it inside `nextval(...)`.
@@ -593,12 +680,7 @@ pub fn regclass_literal(name: &QualifiedName) -> String {
 // ---------------------------------------------------------------------------- tables
 
 fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
-    let enum_types: BTreeSet<String> = desired
-        .enums
-        .keys()
-        .chain(live.enums.keys())
-        .map(type_text)
-        .collect();
+    let enum_types = enum_type_names(desired, live);
     // Unique / primary keys that are dropped or rebuilt, so that foreign keys leaning on
     // them can be rebuilt too.
     let mut rebuilt_keys: BTreeSet<(QualifiedName, Vec<String>)> = BTreeSet::new();
@@ -747,13 +829,12 @@ fn diff_column(
     out: &mut Vec<Change>,
 ) {
     let column = || want.name.clone();
-    let generated_changed = match (&want.generated, &have.generated) {
-        (Some(w), Some(h)) => !same_expression(w, h),
-        (Some(_), None) => true,
-        _ => false,
-    };
-    if generated_changed || (want.generated.is_some() && want.data_type != have.data_type) {
+    if recreates(want, have) {
         out.push(Change::RecreateColumn {
+            table: table.clone(),
+            column: want.clone(),
+        });
+        out.push(Change::AddColumn {
             table: table.clone(),
             column: want.clone(),
         });
@@ -808,9 +889,7 @@ fn diff_column(
             from: have.data_type.clone(),
             to: want.data_type.clone(),
             collation: want.collation.clone(),
-            via_text: [&want.data_type, &have.data_type]
-                .iter()
-                .any(|t| enum_types.contains(t.trim_end_matches("[]"))),
+            via_text: converts_via_text(want, have, enum_types),
         });
     }
     if let Some(expression) = &want.default

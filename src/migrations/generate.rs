@@ -127,11 +127,11 @@ pub fn generate(
     let mut files = Vec::new();
     let parts: Vec<(String, Plan)> = match (early.is_empty(), rest.is_empty()) {
         (false, false) => vec![
-            (format!("{base}_enum_values"), Plan { steps: early }),
-            (base, Plan { steps: rest }),
+            (format!("{base}_enum_values"), Plan::of_steps(early)),
+            (base, Plan::of_steps(rest)),
         ],
-        (false, true) => vec![(base, Plan { steps: early })],
-        _ => vec![(base, Plan { steps: rest })],
+        (false, true) => vec![(base, Plan::of_steps(early))],
+        _ => vec![(base, Plan::of_steps(rest))],
     };
     for (version, (stem, part)) in (migrations.next_version()..).zip(parts) {
         let path = dir.join(format!("{version:04}_{stem}.sql"));
@@ -273,16 +273,15 @@ mod tests {
     use crate::plan::Step;
 
     fn plan(sqls: &[&str]) -> Plan {
-        Plan {
-            steps: sqls
-                .iter()
+        Plan::of_steps(
+            sqls.iter()
                 .map(|s| Step {
                     sql: (*s).to_string(),
                     hazard: None,
                     commit_first: false,
                 })
                 .collect(),
-        }
+        )
     }
 
     #[test]

@@ -17,5 +17,6 @@ mod migrate_concurrency;
 mod migrate_generate;
 mod pull;
 mod push;
+mod rebuild;
 mod secrets;
 mod tls;
