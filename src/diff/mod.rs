@@ -223,9 +223,26 @@ pub struct EnumColumn {
     pub default: Option<String>,
 }
 
+/// A rename hint that cannot be followed: the live schema holds both names (a rename
+/// onto an existing object, or half of a swap). Following either way would guess.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "{kind} {to} is renamed from {from} (`renamed_from`), but the database has both {from} and {to}\n  \
+     hint: remove `renamed_from` (then {from} is dropped as undeclared), or drop or rename one \
+     of the two in the database first"
+)]
+pub struct RenameConflict {
+    /// `table`, `column` or `enum`.
+    pub kind: &'static str,
+    /// The old name (a column's with its table: `tasks.due_date`).
+    pub from: String,
+    /// The declared name.
+    pub to: String,
+}
+
 /// The changes that take `actual` to `desired`, in no particular order (`plan` orders
 /// them). `actual` should be introspected from the schemas `desired` manages.
-pub fn diff(desired: &Schema, actual: Schema) -> Vec<Change> {
+pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConflict> {
     let mut out = Vec::new();
     // Renames are resolved by rewriting the live model in place.
     let mut live = actual;
@@ -236,12 +253,12 @@ pub fn diff(desired: &Schema, actual: Schema) -> Vec<Change> {
         }
     }
 
-    resolve_renames(desired, &mut live, &mut out);
+    resolve_renames(desired, &mut live, &mut out)?;
     diff_enums(desired, &mut live, &mut out);
     diff_sequences(desired, &mut live, &mut out);
     detach_from_changed_columns(desired, &mut live, &mut out);
     diff_tables(desired, &live, &mut out);
-    out
+    Ok(out)
 }
 
 /// Columns dropped and added again, or converted through `text`, lose (or cannot keep)
@@ -296,11 +313,37 @@ fn converts_via_text(want: &Column, have: &Column, enum_types: &BTreeSet<String>
 
 // ---------------------------------------------------------------------------- renames
 
-fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
+/// Fails when both names of a rename exist live.
+fn conflict(
+    kind: &'static str,
+    from: String,
+    to: String,
+    both: bool,
+) -> Result<(), RenameConflict> {
+    if both {
+        Err(RenameConflict { kind, from, to })
+    } else {
+        Ok(())
+    }
+}
+
+fn resolve_renames(
+    desired: &Schema,
+    live: &mut Schema,
+    out: &mut Vec<Change>,
+) -> Result<(), RenameConflict> {
     for e in desired.enums.values() {
         let Some(old) = &e.renamed_from else { continue };
         let from = QualifiedName::new(&e.name.schema, old);
-        if live.enums.contains_key(&from) && !live.enums.contains_key(&e.name) {
+        let has_old = live.enums.contains_key(&from);
+        let has_new = live.enums.contains_key(&e.name);
+        conflict(
+            "enum",
+            from.to_string(),
+            e.name.to_string(),
+            has_old && has_new,
+        )?;
+        if has_old && !has_new {
             out.push(Change::RenameEnum {
                 from: from.clone(),
                 to: e.name.name.clone(),
@@ -325,7 +368,15 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
     for t in desired.tables.values() {
         let Some(old) = &t.renamed_from else { continue };
         let from = QualifiedName::new(&t.name.schema, old);
-        if live.tables.contains_key(&from) && !live.tables.contains_key(&t.name) {
+        let has_old = live.tables.contains_key(&from);
+        let has_new = live.tables.contains_key(&t.name);
+        conflict(
+            "table",
+            from.to_string(),
+            t.name.to_string(),
+            has_old && has_new,
+        )?;
+        if has_old && !has_new {
             out.push(Change::RenameTable {
                 from: from.clone(),
                 to: t.name.name.clone(),
@@ -356,7 +407,15 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             let Some(table) = live.tables.get_mut(&t.name) else {
                 continue;
             };
-            if table.column(old).is_some() && table.column(&c.name).is_none() {
+            let has_old = table.column(old).is_some();
+            let has_new = table.column(&c.name).is_some();
+            conflict(
+                "column",
+                format!("{}.{old}", t.name),
+                format!("{}.{}", t.name, c.name),
+                has_old && has_new,
+            )?;
+            if has_old && !has_new {
                 out.push(Change::RenameColumn {
                     table: t.name.clone(),
                     from: old.clone(),
@@ -366,6 +425,7 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             }
         }
     }
+    Ok(())
 }
 
 /// Rewrites the live schema as `ALTER TABLE .. RENAME COLUMN` will leave it.
@@ -489,6 +549,19 @@ fn diff_enum_values(
     let only_additions =
         kept.len() == have.values.len() && kept.iter().zip(&have.values).all(|(a, b)| *a == b);
     if only_additions {
+        // New values are committed before the rest of the plan runs, a rename included:
+        // they name the type as the database calls it now.
+        let live_name = out
+            .iter()
+            .find_map(|c| match c {
+                Change::RenameEnum { from, to }
+                    if *to == want.name.name && from.schema == want.name.schema =>
+                {
+                    Some(from.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| want.name.clone());
         for (i, value) in want.values.iter().enumerate() {
             if have.values.contains(value) {
                 continue;
@@ -502,7 +575,7 @@ fn diff_enum_values(
                 None => EnumPosition::Last,
             };
             out.push(Change::AddEnumValue {
-                name: want.name.clone(),
+                name: live_name.clone(),
                 value: value.clone(),
                 position,
             });

@@ -36,6 +36,9 @@ pub enum GenerateError {
     },
     #[error("invalid migration name {0:?}: use letters, digits, '_' and '-'")]
     BadName(String),
+    /// The snapshot holds both names of a declared rename.
+    #[error(transparent)]
+    Rename(#[from] diff::RenameConflict),
 }
 
 /// One written file.
@@ -113,7 +116,7 @@ pub fn generate(
     let snapshot = read_snapshot(dir, &migrations)?;
     let target = snapshot_of(desired);
     // Diff from the declared model: its rename hints turn drop + add into a rename.
-    let plan = plan::plan(diff::diff(desired, snapshot));
+    let plan = plan::plan(diff::diff(desired, snapshot)?);
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }

@@ -372,7 +372,7 @@ mod tests {
     fn plan_between(from: &str, to: &str) -> Plan {
         let from = parse(from, "from.toml").expect("valid from");
         let to = parse(to, "to.toml").expect("valid to");
-        plan(diff(&to, from))
+        plan(diff(&to, from).expect("no rename conflict"))
     }
 
     #[test]

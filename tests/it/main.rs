@@ -18,5 +18,6 @@ mod migrate_generate;
 mod pull;
 mod push;
 mod rebuild;
+mod renames;
 mod secrets;
 mod tls;
