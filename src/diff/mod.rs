@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, PrimaryKey,
-    QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint,
+    QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint, names,
 };
 use expr::same_expression;
 
@@ -383,6 +383,19 @@ fn resolve_renames(
             });
             let mut moved = live.tables.remove(&from).expect("checked above");
             moved.name = t.name.clone();
+            for column in &mut moved.columns {
+                // Column renames come later and follow it again from this name.
+                let keeps = declared_identity(t, &column.name);
+                if keeps {
+                    follow_identity_sequence(
+                        column,
+                        &from.name,
+                        &column.name.clone(),
+                        &t.name,
+                        out,
+                    );
+                }
+            }
             live.tables.insert(t.name.clone(), moved);
             for table in live.tables.values_mut() {
                 for fk in &mut table.foreign_keys {
@@ -421,15 +434,62 @@ fn resolve_renames(
                     from: old.clone(),
                     to: c.name.clone(),
                 });
-                rename_live_column(live, &t.name, old, &c.name);
+                rename_live_column(live, &t.name, old, &c.name, c.identity.is_some(), out);
             }
         }
     }
     Ok(())
 }
 
+/// Whether the declared table keeps an identity on the live column `live_column` (under
+/// its own name, or under the name a column rename gives it).
+fn declared_identity(table: &Table, live_column: &str) -> bool {
+    table
+        .columns
+        .iter()
+        .find(|c| c.renamed_from.as_deref() == Some(live_column))
+        .or_else(|| table.column(live_column))
+        .is_some_and(|c| c.identity.is_some())
+}
+
+/// An identity sequence under the name PostgreSQL gave it (`<table>_<column>_seq`) is
+/// renamed with its table or column (PostgreSQL keeps the old name): a fresh push of the
+/// new names would call it so, and the old name is free for a table that takes it.
+/// `column` already has its new name; `old_table` and `old_column` are the names the
+/// sequence was made from.
+fn follow_identity_sequence(
+    column: &mut Column,
+    old_table: &str,
+    old_column: &str,
+    table: &QualifiedName,
+    out: &mut Vec<Change>,
+) {
+    let Some(identity) = &mut column.identity else {
+        return;
+    };
+    let Some(current) = &identity.sequence else {
+        return;
+    };
+    let wanted = names::owned_sequence(&table.name, &column.name);
+    if *current != names::owned_sequence(old_table, old_column) || *current == wanted {
+        return;
+    }
+    out.push(Change::RenameSequence {
+        from: QualifiedName::new(&table.schema, current),
+        to: wanted.clone(),
+    });
+    identity.sequence = Some(wanted);
+}
+
 /// Rewrites the live schema as `ALTER TABLE .. RENAME COLUMN` will leave it.
-fn rename_live_column(live: &mut Schema, table_name: &QualifiedName, from: &str, to: &str) {
+fn rename_live_column(
+    live: &mut Schema,
+    table_name: &QualifiedName,
+    from: &str,
+    to: &str,
+    keeps_identity: bool,
+    out: &mut Vec<Change>,
+) {
     let rename_list = |cols: &mut Vec<String>| {
         for c in cols.iter_mut() {
             if c == from {
@@ -442,6 +502,9 @@ fn rename_live_column(live: &mut Schema, table_name: &QualifiedName, from: &str,
         for column in &mut table.columns {
             if column.name == from {
                 column.name = to.to_string();
+                if keeps_identity {
+                    follow_identity_sequence(column, &table_name.name, from, table_name, out);
+                }
             }
             if let Some(d) = &mut column.default {
                 rename_expr(d);

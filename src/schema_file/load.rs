@@ -1516,11 +1516,13 @@ fn identity(
             Some(Identity {
                 kind,
                 options: Some(options),
+                sequence: None,
             })
         }
         _ => Some(Identity {
             kind: kind_of(ctx, node)?,
             options: None,
+            sequence: None,
         }),
     }
 }

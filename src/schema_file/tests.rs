@@ -525,6 +525,7 @@ fn hostile_model() -> Schema {
             start: 100,
             ..SequenceOptions::defaults_for("bigint", 1)
         }),
+        sequence: None,
     });
     t1.columns.push(c);
     let mut c = col("ident2", "smallint");
@@ -532,6 +533,7 @@ fn hostile_model() -> Schema {
     c.identity = Some(Identity {
         kind: IdentityKind::Always,
         options: None,
+        sequence: None,
     });
     t1.columns.push(c);
     let mut c = col("gen", "numeric(10,2)");

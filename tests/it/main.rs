@@ -10,6 +10,7 @@ mod ddl_lock;
 mod harness;
 mod hostile;
 mod introspect;
+mod leaps;
 mod local_db;
 mod migrate;
 mod migrate_app;
