@@ -24,7 +24,7 @@ struct Report {
 }
 
 pub async fn run(cli: &Cli, json: bool) -> Outcome {
-    let migrations = Migrations::from_dir(&cli.migrations)?;
+    let migrations = Migrations::from_existing_dir(&cli.migrations)?;
     // Without a schema file, status still reports the migrations (drift is not checked).
     let desired = if cli.schema.exists() {
         Some(schema_file::load(&cli.schema)?)
@@ -47,13 +47,14 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
     if let Err(refusals) = decide::decide(&applied, &migrations.files) {
         problems.extend(refusals.iter().map(ToString::to_string));
     }
+    let applied_at: std::collections::HashMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.applied_at.as_str()))
+        .collect();
     let entries: Vec<Entry> = decide::states(&applied, &migrations.files)
         .into_iter()
         .map(|(name, _, state)| Entry {
-            applied_at: rows
-                .iter()
-                .find(|r| r.name == name)
-                .map(|r| r.applied_at.clone()),
+            applied_at: applied_at.get(name.as_str()).map(|at| (*at).to_string()),
             name,
             state,
         })
