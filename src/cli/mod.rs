@@ -4,11 +4,13 @@
 
 mod check;
 mod db;
+mod drift;
 mod generate;
 mod hash;
 mod migrate;
 mod pull;
 mod push;
+mod scratch;
 mod status;
 
 use std::path::PathBuf;

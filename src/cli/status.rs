@@ -1,5 +1,4 @@
-use super::{Cli, Outcome, exit};
-use crate::apply;
+use super::{Cli, Outcome, drift, exit};
 use crate::migrations::{Migrations, State, decide, history, sum};
 use crate::schema_file;
 
@@ -21,6 +20,9 @@ struct Report {
     problems: Vec<String>,
     /// Statements that would make the live schema match schema.toml (empty: no drift).
     drift: Vec<String>,
+    /// A unified diff of schema.toml against the live schema, both rendered as schema.toml
+    /// (empty: no drift).
+    diff: String,
 }
 
 pub async fn run(cli: &Cli, json: bool) -> Outcome {
@@ -59,12 +61,14 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
             state,
         })
         .collect();
-    let drift: Vec<String> = match &desired {
+    let drift_checked = desired.is_some();
+    let (drift, diff): (Vec<String>, String) = match desired {
         Some(desired) => {
-            let plan = apply::plan_against(&mut client, desired.clone()).await?;
-            plan.steps.iter().map(|s| format!("{};", s.sql)).collect()
+            let found = drift::against(&mut client, desired, "live database").await?;
+            let statements = found.plan.steps.iter().map(|s| format!("{};", s.sql));
+            (statements.collect(), found.diff)
         }
-        None => Vec::new(),
+        None => (Vec::new(), String::new()),
     };
     let up_to_date = problems.is_empty()
         && drift.is_empty()
@@ -73,9 +77,10 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
         up_to_date,
         migrations: entries,
         sum: sum_state,
-        drift_checked: desired.is_some(),
+        drift_checked,
         problems,
         drift,
+        diff,
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -122,7 +127,9 @@ fn print_text(r: &Report) {
     } else if r.drift.is_empty() {
         println!("live schema matches schema.toml");
     } else {
-        println!("live schema differs from schema.toml; these statements would reconcile it:");
+        println!("live schema differs from schema.toml:");
+        print!("{}", r.diff);
+        println!("these statements would reconcile it:");
         for s in &r.drift {
             println!("  {}", s.replace('\n', "\n  "));
         }

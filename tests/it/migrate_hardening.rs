@@ -299,3 +299,105 @@ async fn a_connection_lost_during_migrate_names_the_statement_and_does_not_blame
     );
     assert_eq!(advisory_locks(&db).await, "0");
 }
+
+/// `url` with its user replaced (trust authentication on the test server).
+fn with_user(url: &str, user: &str) -> String {
+    let scheme_end = url.find("://").expect("a postgres:// URL") + 3;
+    let rest = &url[scheme_end..];
+    let host = rest.rfind('@').map_or(rest, |at| &rest[at + 1..]);
+    format!("{}{user}@{host}", &url[..scheme_end])
+}
+
+#[tokio::test]
+async fn check_on_a_read_only_server_or_without_createdb_gives_the_right_cause() {
+    let db = TestDb::new("mh_check_cause").await;
+    let project = Project::new();
+    project.write_schema("[tables.t.columns]\nid = \"integer\"\n");
+    write_migration(&project, "0001_t.sql", "create table t (id integer);\n");
+
+    let role = "bdt_mh_nocreatedb";
+    db.exec(&format!(
+        "drop role if exists {role}; create role {role} login nocreatedb"
+    ))
+    .await;
+    let run = project.run_with_url(&with_user(&db.url, role), &["check"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains(&format!("role {role} may not create databases"))
+            && run.stderr.contains("CREATEDB")
+            && run.stderr.contains("--database-url"),
+        "{}",
+        run.stderr
+    );
+
+    db.exec(&format!(
+        "alter database \"{}\" set default_transaction_read_only = on",
+        db.name
+    ))
+    .await;
+    let run = project.run(&db, &["check"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("read-only") && run.stderr.contains("--database-url"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("CREATEDB"), "{}", run.stderr);
+    db.exec(&format!(
+        "begin transaction read write; drop role {role}; commit"
+    ))
+    .await;
+}
+
+fn has_line(text: &str, prefix: char, needle: &str) -> bool {
+    text.lines().any(|l| {
+        l.starts_with(prefix)
+            && !l.starts_with("---")
+            && !l.starts_with("+++")
+            && l.contains(needle)
+    })
+}
+
+#[tokio::test]
+async fn check_and_status_print_a_unified_diff_of_schema_toml() {
+    let db = TestDb::new("mh_unified_diff").await;
+    let project = Project::new();
+    project.write_schema("[tables.t.columns]\nid = \"integer\"\nlabel = \"text\"\n");
+    write_migration(&project, "0001_t.sql", "create table t (id integer);\n");
+    let run = project.run(&db, &["check"]);
+    run.assert_code(2);
+    assert!(
+        run.stdout.contains("--- schema.toml") && run.stdout.contains("+++ replayed migrations"),
+        "{}",
+        run.stdout
+    );
+    assert!(has_line(&run.stdout, '-', "label"), "{}", run.stdout);
+    assert!(run.stdout.contains("ADD COLUMN"), "{}", run.stdout);
+
+    project.run(&db, &["migrate"]).assert_code(0);
+    db.exec("alter table t add column extra integer").await;
+    let run = project.run(&db, &["status"]);
+    run.assert_code(2);
+    assert!(
+        run.stdout.contains("--- schema.toml") && run.stdout.contains("+++ live database"),
+        "{}",
+        run.stdout
+    );
+    assert!(has_line(&run.stdout, '+', "extra"), "{}", run.stdout);
+    assert!(has_line(&run.stdout, '-', "label"), "{}", run.stdout);
+    let json = project.run(&db, &["status", "--json"]);
+    json.assert_code(2);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(
+        has_line(v["diff"].as_str().unwrap(), '+', "extra"),
+        "{}",
+        json.stdout
+    );
+
+    // Without drift, no diff.
+    project.write_schema("[tables.t.columns]\nid = \"integer\"\nextra = \"integer\"\n");
+    let run = project.run(&db, &["status"]);
+    run.assert_code(0);
+    assert!(!run.stdout.contains("--- schema.toml"), "{}", run.stdout);
+}
