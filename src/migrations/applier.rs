@@ -25,6 +25,8 @@ pub struct FileFailure {
     pub message: String,
     /// What state the file left behind, and the remedy.
     pub outcome: String,
+    /// The server's SQLSTATE (`None`: the connection failed).
+    pub code: Option<tokio_postgres::error::SqlState>,
 }
 
 fn failure(
@@ -48,6 +50,7 @@ fn failure(
         statement: statement.to_string(),
         message: describe(e),
         outcome: outcome.to_string(),
+        code: e.code().cloned(),
     }
 }
 
@@ -92,27 +95,5 @@ fn elapsed_ms(started: Instant) -> i64 {
     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The server's message with its detail and hint (or the driver's error).
-pub fn describe(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut out = db.message().to_string();
-            if let Some(detail) = db.detail() {
-                out.push_str(&format!(" (detail: {detail})"));
-            }
-            if let Some(hint) = db.hint() {
-                out.push_str(&format!(" (hint: {hint})"));
-            }
-            out
-        }
-        None => {
-            let mut out = e.to_string();
-            let mut source = std::error::Error::source(e);
-            while let Some(cause) = source {
-                out.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            out
-        }
-    }
-}
+/// Re-exported from [`crate::db::error`], the one description of a server error.
+pub use crate::db::error::describe;

@@ -96,6 +96,9 @@ pub fn sha256_hex(text: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Migrations {
     pub files: Vec<MigrationFile>,
+    /// The text of the folder's `brain-db.sum`, when it has one (checked by
+    /// `migrate_database` before anything runs).
+    pub sum: Option<String>,
 }
 
 impl Migrations {
@@ -133,7 +136,21 @@ impl Migrations {
             })?;
             files.push(MigrationFile::new(file_name, &text)?);
         }
-        Ok(Migrations::sorted(files))
+        let sum_path = dir.join(super::sum::SUM_FILE);
+        let sum = match std::fs::read_to_string(&sum_path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(FilesError::Read {
+                    path: sum_path,
+                    source,
+                });
+            }
+        };
+        Ok(Migrations {
+            sum,
+            ..Migrations::sorted(files)
+        })
     }
 
     /// Migrations given as `(file name, text)` pairs, e.g. compiled into the binary with
@@ -149,10 +166,19 @@ impl Migrations {
     /// Migrations embedded with `include_dir!` (the `*.sql` files at the folder's top level).
     pub fn from_include_dir(dir: &include_dir::Dir<'_>) -> Result<Migrations, FilesError> {
         let mut files = Vec::new();
+        let mut sum = None;
         for file in dir.files() {
             let Some(file_name) = file.path().file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
+            if file_name == super::sum::SUM_FILE {
+                let text = file.contents_utf8().ok_or_else(|| FilesError::Read {
+                    path: file.path().to_path_buf(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"),
+                })?;
+                sum = Some(text.to_string());
+                continue;
+            }
             if !file_name.ends_with(".sql") {
                 continue;
             }
@@ -162,12 +188,15 @@ impl Migrations {
             })?;
             files.push(MigrationFile::new(file_name, text)?);
         }
-        Ok(Migrations::sorted(files))
+        Ok(Migrations {
+            sum,
+            ..Migrations::sorted(files)
+        })
     }
 
     fn sorted(mut files: Vec<MigrationFile>) -> Migrations {
         files.sort_by(|a, b| (a.version, &a.name).cmp(&(b.version, &b.name)));
-        Migrations { files }
+        Migrations { files, sum: None }
     }
 
     pub fn len(&self) -> usize {

@@ -131,6 +131,22 @@ pub fn sum_path(dir: &Path) -> PathBuf {
     dir.join(SUM_FILE)
 }
 
+/// What the sum file that came with `migrations` (read by `Migrations::from_dir` or
+/// embedded with the files) says about them.
+pub fn check(migrations: &Migrations) -> SumCheck {
+    match &migrations.sum {
+        None => SumCheck::Absent,
+        Some(text) => {
+            let m = compare(text, migrations);
+            if m.is_empty() {
+                SumCheck::Matches
+            } else {
+                SumCheck::Mismatch(m)
+            }
+        }
+    }
+}
+
 /// Reads `dir/brain-db.sum` (if any) and compares it with `migrations`.
 pub fn check_dir(dir: &Path, migrations: &Migrations) -> std::io::Result<SumCheck> {
     match std::fs::read_to_string(sum_path(dir)) {
