@@ -1,23 +1,18 @@
 use super::{Cli, Outcome, drift, exit};
-use crate::migrations::{Migrations, State, decide, history, sum};
+use crate::migrations::report::format_timestamp;
+use crate::migrations::{MigrationStatus, Migrations, State, sum};
 use crate::schema_file;
-
-#[derive(serde::Serialize)]
-struct Entry {
-    name: String,
-    state: State,
-    applied_at: Option<String>,
-}
 
 #[derive(serde::Serialize)]
 struct Report {
     up_to_date: bool,
-    migrations: Vec<Entry>,
+    /// `migrations` (name, state, applied_at), the counts and `problems`.
+    #[serde(flatten)]
+    status: MigrationStatus,
     /// "ok", "absent" or "mismatch".
     sum: &'static str,
     /// Whether schema.toml was found and compared with the live schema.
     drift_checked: bool,
-    problems: Vec<String>,
     /// Statements that would make the live schema match schema.toml (empty: no drift).
     drift: Vec<String>,
     /// A unified diff of schema.toml against the live schema, both rendered as schema.toml
@@ -43,24 +38,10 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
         }
     };
     let mut client = super::connect(cli).await?;
-    // Read-only: history::read never creates the table.
-    let rows = history::read(&client).await?;
-    let applied: Vec<_> = rows.iter().map(history::HistoryRow::applied).collect();
-    if let Err(refusals) = decide::decide(&applied, &migrations.files) {
-        problems.extend(refusals.iter().map(ToString::to_string));
-    }
-    let applied_at: std::collections::HashMap<&str, &str> = rows
-        .iter()
-        .map(|r| (r.name.as_str(), r.applied_at.as_str()))
-        .collect();
-    let entries: Vec<Entry> = decide::states(&applied, &migrations.files)
-        .into_iter()
-        .map(|(name, _, state)| Entry {
-            applied_at: applied_at.get(name.as_str()).map(|at| (*at).to_string()),
-            name,
-            state,
-        })
-        .collect();
+    // Read-only: the history table is never created here.
+    let mut status = MigrationStatus::read(&client, &migrations).await?;
+    problems.append(&mut status.problems);
+    status.problems = problems;
     let drift_checked = desired.is_some();
     let (drift, diff): (Vec<String>, String) = match desired {
         Some(desired) => {
@@ -70,15 +51,12 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
         }
         None => (Vec::new(), String::new()),
     };
-    let up_to_date = problems.is_empty()
-        && drift.is_empty()
-        && entries.iter().all(|e| e.state == State::Applied);
+    let up_to_date = status.is_up_to_date() && drift.is_empty();
     let report = Report {
         up_to_date,
-        migrations: entries,
+        status,
         sum: sum_state,
         drift_checked,
-        problems,
         drift,
         diff,
     };
@@ -91,8 +69,15 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
 }
 
 fn print_text(r: &Report) {
-    let width = r.migrations.iter().map(|e| e.name.len()).max().unwrap_or(0) + 6;
-    for e in &r.migrations {
+    let width = r
+        .status
+        .migrations
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0)
+        + 6;
+    for e in &r.status.migrations {
         let state = match e.state {
             State::Applied => "applied",
             State::Pending => "pending",
@@ -101,24 +86,20 @@ fn print_text(r: &Report) {
         };
         let file = format!("{}.sql", e.name);
         match &e.applied_at {
-            Some(at) => println!("{file:width$} {state:8} {at}"),
+            Some(at) => println!("{file:width$} {state:8} {}", format_timestamp(at)),
             None => println!("{file:width$} {state}"),
         }
     }
-    if r.migrations.is_empty() {
+    if r.status.migrations.is_empty() {
         println!("no migrations");
     }
-    if r.sum == "absent" && !r.migrations.is_empty() {
+    if r.sum == "absent" && !r.status.migrations.is_empty() {
         println!("warning: no brain-db.sum (run `brain-db hash` to write one)");
     }
-    for p in &r.problems {
+    for p in &r.status.problems {
         println!("problem: {p}");
     }
-    let pending = r
-        .migrations
-        .iter()
-        .filter(|e| e.state == State::Pending)
-        .count();
+    let pending = r.status.counts.pending;
     if pending > 0 {
         println!("{pending} pending migration(s): run `brain-db migrate`");
     }

@@ -73,7 +73,7 @@ fn failure(
     e: &tokio_postgres::Error,
     stage: Stage,
 ) -> FileFailure {
-    let connection_lost = is_connection_lost(e);
+    let connection_lost = crate::db::error::is_connection_lost(e);
     let outcome = match (stage, connection_lost) {
         (Stage::NoTransaction, false) => {
             "this file runs without a transaction (-- brain-db:no-transaction): the statements \
@@ -129,22 +129,6 @@ fn error_line(statement: &Statement, e: &tokio_postgres::Error) -> usize {
                     .count()
         }
         _ => statement.line,
-    }
-}
-
-/// Whether the error means the session is gone rather than a statement the server rejected.
-fn is_connection_lost(e: &tokio_postgres::Error) -> bool {
-    if e.is_closed() {
-        return true;
-    }
-    match e.code() {
-        Some(code) => {
-            *code == SqlState::ADMIN_SHUTDOWN
-                || *code == SqlState::CRASH_SHUTDOWN
-                || *code == SqlState::CANNOT_CONNECT_NOW
-                || code.code().starts_with("08")
-        }
-        None => e.as_db_error().is_none(),
     }
 }
 
@@ -214,27 +198,5 @@ fn elapsed_ms(started: Instant) -> i64 {
     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The server's message with its detail and hint (or the driver's error).
-pub fn describe(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut out = db.message().to_string();
-            if let Some(detail) = db.detail() {
-                out.push_str(&format!(" (detail: {detail})"));
-            }
-            if let Some(hint) = db.hint() {
-                out.push_str(&format!(" (hint: {hint})"));
-            }
-            out
-        }
-        None => {
-            let mut out = e.to_string();
-            let mut source = std::error::Error::source(e);
-            while let Some(cause) = source {
-                out.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            out
-        }
-    }
-}
+/// Re-exported from [`crate::db::error`], the one description of a server error.
+pub use crate::db::error::describe;

@@ -168,6 +168,9 @@ pub fn sha256_hex(text: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Migrations {
     pub files: Vec<MigrationFile>,
+    /// The text of the folder's `brain-db.sum`, when it has one (checked by
+    /// `migrate_database` before anything runs).
+    pub sum: Option<String>,
 }
 
 impl Migrations {
@@ -223,7 +226,16 @@ impl Migrations {
             let text = read_text(&path)?;
             files.push(MigrationFile::new(file_name, &text)?);
         }
-        Ok(Migrations::sorted(files))
+        let sum_path = dir.join(super::sum::SUM_FILE);
+        let sum = if sum_path.exists() {
+            Some(read_text(&sum_path)?)
+        } else {
+            None
+        };
+        Ok(Migrations {
+            sum,
+            ..Migrations::sorted(files)
+        })
     }
 
     /// Migrations given as `(file name, text)` pairs, e.g. compiled into the binary with
@@ -239,10 +251,15 @@ impl Migrations {
     /// Migrations embedded with `include_dir!` (the `*.sql` files at the folder's top level).
     pub fn from_include_dir(dir: &include_dir::Dir<'_>) -> Result<Migrations, FilesError> {
         let mut files = Vec::new();
+        let mut sum = None;
         for file in dir.files() {
             let Some(file_name) = file.path().file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
+            if file_name == super::sum::SUM_FILE {
+                sum = Some(utf8(file.path(), file.contents().to_vec())?);
+                continue;
+            }
             match classify(file_name) {
                 Entry::Other => continue,
                 Entry::Misnamed => return Err(FilesError::BadName(file_name.to_string())),
@@ -251,12 +268,15 @@ impl Migrations {
             let text = utf8(file.path(), file.contents().to_vec())?;
             files.push(MigrationFile::new(file_name, &text)?);
         }
-        Ok(Migrations::sorted(files))
+        Ok(Migrations {
+            sum,
+            ..Migrations::sorted(files)
+        })
     }
 
     fn sorted(mut files: Vec<MigrationFile>) -> Migrations {
         files.sort_by(|a, b| (a.version, &a.name).cmp(&(b.version, &b.name)));
-        Migrations { files }
+        Migrations { files, sum: None }
     }
 
     pub fn len(&self) -> usize {

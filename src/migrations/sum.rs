@@ -137,6 +137,22 @@ pub fn sum_path(dir: &Path) -> PathBuf {
     dir.join(SUM_FILE)
 }
 
+/// What the sum file that came with `migrations` (read by `Migrations::from_dir` or
+/// embedded with the files) says about them.
+pub fn check(migrations: &Migrations) -> SumCheck {
+    match &migrations.sum {
+        None => SumCheck::Absent,
+        Some(text) => {
+            let m = compare(text, migrations);
+            if m.is_empty() {
+                SumCheck::Matches
+            } else {
+                SumCheck::Mismatch(m)
+            }
+        }
+    }
+}
+
 /// Reads `dir/brain-db.sum` (if any) and compares it with `migrations`. A sum file that
 /// cannot be read, or is not UTF-8, is an error naming it.
 pub fn check_dir(dir: &Path, migrations: &Migrations) -> Result<SumCheck, FilesError> {
