@@ -244,7 +244,7 @@ fn one_char(row: &Row, idx: usize) -> char {
 }
 
 fn column(row: &Row) -> Result<Column, IntrospectError> {
-    let mut column = Column::new(row.get::<_, String>(1), row.get::<_, String>(2));
+    let mut column = Column::new(row.get::<_, String>(1), column_type(row));
     column.not_null = row.get(3);
     let expression: Option<String> = row.get(6);
     match one_char(row, 5) {
@@ -283,6 +283,20 @@ fn column(row: &Row) -> Result<Column, IntrospectError> {
     };
     column.comment = row.get(9);
     Ok(column)
+}
+
+/// `format_type`'s spelling, except that a type of `public` other than an enum (an
+/// extension's type such as `citext`, a domain) is schema-qualified, as the file writes
+/// it: the SQL rendered from the model then does not depend on search_path.
+fn column_type(row: &Row) -> String {
+    let printed: String = row.get(2);
+    let type_schema: String = row.get(10);
+    let is_enum: bool = row.get(11);
+    if type_schema == "public" && !is_enum && !printed.starts_with("public.") {
+        format!("public.{printed}")
+    } else {
+        printed
+    }
 }
 
 fn deferrable(row: &Row, deferrable_idx: usize, deferred_idx: usize) -> Deferrable {

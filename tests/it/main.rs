@@ -7,6 +7,7 @@ mod constraints;
 mod converge;
 mod db;
 mod ddl_lock;
+mod extension_types;
 mod harness;
 mod hostile;
 mod introspect;
