@@ -160,10 +160,6 @@ pub async fn canonicalize(
     for schema in &schema_list {
         script.push(format!("CREATE SCHEMA {}", ident(&scratch_of(schema))));
     }
-    script.push(format!(
-        "SET LOCAL search_path = {}, public",
-        ident(&public_scratch)
-    ));
     // Declared enums, so that columns and casts of those types resolve.
     let mut type_map: Vec<(String, String)> = Vec::new();
     for e in desired.enums.values() {
@@ -194,6 +190,11 @@ pub async fn canonicalize(
     let scratch_err =
         |e| IntrospectError::query("canonicalizing expressions in a scratch schema", e);
     let tx = client.transaction().await.map_err(scratch_err)?;
+    // The declared text is read (and printed back) under pinned settings: a date or a
+    // time written without an offset means one thing whatever the session's settings.
+    introspect::pin_settings(&tx, &format!("{}, public", ident(&public_scratch)))
+        .await
+        .map_err(introspect::pin_error)?;
     tx.batch_execute(&script.join(";\n"))
         .await
         .map_err(scratch_err)?;
@@ -300,7 +301,7 @@ pub async fn canonicalize(
         }
     }
     let scratch_names: Vec<String> = schema_list.iter().map(|s| scratch_of(s)).collect();
-    let scratch = introspect::introspect(&tx, &scratch_names).await?;
+    let (scratch, _) = introspect::read_catalog(&tx, &scratch_names).await?;
     tx.rollback().await.map_err(scratch_err)?;
 
     // Scratch schemas other than public's print qualified: map them back.

@@ -19,4 +19,5 @@ mod migrate_generate;
 mod pull;
 mod push;
 mod secrets;
+mod session_settings;
 mod tls;
