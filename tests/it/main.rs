@@ -8,6 +8,7 @@ mod converge;
 mod db;
 mod ddl_lock;
 mod extension_types;
+mod generate_canonical;
 mod harness;
 mod hostile;
 mod introspect;
