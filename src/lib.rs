@@ -39,17 +39,29 @@
 //!   reaches output only through `db::redact`.
 //! - Only `cli` prints; library errors are typed (`thiserror`), `anyhow` lives in `cli`.
 
+#[cfg(feature = "schema")]
 pub mod apply;
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "applier")]
 pub mod db;
+#[cfg(feature = "schema")]
 pub mod diff;
+#[cfg(feature = "schema")]
 pub mod introspect;
+#[cfg(feature = "applier")]
 pub mod migrations;
+#[cfg(feature = "schema")]
 pub mod model;
+#[cfg(feature = "schema")]
 pub mod plan;
+#[cfg(feature = "schema")]
 pub mod schema_file;
+#[cfg(feature = "applier")]
 pub mod sql;
+#[cfg(feature = "applier")]
 pub mod startup;
 
 /// Re-exported so an app can embed its migrations folder: see [`startup`].
+#[cfg(feature = "applier")]
 pub use include_dir;

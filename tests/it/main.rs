@@ -18,4 +18,5 @@ mod migrate_generate;
 mod pull;
 mod push;
 mod secrets;
+mod startup;
 mod tls;
