@@ -6,7 +6,7 @@ use crate::migrations::{
 };
 
 pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome {
-    let migrations = Migrations::from_dir(&cli.migrations)?;
+    let migrations = Migrations::from_existing_dir(&cli.migrations)?;
     if sum::check(&migrations) == sum::SumCheck::Absent && !migrations.is_empty() {
         eprintln!(
             "warning: {} has no {}; hand-written migrations are accepted, \

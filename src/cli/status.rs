@@ -1,5 +1,4 @@
-use super::{Cli, Outcome, exit};
-use crate::apply;
+use super::{Cli, Outcome, drift, exit};
 use crate::migrations::report::format_timestamp;
 use crate::migrations::{MigrationStatus, Migrations, State, sum};
 use crate::schema_file;
@@ -16,10 +15,13 @@ struct Report {
     drift_checked: bool,
     /// Statements that would make the live schema match schema.toml (empty: no drift).
     drift: Vec<String>,
+    /// A unified diff of schema.toml against the live schema, both rendered as schema.toml
+    /// (empty: no drift).
+    diff: String,
 }
 
 pub async fn run(cli: &Cli, json: bool) -> Outcome {
-    let migrations = Migrations::from_dir(&cli.migrations)?;
+    let migrations = Migrations::from_existing_dir(&cli.migrations)?;
     // Without a schema file, status still reports the migrations (drift is not checked).
     let desired = if cli.schema.exists() {
         Some(schema_file::load(&cli.schema)?)
@@ -40,20 +42,23 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
     let mut status = MigrationStatus::read(&client, &migrations).await?;
     problems.append(&mut status.problems);
     status.problems = problems;
-    let drift: Vec<String> = match &desired {
+    let drift_checked = desired.is_some();
+    let (drift, diff): (Vec<String>, String) = match desired {
         Some(desired) => {
-            let plan = apply::plan_against(&mut client, desired.clone()).await?;
-            plan.steps.iter().map(|s| format!("{};", s.sql)).collect()
+            let found = drift::against(&mut client, desired, "live database").await?;
+            let statements = found.plan.steps.iter().map(|s| format!("{};", s.sql));
+            (statements.collect(), found.diff)
         }
-        None => Vec::new(),
+        None => (Vec::new(), String::new()),
     };
     let up_to_date = status.is_up_to_date() && drift.is_empty();
     let report = Report {
         up_to_date,
         status,
         sum: sum_state,
-        drift_checked: desired.is_some(),
+        drift_checked,
         drift,
+        diff,
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -103,7 +108,9 @@ fn print_text(r: &Report) {
     } else if r.drift.is_empty() {
         println!("live schema matches schema.toml");
     } else {
-        println!("live schema differs from schema.toml; these statements would reconcile it:");
+        println!("live schema differs from schema.toml:");
+        print!("{}", r.diff);
+        println!("these statements would reconcile it:");
         for s in &r.drift {
             println!("  {}", s.replace('\n', "\n  "));
         }

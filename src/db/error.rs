@@ -28,3 +28,24 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
     }
     out
 }
+
+/// Whether the error means the session is gone (the server closed it, or the socket
+/// broke), as opposed to a statement the server rejected.
+pub fn is_connection_lost(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        Some(code) => matches!(
+            *code,
+            SqlState::ADMIN_SHUTDOWN
+                | SqlState::CRASH_SHUTDOWN
+                | SqlState::CANNOT_CONNECT_NOW
+                | SqlState::CONNECTION_FAILURE
+                | SqlState::CONNECTION_EXCEPTION
+                | SqlState::CONNECTION_DOES_NOT_EXIST
+        ),
+        None => e.as_db_error().is_none(),
+    }
+}
