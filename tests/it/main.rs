@@ -25,4 +25,5 @@ mod rebuild;
 mod renames;
 mod secrets;
 mod session_settings;
+mod startup;
 mod tls;
