@@ -13,13 +13,22 @@ pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome 
     }
     // The advisory lock is a session lock: never through a transaction-mode pooler.
     let url = super::session_url(cli, "migrate")?;
-    let mut client = crate::db::connect(&url).await?;
-    crate::db::lock_timeout::set_ddl_lock_timeout(&client, cli.ddl_lock_timeout).await?;
+    let (mut client, canceller) = super::ddl_session(cli, &url).await?;
     let options = MigrateOptions {
         lock_timeout: Duration::from_secs_f64(lock_timeout),
         skip_if_locked,
     };
-    match migrations::migrate(&mut client, &migrations, options).await {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let work = migrations::migrate(&mut client, &migrations, options);
+    let result = match super::interrupt::cancel_on_signal(&canceller, &stop, work).await {
+        super::interrupt::Finished::Done(result)
+        | super::interrupt::Finished::Interrupted(_, Some(result)) => result,
+        super::interrupt::Finished::Interrupted(signal, None) => anyhow::bail!(
+            "interrupted by {signal}: exiting; the server rolls back the migration it was \
+             applying (migrations reported as applied stay)"
+        ),
+    };
+    match result {
         Ok(report) if report.skipped_locked => {
             println!("another instance holds the migration lock; skipped (--skip-if-locked)");
             Ok(exit::OK)

@@ -11,8 +11,10 @@
 mod dotenv;
 pub mod local;
 pub mod lock_timeout;
+pub mod pipeline;
 pub mod pooler;
 mod redact;
+pub mod session;
 pub mod tls;
 
 use std::fmt;
@@ -286,6 +288,34 @@ pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Client
             cause: clean(error_text(&e)),
         })?;
     Ok(client)
+}
+
+/// The TLS connector [`connect`] uses for `url` (for a cancel request, which opens a
+/// connection of its own).
+pub fn tls_connector(url: &str) -> Result<MakeRustlsConnect, DbError> {
+    let shown = redact(url);
+    let hidden = secrets(url);
+    let clean = |text: String| redact_text(&text, &hidden);
+    let (driver_url, tls_params) =
+        tls::split_tls_params(url).map_err(|cause| DbError::InvalidUrl {
+            url: shown.clone(),
+            cause: clean(cause),
+        })?;
+    let config: tokio_postgres::Config =
+        driver_url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| DbError::InvalidUrl {
+                url: shown.clone(),
+                cause: clean(e.to_string()),
+            })?;
+    let mode = tls_params.effective_mode(is_local_config(&config));
+    let tls_config = tls::client_config(mode, tls_params.root_cert.as_deref()).map_err(|e| {
+        DbError::TlsConfig {
+            url: shown.clone(),
+            cause: clean(e.to_string()),
+        }
+    })?;
+    Ok(MakeRustlsConnect::new(tls_config))
 }
 
 /// Whether every host of a parsed configuration is local (no host: the Unix socket).
