@@ -17,5 +17,6 @@ mod migrate_concurrency;
 mod migrate_generate;
 mod pull;
 mod push;
+mod push_safety;
 mod secrets;
 mod tls;
