@@ -285,3 +285,32 @@ async fn the_applier_refuses_a_statement_that_carries_a_second_one() {
         "0"
     );
 }
+
+/// Canonicalisation builds declared expressions in a scratch transaction that is rolled
+/// back; an expression that reached it unchecked (a model built by a library user) still
+/// cannot run a second statement there — a `COMMIT; DROP ...` would outlive the rollback.
+#[tokio::test]
+async fn canonicalisation_cannot_be_made_to_run_a_second_statement() {
+    let db = TestDb::new("canary_canonicalize").await;
+    db.exec(
+        "create table canary (id integer); insert into canary values (1);
+         create table t (a integer constraint t_a_check check (a > 0))",
+    )
+    .await;
+    let mut desired = brain_db::schema_file::parse(
+        "[tables.canary.columns]\nid = \"integer\"\n\
+         [tables.t.columns]\na = { type = \"integer\", check = \"a > 1\" }\n",
+        "schema.toml",
+    )
+    .expect("valid file");
+    let t = desired
+        .tables
+        .values_mut()
+        .find(|t| t.name.name == "t")
+        .expect("t");
+    t.checks[0].expression = "a > 1); commit; drop table canary; --".to_string();
+    let mut client = brain_db::db::connect(&db.url).await.expect("connect");
+    // Whatever the planner makes of the unparseable expression, canary stays.
+    let _ = brain_db::apply::plan_against(&mut client, desired).await;
+    assert_canary_alive(&db, "canonicalize").await;
+}

@@ -59,7 +59,7 @@ async fn sleeping_backend(db: &TestDb) -> String {
         || async {
             db.column(&format!(
                 "select pid::text from pg_stat_activity where datname = '{}' \
-             and state = 'active' and query like '%pg_sleep(300)%' and pid <> pg_backend_pid()",
+             and application_name = 'brain-db' and wait_event = 'PgSleep'",
                 db.name
             ))
             .await
@@ -236,6 +236,39 @@ async fn a_failure_after_committed_enum_values_says_what_was_committed() {
     );
     assert_eq!(
         db.value("select count(*) from pg_constraint where conrelid = 'e'::regclass")
+            .await,
+        "0"
+    );
+}
+
+/// migrate opens its session the same way as push: a killed migrate's backend goes too.
+#[tokio::test]
+async fn a_killed_migrate_leaves_no_backend_and_no_lock_behind() {
+    let db = TestDb::new("migrate_kill9").await;
+    let project = Project::new();
+    let dir = project.path().join("migrations");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("0001_slow.sql"),
+        "CREATE TABLE slow (n integer);\nSELECT pg_sleep(300);\n",
+    )
+    .expect("write migration");
+    project.run_offline(&["hash"]).assert_code(0);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_brain-db"))
+        .current_dir(project.path())
+        .env_remove("DATABASE_URL")
+        .args(["--database-url", &db.url, "migrate"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn brain-db migrate");
+    let pid = sleeping_backend(&db).await;
+    child.start_kill().expect("kill -9");
+    child.wait().await.expect("reap");
+    assert_backend_gone(&db, &pid, Duration::from_secs(10)).await;
+    assert_eq!(
+        db.value("select count(*) from pg_class where relname = 'slow'")
             .await,
         "0"
     );
