@@ -314,3 +314,39 @@ async fn canonicalisation_cannot_be_made_to_run_a_second_statement() {
     let _ = brain_db::apply::plan_against(&mut client, desired).await;
     assert_canary_alive(&db, "canonicalize").await;
 }
+
+/// A NUL in a name never reaches SQL: push, generate and migrate's snapshot all stop at
+/// the loader, which says where it is; no migration file is written.
+#[tokio::test]
+async fn a_nul_in_a_name_is_reported_and_never_written() {
+    let db = TestDb::new("nul_names").await;
+    let project = Project::new();
+    project.write_schema(
+        "[tables.\"t\\u0000x\".columns]\nid = \"integer\"\n\"c\\u0000\" = \"text\"\n",
+    );
+    for args in [&["push"][..], &["generate"]] {
+        let run = project.run(&db, args);
+        run.assert_code(1);
+        assert!(
+            run.stderr
+                .contains("schema.toml:1:9: the name \"t\\0x\" contains a NUL character"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("schema.toml:3:1:"), "{}", run.stderr);
+    }
+    let written: Vec<_> = std::fs::read_dir(project.path().join("migrations"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        !written
+            .iter()
+            .any(|n| n.to_string_lossy().ends_with(".sql")),
+        "{written:?}"
+    );
+    assert_eq!(
+        db.value("select count(*) from pg_class where relname like 't%x'")
+            .await,
+        "0"
+    );
+}
