@@ -97,22 +97,8 @@ impl ApplyError {
     }
 }
 
-/// The server's message with its detail and hint, on one line each.
-pub fn describe_db_error(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut out = db.message().to_string();
-            if let Some(detail) = db.detail() {
-                out.push_str(&format!("\n  detail: {detail}"));
-            }
-            if let Some(hint) = db.hint() {
-                out.push_str(&format!("\n  hint: {hint}"));
-            }
-            out
-        }
-        None => e.to_string(),
-    }
-}
+/// Re-exported from [`crate::db::error`], the one description of a server error.
+pub use crate::db::error::describe as describe_db_error;
 
 /// Introspects the schemas `desired` manages, canonicalises the declared expressions
 /// through the server, and plans the changes. Takes the model by value: on a large schema
@@ -206,6 +192,18 @@ pub async fn apply_until(
             committed: committed.clone(),
             outcome: Outcome::RolledBack,
         })?;
+        // The plan's text (declared dates, times, intervals) is read under the same pinned
+        // settings as it was canonicalised ([`introspect::pin_settings`]).
+        if let Err(e) = introspect::pin_settings(&tx, "public").await {
+            return Err(ApplyError {
+                statement: "pinning the session settings".to_string(),
+                position: None,
+                total,
+                error: Some(e),
+                committed,
+                outcome: Outcome::RolledBack,
+            });
+        }
         let statements: Vec<&str> = group.iter().map(|(_, s)| s.sql.as_str()).collect();
         if let Err((i, e)) = crate::db::pipeline::execute_each(tx.client(), &statements).await {
             // Dropping `tx` rolls back (the server does, if the session is gone).

@@ -3,6 +3,7 @@
 //! exit without committing.
 
 use std::future::Future;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -23,10 +24,11 @@ pub enum Finished<T> {
 }
 
 /// Runs `work`. On SIGINT or SIGTERM: sets `stop` (no new transaction, no COMMIT),
-/// sends the server a cancel request over the same TLS setup, and waits a short grace
-/// time for `work` to report how it stopped.
+/// sends the server a cancel request over the same TLS setup (once `work` has put the
+/// session's canceller in `canceller`), and waits a short grace time for `work` to
+/// report how it stopped.
 pub async fn cancel_on_signal<T>(
-    canceller: &Canceller,
+    canceller: &OnceLock<Canceller>,
     stop: &AtomicBool,
     work: impl Future<Output = T>,
 ) -> Finished<T> {
@@ -36,11 +38,13 @@ pub async fn cancel_on_signal<T>(
         signal = next_signal() => signal,
     };
     stop.store(true, Ordering::SeqCst);
-    eprintln!("{signal}: asking the server to cancel the running statement");
-    match tokio::time::timeout(CANCEL_TIMEOUT, canceller.cancel()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => eprintln!("could not send the cancel request: {e}"),
-        Err(_) => eprintln!("the cancel request timed out"),
+    if let Some(canceller) = canceller.get() {
+        eprintln!("{signal}: asking the server to cancel the running statement");
+        match tokio::time::timeout(CANCEL_TIMEOUT, canceller.cancel()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not send the cancel request: {e}"),
+            Err(_) => eprintln!("the cancel request timed out"),
+        }
     }
     Finished::Interrupted(signal, tokio::time::timeout(GRACE, work).await.ok())
 }

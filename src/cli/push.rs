@@ -14,7 +14,8 @@ use crate::schema_file;
 pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
     // The file is checked before any database is touched.
     let desired = schema_file::load(&cli.schema)?;
-    let (mut client, canceller) = super::connect_for_changes(cli).await?;
+    let (mut client, session_canceller) = super::connect_for_changes(cli).await?;
+    let canceller = std::sync::OnceLock::from(session_canceller);
     let stop = AtomicBool::new(false);
     let work = run_connected(cli, &mut client, desired, force, dry_run, &stop);
     match interrupt::cancel_on_signal(&canceller, &stop, work).await {

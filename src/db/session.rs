@@ -52,7 +52,7 @@ impl Canceller {
     pub fn new(url: &str, client: &Client) -> Result<Canceller, super::DbError> {
         Ok(Canceller {
             token: client.cancel_token(),
-            tls: super::tls_connector(url)?,
+            tls: super::ConnectPlan::new(url, super::DEFAULT_CONNECT_TIMEOUT)?.tls,
         })
     }
 
