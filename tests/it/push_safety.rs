@@ -273,3 +273,33 @@ async fn a_killed_migrate_leaves_no_backend_and_no_lock_behind() {
         "0"
     );
 }
+
+/// The pipelined statements run in plan order: each depends on the one before it.
+#[tokio::test]
+async fn pipelined_statements_run_in_plan_order() {
+    use brain_db::plan::{Plan, Step};
+    let db = TestDb::new("pipeline_order").await;
+    let step = |sql: String| Step {
+        sql,
+        hazard: None,
+        commit_first: false,
+    };
+    let mut steps = vec![step("CREATE TABLE chain (c0 integer)".to_string())];
+    steps.extend((1..500).map(|i| step(format!("ALTER TABLE chain ADD COLUMN c{i} integer"))));
+    steps.push(step("INSERT INTO chain (c499) VALUES (499)".to_string()));
+    let plan = Plan { steps };
+    let mut client = brain_db::db::connect(&db.url).await.expect("connect");
+    brain_db::apply::apply(&mut client, &plan)
+        .await
+        .expect("apply");
+    let expected: Vec<String> = (0..500).map(|i| format!("c{i}")).collect();
+    assert_eq!(
+        db.value(
+            "select string_agg(attname, ',' order by attnum) from pg_attribute \
+                  where attrelid = 'chain'::regclass and attnum > 0"
+        )
+        .await,
+        expected.join(",")
+    );
+    assert_eq!(db.value("select c499::text from chain").await, "499");
+}
