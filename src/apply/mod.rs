@@ -25,22 +25,8 @@ pub struct ApplyError {
     pub error: tokio_postgres::Error,
 }
 
-/// The server's message with its detail and hint, on one line each.
-pub fn describe_db_error(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut out = db.message().to_string();
-            if let Some(detail) = db.detail() {
-                out.push_str(&format!("\n  detail: {detail}"));
-            }
-            if let Some(hint) = db.hint() {
-                out.push_str(&format!("\n  hint: {hint}"));
-            }
-            out
-        }
-        None => e.to_string(),
-    }
-}
+/// Re-exported from [`crate::db::error`], the one description of a server error.
+pub use crate::db::error::describe as describe_db_error;
 
 /// Introspects the schemas `desired` manages, canonicalises the declared expressions
 /// through the server, and plans the changes. Takes the model by value: on a large schema

@@ -4,11 +4,13 @@
 
 mod check;
 mod db;
+mod drift;
 mod generate;
 mod hash;
 mod migrate;
 mod pull;
 mod push;
+mod scratch;
 mod status;
 
 use std::path::PathBuf;
@@ -205,17 +207,20 @@ async fn connect_for_changes(cli: &Cli) -> anyhow::Result<tokio_postgres::Client
     Ok(crate::db::connect(&url).await?)
 }
 
-/// The URL for a command that holds a session-level lock (migrate): `--direct-url` /
-/// `DIRECT_URL` when given, else the database URL unless it goes through a
-/// transaction-mode pooler, which is refused with the way out.
-fn session_url(cli: &Cli, command: &'static str) -> anyhow::Result<String> {
+/// Where migrate goes: `--direct-url` / `DIRECT_URL` when given (then the database URL
+/// is not needed), else the database URL; `migrate_database` refuses a transaction-mode
+/// pooler without a direct URL.
+fn migrate_target(cli: &Cli) -> anyhow::Result<crate::migrations::MigrateTarget> {
     let cwd = std::env::current_dir()?;
-    let direct = crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd);
-    let database = match &direct {
+    let direct_url = crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd);
+    let database_url = match &direct_url {
         Some(_) => String::new(),
         None => database_url(cli)?,
     };
-    Ok(crate::db::pooler::session_url(&database, direct, command)?)
+    Ok(crate::migrations::MigrateTarget {
+        database_url,
+        direct_url,
+    })
 }
 
 /// `--database-url`, `DATABASE_URL`, `.env`, else the project's local PostgreSQL

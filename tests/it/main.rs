@@ -17,6 +17,7 @@ mod migrate;
 mod migrate_app;
 mod migrate_concurrency;
 mod migrate_generate;
+mod migrate_hardening;
 mod pull;
 mod push;
 mod secrets;

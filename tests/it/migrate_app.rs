@@ -12,13 +12,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::harness::TestDb;
 
 fn options(url: Option<&str>, migrations: Migrations) -> StartupOptions {
-    StartupOptions {
-        database_url: url.map(str::to_string),
-        migrations,
-        skip_migrations: false,
-        lock_timeout: Duration::from_secs(30),
-        pool_size: 2,
-    }
+    let mut options = StartupOptions::new(url.map(str::to_string), migrations);
+    options.lock_timeout = Duration::from_secs(30);
+    options.pool_size = 2;
+    options
 }
 
 #[tokio::test]
@@ -42,7 +39,7 @@ async fn startup_migrates_and_a_failure_keeps_the_pool_serving() {
     let state = startup::run(options(Some(&db.url), ok)).await;
     let health = state.health().await;
     assert_eq!(health.status, Status::Ok, "{health:?}");
-    assert_eq!((health.applied, health.pending), (1, 0));
+    assert_eq!((health.counts.applied, health.counts.pending), (1, 0));
     assert!(health.server_version.is_some());
 
     let failing = Migrations::from_static(&[
@@ -57,7 +54,7 @@ async fn startup_migrates_and_a_failure_keeps_the_pool_serving() {
     let health = state.health().await;
     assert_eq!(health.status, Status::MigrationFailed, "{health:?}");
     assert!(!health.is_healthy());
-    assert_eq!((health.applied, health.pending), (1, 1));
+    assert_eq!((health.counts.applied, health.counts.pending), (1, 1));
     assert!(
         health.error.as_deref().unwrap().contains("0002_bad.sql"),
         "{health:?}"
@@ -86,7 +83,7 @@ async fn startup_migrates_and_a_failure_keeps_the_pool_serving() {
     let health = startup::run(skip).await.health().await;
     assert_eq!(health.status, Status::Ok);
     assert!(health.migrations_skipped);
-    assert_eq!((health.applied, health.pending), (1, 1));
+    assert_eq!((health.counts.applied, health.counts.pending), (1, 1));
 }
 
 /// The example's binary, built once per test run.
