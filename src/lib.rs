@@ -20,7 +20,7 @@
 //!
 //!   migrations (files + brain-db.sum -> decide (pure) -> lock -> applier -> history;
 //!               generate: snapshot x schema.toml, both canonicalised in a scratch
-//!               database (db::scratch) -> diff -> plan -> NNNN_name.sql)
+//!               database (cli::scratch) -> diff -> plan -> NNNN_name.sql)
 //!   startup (app start-up: pool, migrate under the lock, health)
 //!     tls (sslmode over rustls), local (the project's private cluster in
 //!     .brain-db/postgres), pooler (DIRECT_URL), lock_timeout (--ddl-lock-timeout)

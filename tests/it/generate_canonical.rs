@@ -70,10 +70,8 @@ fn assert_no_changes(run: &Run) {
 }
 
 async fn scratch_databases_left(db: &TestDb) -> String {
-    db.value(
-        "SELECT count(*)::text FROM pg_database WHERE datname LIKE 'brain\\_db\\_generate\\_%'",
-    )
-    .await
+    db.value("SELECT count(*)::text FROM pg_database WHERE datname LIKE 'brain\\_db\\_scratch\\_%'")
+        .await
 }
 
 #[tokio::test]
@@ -289,8 +287,9 @@ async fn without_createdb_generate_says_what_it_needs_and_writes_nothing() {
     run.assert_code(1);
     assert!(
         run.stderr
-            .contains("cannot create a scratch database for generate")
-            && run.stderr.contains("the user needs CREATEDB"),
+            .contains("generate compares expressions in a scratch database, but role")
+            && run.stderr.contains("may not create databases")
+            && run.stderr.contains("CREATEDB"),
         "{}",
         run.stderr
     );
