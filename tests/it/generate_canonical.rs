@@ -87,6 +87,9 @@ async fn two_spellings_push_calls_identical_generate_nothing() {
     let first = project.run(&target, &["generate"]);
     first.assert_code(0);
     assert_eq!(sql_files(&project), ["0001_init.sql"]);
+    let init = std::fs::read_to_string(project.path().join("migrations/0001_init.sql")).unwrap();
+    // Diffed against the target database, it would drop the canary.
+    assert!(!init.contains("canary"), "{init}");
     assert_no_changes(&project.run(&target, &["generate"]));
 
     // push agrees that the respelling is no change...
