@@ -454,3 +454,31 @@ async fn every_backward_leap_through_generate_migrates_to_a_fresh_push() {
         .collect();
     all_generated_leaps("leap_gen_back", pairs).await;
 }
+
+#[tokio::test]
+async fn a_sequence_outlives_the_table_it_was_owned_by_when_another_takes_it_over() {
+    let db = TestDb::new("leap_sequence_owner_moves").await;
+    let project = Project::new();
+    project.write_schema("[tables.a.columns]\nid = { type = \"serial\", primary_key = true }\n");
+    project.run(&db, &["push"]).assert_code(0);
+    db.exec("insert into a default values; insert into a default values")
+        .await;
+    // Drops `a` (early, freeing its names) while `b` takes over its sequence.
+    project.write_schema(
+        r#"
+[sequences]
+a_id_seq = { type = "integer", owned_by = "b.id" }
+
+[tables.b.columns]
+id = { type = "integer", primary_key = true, default_sql = "nextval('a_id_seq')" }
+"#,
+    );
+    project.run(&db, &["push", "--force"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+    db.exec("insert into b default values").await;
+    assert_eq!(db.value("select id::text from b").await, "3");
+    assert_eq!(
+        db.value("select pg_get_serial_sequence('b', 'id')").await,
+        "public.a_id_seq"
+    );
+}
