@@ -56,10 +56,7 @@ pub enum IntrospectError {
 
 impl IntrospectError {
     pub fn query(what: &'static str, source: tokio_postgres::Error) -> Self {
-        let message = match source.as_db_error() {
-            Some(db) => db.message().to_string(),
-            None => source.to_string(),
-        };
+        let message = crate::db::error::describe(&source);
         IntrospectError::Query {
             what,
             message,
