@@ -10,7 +10,7 @@ use tokio_postgres::error::SqlState;
 
 use super::files::Migrations;
 use super::sum::{self, SumMismatch};
-use super::{FileFailure, MigrateError, MigrateOptions, MigrateReport};
+use super::{FileFailure, MigrateError, MigrateOptions, MigrateReport, Progress};
 use crate::db::lock_timeout::{self, DEFAULT_DDL_LOCK_TIMEOUT};
 use crate::db::pooler::{self, DirectSource, PoolerError};
 use crate::db::{self, DbError};
@@ -127,6 +127,17 @@ pub async fn migrate_database(
     migrations: &Migrations,
     settings: MigrateSettings,
 ) -> Result<MigrateReport, MigrateRunError> {
+    migrate_database_with_progress(target, migrations, settings, &mut |_| {}).await
+}
+
+/// [`migrate_database`], reporting each applied file as it happens (see
+/// [`super::migrate_with_progress`]).
+pub async fn migrate_database_with_progress(
+    target: &MigrateTarget,
+    migrations: &Migrations,
+    settings: MigrateSettings,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<MigrateReport, MigrateRunError> {
     if let sum::SumCheck::Mismatch(mismatch) = sum::check(migrations) {
         return Err(MigrateRunError::Sum(mismatch));
     }
@@ -144,7 +155,7 @@ pub async fn migrate_database(
             message: db::redact_text(&db::error::describe(&error), &db::secrets(&url)),
             error,
         })?;
-    match super::migrate(&mut client, migrations, settings.lock).await {
+    match super::migrate_with_progress(&mut client, migrations, settings.lock, progress).await {
         Ok(report) => Ok(report),
         Err(MigrateError::Failed { failure, applied })
             if failure.code == Some(SqlState::LOCK_NOT_AVAILABLE) =>

@@ -401,3 +401,48 @@ async fn check_and_status_print_a_unified_diff_of_schema_toml() {
     run.assert_code(0);
     assert!(!run.stdout.contains("--- schema.toml"), "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn migrate_killed_with_stdout_in_a_file_keeps_the_lines_of_what_it_applied() {
+    let db = TestDb::new("mh_progress_lines").await;
+    let project = Project::new();
+    write_migration(&project, "0001_a.sql", "create table a (x int);\n");
+    write_migration(&project, "0002_b.sql", "create table b (x int);\n");
+    write_migration(&project, "0003_slow.sql", "select pg_sleep(60);\n");
+    let out_path = project.path().join("migrate.out");
+    let out = std::fs::File::create(&out_path).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brain-db"))
+        .current_dir(project.path())
+        .env_remove("DATABASE_URL")
+        .args(["--database-url", &db.url, "migrate"])
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn brain-db");
+    let started = Instant::now();
+    let busy = format!(
+        "select count(*)::text from pg_stat_activity where datname = '{}' \
+         and query like '%pg_sleep(60)%' and pid <> pg_backend_pid()",
+        db.name
+    );
+    while db.value(&busy).await == "0" {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the slow file never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let printed = std::fs::read_to_string(&out_path).unwrap();
+    assert!(
+        printed.contains("applied 0001_a.sql") && printed.contains("applied 0002_b.sql"),
+        "{printed:?}"
+    );
+    assert!(!printed.contains("0003_slow"), "{printed:?}");
+    assert_eq!(
+        db.value("select string_agg(name, ',' order by id) from __migrations")
+            .await,
+        "0001_a,0002_b"
+    );
+}
