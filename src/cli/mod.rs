@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod baseline;
 mod check;
 mod db;
 mod drift;
@@ -103,6 +104,15 @@ pub enum Command {
         /// Return at once (exit 0) when another instance holds the lock.
         #[arg(long)]
         skip_if_locked: bool,
+        /// Record every file up to FILE (default: all) as applied without running it, only
+        /// when the live schema equals what those files produce (for a database built by push).
+        #[arg(
+            long,
+            value_name = "FILE",
+            num_args = 0..=1,
+            conflicts_with = "skip_if_locked"
+        )]
+        baseline: Option<Option<String>>,
     },
     /// Show each migration's state and whether the live schema drifts (read-only).
     Status {
@@ -168,7 +178,13 @@ async fn run(cli: Cli) -> Outcome {
         Command::Hash => hash::run(&cli),
         Command::Migrate {
             lock_timeout,
+            baseline: Some(upto),
+            ..
+        } => baseline::run(&cli, upto.as_deref(), *lock_timeout).await,
+        Command::Migrate {
+            lock_timeout,
             skip_if_locked,
+            baseline: None,
         } => migrate::run(&cli, *lock_timeout, *skip_if_locked).await,
         Command::Status { json } => status::run(&cli, *json).await,
         Command::Check => check::run(&cli).await,

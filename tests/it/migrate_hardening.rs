@@ -446,3 +446,125 @@ async fn migrate_killed_with_stdout_in_a_file_keeps_the_lines_of_what_it_applied
         "0001_a,0002_b"
     );
 }
+
+const ITEMS_SCHEMA: &str = "[tables.items.columns]\nid = { type = \"integer\", primary_key = true }\nlabel = \"text\"\n\n[tables.items.indexes]\nitems_label_idx = { columns = [\"label\"] }\n";
+
+#[tokio::test]
+async fn baseline_records_the_files_of_a_pushed_database_without_running_them() {
+    let db = TestDb::new("mh_baseline_ok").await;
+    let project = Project::new();
+    project.write_schema(ITEMS_SCHEMA);
+    project.run(&db, &["push"]).assert_code(0);
+    db.exec("insert into items values (1, 'kept')").await;
+    // The seed's troubleshooting case: generate writes 0001 for tables that exist.
+    project.run_offline(&["generate"]).assert_code(0);
+    write_migration(
+        &project,
+        "0002_seed.sql",
+        "insert into items values (42, 'seeded');\n",
+    );
+    project.run(&db, &["hash"]).assert_code(0);
+    let stuck = project.run(&db, &["migrate"]);
+    stuck.assert_code(1);
+    assert!(stuck.stderr.contains("already exists"), "{}", stuck.stderr);
+    let before = db.dump();
+
+    let run = project.run(&db, &["migrate", "--baseline"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("recorded 0002_seed.sql as applied (not run)")
+            && run.stdout.contains("2 migration(s) recorded"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    // Recorded with the files' hashes, and nothing ran: no seeded row, same schema.
+    let names = db
+        .column("select name from __migrations order by id")
+        .await
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names[1], "0002_seed");
+    assert_eq!(
+        db.value("select string_agg(label, ',' order by id) from items")
+            .await,
+        "kept"
+    );
+    let status = project.run(&db, &["status"]);
+    status.assert_code(0);
+    let again = project.run(&db, &["migrate"]);
+    again.assert_code(0);
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+    // The failed migrate above created the (empty) history table: baseline only added rows.
+    assert_eq!(db.dump(), before, "baseline changed more than the history");
+    assert_eq!(advisory_locks(&db).await, "0");
+}
+
+#[tokio::test]
+async fn baseline_refuses_with_the_difference_when_the_live_schema_is_not_what_the_files_produce() {
+    let db = TestDb::new("mh_baseline_refused").await;
+    let project = Project::new();
+    write_migration(
+        &project,
+        "0001_items.sql",
+        "create table items (id integer primary key, label text);\n",
+    );
+    write_migration(
+        &project,
+        "0002_tags.sql",
+        "alter table items add column tags text;\n",
+    );
+    project.run(&db, &["hash"]).assert_code(0);
+    db.exec("create table items (id integer primary key, label text)")
+        .await;
+    let before = db.dump();
+
+    let run = project.run(&db, &["migrate", "--baseline"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("refused") && run.stderr.contains("nothing was recorded"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("--- replayed migrations (up to 0002_tags.sql)")
+            && run.stderr.contains("+++ live database"),
+        "{}",
+        run.stderr
+    );
+    assert!(has_line(&run.stderr, '-', "tags"), "{}", run.stderr);
+    assert!(!history_exists(&db).await, "the refusal recorded something");
+    assert_eq!(db.dump(), before, "the refusal changed the database");
+
+    // Up to the file the live schema does match: only that one is recorded, and the next
+    // migrate applies the rest.
+    let run = project.run(&db, &["migrate", "--baseline", "migrations/0001_items.sql"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("recorded 0001_items.sql as applied (not run)")
+            && !run.stdout.contains("0002_tags"),
+        "{}",
+        run.stdout
+    );
+    let run = project.run(&db, &["migrate"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("applied 0002_tags.sql"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        db.value("select string_agg(name, ',' order by id) from __migrations")
+            .await,
+        "0001_items,0002_tags"
+    );
+    let run = project.run(&db, &["migrate", "--baseline", "0009_nope.sql"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("0009_nope.sql"), "{}", run.stderr);
+    assert_eq!(advisory_locks(&db).await, "0");
+}
