@@ -108,6 +108,7 @@ async fn run_in_transaction(client: &mut Client, statements: &[String]) -> Resul
         statement: "BEGIN".to_string(),
         error: source,
     })?;
+    pin_settings(&tx).await?;
     for sql in statements {
         if let Err(source) = tx.batch_execute(sql).await {
             // Dropping `tx` rolls back.
@@ -125,6 +126,7 @@ async fn run_in_transaction(client: &mut Client, statements: &[String]) -> Resul
 
 async fn find_failing_statement(client: &mut Client, statements: &[&str]) -> Option<ApplyError> {
     let tx = client.transaction().await.ok()?;
+    pin_settings(&tx).await.ok()?;
     for sql in statements {
         if let Err(source) = tx.batch_execute(sql).await {
             return Some(ApplyError {
@@ -135,4 +137,15 @@ async fn find_failing_statement(client: &mut Client, statements: &[&str]) -> Opt
     }
     let _ = tx.rollback().await;
     None
+}
+
+/// The plan's text (declared dates, times, intervals) is read under the same pinned
+/// settings as it was canonicalised ([`introspect::pin_settings`]), whatever the session's.
+async fn pin_settings(tx: &tokio_postgres::Transaction<'_>) -> Result<(), ApplyError> {
+    introspect::pin_settings(tx, "public")
+        .await
+        .map_err(|source| ApplyError {
+            statement: "pinning the session settings".to_string(),
+            error: source,
+        })
 }

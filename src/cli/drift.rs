@@ -26,7 +26,7 @@ pub async fn against(
     mut desired: Schema,
     live_label: &str,
 ) -> anyhow::Result<Drift> {
-    let live = introspect::introspect(&*client, &desired.schemas).await?;
+    let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
     Ok(between(&desired, "schema.toml", live, live_label))
 }

@@ -85,7 +85,9 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
-    /// Write the next migration file (offline: from migrations/meta/snapshot.toml to schema.toml).
+    /// Write the next migration file, from migrations/meta/snapshot.toml to schema.toml
+    /// (offline: the target database is not read; expressions are compared in a scratch
+    /// database on the server).
     Generate {
         /// Name of the file (NNNN_<name>.sql); default: a slug of the first change.
         #[arg(long, value_name = "NAME")]
@@ -174,7 +176,7 @@ async fn run(cli: Cli) -> Outcome {
     match &cli.command {
         Command::Push { force, dry_run } => push::run(&cli, *force, *dry_run).await,
         Command::Pull { out } => pull::run(&cli, out.as_deref()).await,
-        Command::Generate { name, empty } => generate::run(&cli, name.as_deref(), *empty),
+        Command::Generate { name, empty } => generate::run(&cli, name.as_deref(), *empty).await,
         Command::Hash => hash::run(&cli),
         Command::Migrate {
             lock_timeout,

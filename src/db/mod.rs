@@ -14,6 +14,7 @@ pub mod local;
 pub mod lock_timeout;
 pub mod pooler;
 mod redact;
+pub mod scratch;
 pub mod tls;
 
 use std::fmt;

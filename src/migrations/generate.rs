@@ -1,15 +1,24 @@
-//! `generate`: the next migration file, computed offline from a snapshot of the schema the
+//! `generate`: the next migration file, computed from a snapshot of the schema the
 //! existing migrations produce (`migrations/meta/snapshot.toml`) and schema.toml.
 //!
 //! The starting state comes from the snapshot, never from a live database, so running
 //! `push` on a development database and then `generate` still yields the right file.
-//! Both sides are declared text, so expressions compare as written (no server needed).
+//! Both sides are declared text: to compare them exactly as push compares schema.toml
+//! with a live database, every expression of both is first rewritten in the server's
+//! spelling ([`canonicalize_all`]) in a scratch database the caller provides, so that two
+//! spellings push calls identical (`status in ('a','b')`, `status = ANY (ARRAY[...])`)
+//! generate nothing, and the SQL written holds the server's unambiguous constants (ISO
+//! dates, explicit offsets).
 
 use std::path::{Path, PathBuf};
 
+use tokio_postgres::Client;
+
 use super::files::{FilesError, Migrations};
 use super::sum;
+use crate::apply::canonicalize::canonicalize_all;
 use crate::diff;
+use crate::introspect::IntrospectError;
 use crate::model::Schema;
 use crate::plan::{self, Hazard, Plan};
 use crate::schema_file::{self, SchemaFileError};
@@ -36,6 +45,8 @@ pub enum GenerateError {
     },
     #[error("invalid migration name {0:?}: use letters, digits, '_' and '-'")]
     BadName(String),
+    #[error("canonicalising expressions in the scratch database: {0}")]
+    Canonicalize(#[from] IntrospectError),
 }
 
 /// One written file.
@@ -98,22 +109,46 @@ pub fn snapshot_of(desired: &Schema) -> Schema {
     s
 }
 
-/// Writes the migration(s) that take the snapshot to `desired`, then the new snapshot and
-/// the sum. Statements that must be committed before use (new enum values) go into a file
-/// of their own before the rest.
-pub fn generate(
-    dir: &Path,
-    desired: &Schema,
-    name: Option<&str>,
-) -> Result<Generated, GenerateError> {
+/// What generate starts from, read and checked before any server is contacted.
+pub struct Start {
+    migrations: Migrations,
+    snapshot: Schema,
+}
+
+/// Checks the name and reads the migrations folder and its snapshot.
+pub fn start(dir: &Path, name: Option<&str>) -> Result<Start, GenerateError> {
     if let Some(n) = name {
         check_name(n)?;
     }
     let migrations = Migrations::from_dir(dir)?;
     let snapshot = read_snapshot(dir, &migrations)?;
+    Ok(Start {
+        migrations,
+        snapshot,
+    })
+}
+
+/// Writes the migration(s) that take the snapshot to `desired`, then the new snapshot and
+/// the sum. Statements that must be committed before use (new enum values) go into a file
+/// of their own before the rest. `scratch` is a session on a scratch database (see the
+/// module documentation); nothing is left in it.
+pub async fn generate(
+    scratch: &mut Client,
+    dir: &Path,
+    start: Start,
+    desired: &Schema,
+    name: Option<&str>,
+) -> Result<Generated, GenerateError> {
+    let Start {
+        migrations,
+        mut snapshot,
+    } = start;
     let target = snapshot_of(desired);
+    let mut canonical = desired.clone();
+    canonicalize_all(scratch, &mut canonical).await?;
+    canonicalize_all(scratch, &mut snapshot).await?;
     // Diff from the declared model: its rename hints turn drop + add into a rename.
-    let plan = plan::plan(diff::diff(desired, snapshot));
+    let plan = plan::plan(diff::diff(&canonical, snapshot));
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }

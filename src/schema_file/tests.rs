@@ -537,7 +537,7 @@ fn hostile_model() -> Schema {
     let mut c = col("gen", "numeric(10,2)");
     c.generated = Some("(ident * 2)".into());
     t1.columns.push(c);
-    let mut c = col("ext", "citext");
+    let mut c = col("ext", "public.citext");
     c.default = Some("'a\\b'::text".into());
     t1.columns.push(c);
     let mut c = col("neg", "integer");
