@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use super::scratch::Scratch;
 use super::{Cli, Outcome, drift, exit};
+use crate::db::scratch::ScratchDatabase;
 use crate::introspect;
 use crate::migrations::{AppliedRow, MigrationFile, Migrations, decide, history, lock, sum};
 
@@ -98,8 +98,8 @@ async fn baseline_locked(
         files: migrations.files[..=last].to_vec(),
         sum: None,
     };
-    let scratch = Scratch::create(url, "migrate --baseline").await?;
-    let compared = compare(&scratch.url, &produced, client, &upto_name).await;
+    let scratch = ScratchDatabase::create(url, "baseline").await?;
+    let compared = compare(scratch.url(), &produced, client, &upto_name).await;
     let dropped = scratch.drop().await;
     let difference = match compared? {
         Ok(difference) => difference,
@@ -137,18 +137,18 @@ async fn baseline_locked(
 async fn compare(
     scratch_url: &str,
     produced: &Migrations,
-    live: &tokio_postgres::Client,
+    live: &mut tokio_postgres::Client,
     upto_name: &str,
 ) -> anyhow::Result<Result<Option<String>, u8>> {
-    let replayed_client = match super::check::replay(scratch_url, produced).await? {
+    let mut replayed_client = match super::check::replay(scratch_url, produced).await? {
         Ok(client) => client,
         Err(code) => return Ok(Err(code)),
     };
     let mut schemas = introspect::user_schemas(&replayed_client).await?;
-    schemas.extend(introspect::user_schemas(live).await?);
+    schemas.extend(introspect::user_schemas(&*live).await?);
     schemas.sort();
     schemas.dedup();
-    let replayed = introspect::introspect(&replayed_client, &schemas).await?;
+    let replayed = introspect::introspect(&mut replayed_client, &schemas).await?;
     drop(replayed_client);
     let live = introspect::introspect(live, &schemas).await?;
     let found = drift::between(

@@ -11,7 +11,6 @@ mod hash;
 mod migrate;
 mod pull;
 mod push;
-mod scratch;
 mod status;
 
 use std::path::PathBuf;

@@ -59,12 +59,15 @@ impl ScratchDatabase {
             .map_err(|error| {
                 let remedy = match error.code() {
                     Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => {
-                        "the user needs CREATEDB (or pass --database-url of a server where it may \
-                         create databases, such as the local one of `brain-db db up`)"
+                        "the role may not create databases: grant it CREATEDB (as a superuser: \
+                         ALTER ROLE name CREATEDB), or pass --database-url of a server where it \
+                         may, such as the local one of `brain-db db up`; the target database \
+                         itself is never changed"
                     }
                     Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => {
-                        "the server is read-only (a standby?): use a writable server, such as the \
-                         local one of `brain-db db up`"
+                        "the server is read-only (a hot standby, or default_transaction_read_only \
+                         = on): pass --database-url of a writable server, such as the local one \
+                         of `brain-db db up`; the target database itself is never changed"
                     }
                     _ => "use a server where this user may create databases",
                 };
