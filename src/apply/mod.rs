@@ -31,13 +31,19 @@ pub use crate::db::error::describe as describe_db_error;
 /// Introspects the schemas `desired` manages, canonicalises the declared expressions
 /// through the server, and plans the changes. Takes the model by value: on a large schema
 /// a copy would be most of the memory a push needs.
-pub async fn plan_against(
-    client: &mut Client,
-    mut desired: Schema,
-) -> Result<Plan, IntrospectError> {
+pub async fn plan_against(client: &mut Client, mut desired: Schema) -> Result<Plan, PlanError> {
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
-    Ok(plan::plan(diff::diff(&desired, live)))
+    Ok(plan::plan(diff::diff(&desired, live)?))
+}
+
+/// Why no plan could be made against a database.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+    #[error(transparent)]
+    Rename(#[from] diff::RenameConflict),
 }
 
 /// Row counts of the given tables, in one query.

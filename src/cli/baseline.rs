@@ -156,6 +156,6 @@ async fn compare(
         &format!("replayed migrations (up to {upto_name})"),
         live,
         "live database",
-    );
+    )?;
     Ok(Ok((!found.plan.is_empty()).then_some(found.diff)))
 }

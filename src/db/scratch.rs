@@ -8,6 +8,7 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
 use super::DbError;
+use super::error::describe;
 use crate::sql::quote;
 
 #[derive(Debug, thiserror::Error)]
@@ -104,11 +105,6 @@ impl ScratchDatabase {
                 error,
             })
     }
-}
-
-fn describe(e: &tokio_postgres::Error) -> String {
-    e.as_db_error()
-        .map_or_else(|| e.to_string(), |db| db.message().to_string())
 }
 
 /// The URL with its database name replaced (postgres:// URLs only).
