@@ -134,6 +134,24 @@ async fn a_garbage_sum_file_or_migration_is_named_with_its_line() {
         );
     }
     assert!(!history_exists(&db).await);
+
+    // The snapshot generate reads, too.
+    std::fs::remove_file(project.path().join("migrations/0002_latin1.sql")).unwrap();
+    std::fs::create_dir_all(project.path().join("migrations/meta")).unwrap();
+    std::fs::write(
+        project.path().join("migrations/meta/snapshot.toml"),
+        b"[tables.t.columns]\nid = \"integer\" # \xe9\n",
+    )
+    .unwrap();
+    let run = project.run_offline(&["generate"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("snapshot.toml")
+            && run.stderr.contains("not UTF-8")
+            && !run.stderr.contains("cannot write"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test]
