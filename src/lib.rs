@@ -39,7 +39,10 @@
 //! Architecture invariants:
 //! - `model`, `schema_file`, `diff` and `plan` never touch a database; `introspect` and
 //!   `apply` are the only modules that send SQL.
-//! - Identifiers and literals become SQL text only through [`sql::quote`].
+//! - Identifiers and literals become SQL text only through [`sql::quote`]; a raw-SQL
+//!   value of the schema file is one expression, checked by [`sql::fragment`] when the
+//!   file is loaded, and statements are sent one per protocol message
+//!   ([`db::pipeline`]), never as a multi-statement string.
 //! - Iteration that reaches output is over sorted maps or declaration order, never a
 //!   hash map, so plans and pulled files are deterministic.
 //! - The migration applier (`migrations::{files, decide, lock, history, applier}`) and

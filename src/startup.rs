@@ -428,6 +428,7 @@ async fn attempt(shared: &Shared, pool: &Pool, options: &StartupOptions) -> Heal
             &target,
             &options.migrations,
             settings,
+            &std::sync::OnceLock::new(),
             &mut log_progress,
         )
         .await;

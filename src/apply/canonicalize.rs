@@ -19,6 +19,17 @@ use crate::sql::quote::{ident, literal, qualified};
 
 const SCRATCH_PREFIX: &str = "__brain_db_scratch_";
 
+/// Declared expressions go into these statements: each is sent as its own
+/// extended-protocol message (never a multi-statement string), pipelined.
+async fn run_each(
+    tx: &tokio_postgres::Transaction<'_>,
+    statements: &[&str],
+) -> Result<(), tokio_postgres::Error> {
+    crate::db::pipeline::execute_each(tx.client(), statements)
+        .await
+        .map_err(|(_, e)| e)
+}
+
 /// What of a declared table needs the server's spelling.
 #[derive(Default)]
 struct Needs {
@@ -269,9 +280,8 @@ async fn rewrite(
     introspect::pin_settings(&tx, &format!("{}, public", ident(&public_scratch)))
         .await
         .map_err(introspect::pin_error)?;
-    tx.batch_execute(&script.join(";\n"))
-        .await
-        .map_err(scratch_err)?;
+    let script: Vec<&str> = script.iter().map(String::as_str).collect();
+    run_each(&tx, &script).await.map_err(scratch_err)?;
     let mut per_table: Vec<Vec<String>> = Vec::with_capacity(work.len());
     for (name, needs) in work {
         let t = &desired.tables[name];
@@ -349,7 +359,7 @@ async fn rewrite(
     tx.batch_execute("SAVEPOINT brain_db_all")
         .await
         .map_err(scratch_err)?;
-    if tx.batch_execute(&everything.join(";\n")).await.is_err() {
+    if run_each(&tx, &everything).await.is_err() {
         tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_all")
             .await
             .map_err(scratch_err)?;
@@ -357,7 +367,8 @@ async fn rewrite(
             tx.batch_execute("SAVEPOINT brain_db_table")
                 .await
                 .map_err(scratch_err)?;
-            if tx.batch_execute(&statements.join(";\n")).await.is_err() {
+            let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+            if run_each(&tx, &statements).await.is_err() {
                 tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table")
                     .await
                     .map_err(scratch_err)?;
@@ -365,7 +376,7 @@ async fn rewrite(
                     tx.batch_execute("SAVEPOINT brain_db_item")
                         .await
                         .map_err(scratch_err)?;
-                    if tx.batch_execute(sql).await.is_err() {
+                    if tx.query_typed(sql, &[]).await.is_err() {
                         tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item")
                             .await
                             .map_err(scratch_err)?;

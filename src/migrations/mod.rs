@@ -37,7 +37,7 @@ pub use applier::FileFailure;
 pub use decide::{AppliedRow, Refusal, State};
 pub use entry::{
     MigrateRunError, MigrateSettings, MigrateTarget, migrate_database,
-    migrate_database_with_progress,
+    migrate_database_cancellable, migrate_database_with_progress,
 };
 pub use files::{MigrationFile, Migrations};
 pub use lock::LockError;
