@@ -27,7 +27,7 @@
 //!               (session URL, sum check, DDL lock timeout, advisory lock);
 //!               report: MigrationStatus, shared by `status` and health;
 //!               generate: snapshot x schema.toml, both canonicalised in a scratch
-//!               database (cli::scratch makes it) -> diff -> plan -> NNNN_name.sql)
+//!               database (db::scratch makes it) -> diff -> plan -> NNNN_name.sql)
 //!   startup (app start-up: pool, migrate_database, retry while unreachable, health,
 //!            the route guard `require`)
 //! ```

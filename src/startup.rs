@@ -419,12 +419,21 @@ async fn attempt(shared: &Shared, pool: &Pool, options: &StartupOptions) -> Heal
             ddl_lock_timeout: options.ddl_lock_timeout,
             command: "the start-up migration",
         };
-        match migrations::migrate_database(&target, &options.migrations, settings).await {
-            Ok(report) => {
-                for (name, ms) in &report.applied {
-                    log::info!("applied migration {name} ({ms} ms)");
-                }
-            }
+        // Logged as each file commits, so that a process killed later still shows it.
+        let mut log_progress = |step: migrations::Progress<'_>| {
+            let migrations::Progress::Applied { file, ms } = step;
+            log::info!("applied migration {file} ({ms} ms)");
+        };
+        let migrated = migrations::migrate_database_with_progress(
+            &target,
+            &options.migrations,
+            settings,
+            &std::sync::OnceLock::new(),
+            &mut log_progress,
+        )
+        .await;
+        match migrated {
+            Ok(_) => {}
             Err(e) => {
                 let text = shared.clean(&e.to_string());
                 let status = match &e {

@@ -1,6 +1,6 @@
 use super::drift;
-use super::scratch::Scratch;
 use super::{Cli, Outcome, exit};
+use crate::db::scratch::ScratchDatabase;
 use crate::migrations::{self, MigrateError, MigrateOptions, Migrations};
 use crate::schema_file;
 
@@ -17,8 +17,8 @@ pub async fn run(cli: &Cli) -> Outcome {
              or set DATABASE_URL (the target database itself is not touched)"
         );
     };
-    let scratch = Scratch::create(&resolved.url, "check").await?;
-    let outcome = replay_and_compare(&scratch.url, &migrations, desired).await;
+    let scratch = ScratchDatabase::create(&resolved.url, "check").await?;
+    let outcome = replay_and_compare(scratch.url(), &migrations, desired).await;
     let dropped = scratch.drop().await;
     let code = outcome?;
     dropped?;

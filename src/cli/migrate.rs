@@ -1,8 +1,9 @@
+use std::io::Write as _;
 use std::time::Duration;
 
 use super::{Cli, Outcome, exit};
 use crate::migrations::{
-    self, MigrateError, MigrateOptions, MigrateRunError, MigrateSettings, Migrations, sum,
+    self, MigrateError, MigrateOptions, MigrateRunError, MigrateSettings, Migrations, Progress, sum,
 };
 
 pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome {
@@ -27,9 +28,22 @@ pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome 
         ddl_lock_timeout: cli.ddl_lock_timeout,
         command: "migrate",
     };
+    // Each line is printed and flushed as its file is recorded: a run killed later (or a
+    // pipe read as it goes) still shows what was applied.
+    let mut print_progress = |step: Progress<'_>| {
+        let Progress::Applied { file, ms } = step;
+        println!("applied {file} ({ms} ms)");
+        let _ = std::io::stdout().flush();
+    };
     let canceller = std::sync::OnceLock::new();
     let stop = std::sync::atomic::AtomicBool::new(false);
-    let work = migrations::migrate_database_cancellable(&target, &migrations, settings, &canceller);
+    let work = migrations::migrate_database_with_progress(
+        &target,
+        &migrations,
+        settings,
+        &canceller,
+        &mut print_progress,
+    );
     let result = match super::interrupt::cancel_on_signal(&canceller, &stop, work).await {
         super::interrupt::Finished::Done(result)
         | super::interrupt::Finished::Interrupted(_, Some(result)) => result,
@@ -44,9 +58,6 @@ pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome 
             Ok(exit::OK)
         }
         Ok(report) => {
-            for (name, ms) in &report.applied {
-                println!("applied {name} ({ms} ms)");
-            }
             if report.applied.is_empty() {
                 println!(
                     "nothing to do: {} migration(s) already applied",
@@ -72,11 +83,6 @@ pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome 
             eprintln!("refused: {e}");
             Ok(exit::REFUSED)
         }
-        Err(e) => {
-            for (name, ms) in e.applied() {
-                println!("applied {name} ({ms} ms)");
-            }
-            Err(e.into())
-        }
+        Err(e) => Err(e.into()),
     }
 }

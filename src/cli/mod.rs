@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod baseline;
 mod check;
 mod db;
 mod drift;
@@ -11,7 +12,6 @@ mod interrupt;
 mod migrate;
 mod pull;
 mod push;
-mod scratch;
 mod status;
 
 use std::path::PathBuf;
@@ -106,6 +106,15 @@ pub enum Command {
         /// Return at once (exit 0) when another instance holds the lock.
         #[arg(long)]
         skip_if_locked: bool,
+        /// Record every file up to FILE (default: all) as applied without running it, only
+        /// when the live schema equals what those files produce (for a database built by push).
+        #[arg(
+            long,
+            value_name = "FILE",
+            num_args = 0..=1,
+            conflicts_with = "skip_if_locked"
+        )]
+        baseline: Option<Option<String>>,
     },
     /// Show each migration's state and whether the live schema drifts (read-only).
     Status {
@@ -171,7 +180,13 @@ async fn run(cli: Cli) -> Outcome {
         Command::Hash => hash::run(&cli),
         Command::Migrate {
             lock_timeout,
+            baseline: Some(upto),
+            ..
+        } => baseline::run(&cli, upto.as_deref(), *lock_timeout).await,
+        Command::Migrate {
+            lock_timeout,
             skip_if_locked,
+            baseline: None,
         } => migrate::run(&cli, *lock_timeout, *skip_if_locked).await,
         Command::Status { json } => status::run(&cli, *json).await,
         Command::Check => check::run(&cli).await,

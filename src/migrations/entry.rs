@@ -11,7 +11,7 @@ use tokio_postgres::error::SqlState;
 
 use super::files::Migrations;
 use super::sum::{self, SumMismatch};
-use super::{FileFailure, MigrateError, MigrateOptions, MigrateReport};
+use super::{FileFailure, MigrateError, MigrateOptions, MigrateReport, Progress};
 use crate::db::lock_timeout::{self, DEFAULT_DDL_LOCK_TIMEOUT};
 use crate::db::pooler::{self, DirectSource, PoolerError};
 use crate::db::session::Canceller;
@@ -142,6 +142,18 @@ pub async fn migrate_database_cancellable(
     settings: MigrateSettings,
     canceller: &OnceLock<Canceller>,
 ) -> Result<MigrateReport, MigrateRunError> {
+    migrate_database_with_progress(target, migrations, settings, canceller, &mut |_| {}).await
+}
+
+/// [`migrate_database_cancellable`], reporting each applied file as it happens (see
+/// [`super::migrate_with_progress`]), so that a caller can print or log it at once.
+pub async fn migrate_database_with_progress(
+    target: &MigrateTarget,
+    migrations: &Migrations,
+    settings: MigrateSettings,
+    canceller: &OnceLock<Canceller>,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<MigrateReport, MigrateRunError> {
     if let sum::SumCheck::Mismatch(mismatch) = sum::check(migrations) {
         return Err(MigrateRunError::Sum(mismatch));
     }
@@ -160,7 +172,7 @@ pub async fn migrate_database_cancellable(
             message: db::redact_text(&db::error::describe(&error), &db::secrets(&url)),
             error,
         })?;
-    match super::migrate(&mut client, migrations, settings.lock).await {
+    match super::migrate_with_progress(&mut client, migrations, settings.lock, progress).await {
         Ok(report) => Ok(report),
         Err(MigrateError::Failed { failure, applied })
             if failure.code == Some(SqlState::LOCK_NOT_AVAILABLE) =>

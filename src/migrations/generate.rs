@@ -74,21 +74,19 @@ pub enum Generated {
 /// neither migrations nor a snapshot).
 pub fn read_snapshot(dir: &Path, migrations: &Migrations) -> Result<Schema, GenerateError> {
     let path = dir.join(SNAPSHOT);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            schema_file::parse(&text, &path.display().to_string()).map_err(GenerateError::Snapshot)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if migrations.is_empty() {
-                Ok(schema_file::parse("", SNAPSHOT).map_err(GenerateError::Snapshot)?)
-            } else {
-                Err(GenerateError::NoSnapshot {
-                    dir: dir.display().to_string(),
-                    count: migrations.len(),
-                })
-            }
-        }
-        Err(source) => Err(GenerateError::Write { path, source }),
+    if path.exists() {
+        // Unreadable or not UTF-8: an error naming the snapshot (never "cannot write").
+        let text = super::files::read_text(&path)?;
+        return schema_file::parse(&text, &path.display().to_string())
+            .map_err(GenerateError::Snapshot);
+    }
+    if migrations.is_empty() {
+        Ok(schema_file::parse("", SNAPSHOT).map_err(GenerateError::Snapshot)?)
+    } else {
+        Err(GenerateError::NoSnapshot {
+            dir: dir.display().to_string(),
+            count: migrations.len(),
+        })
     }
 }
 

@@ -98,3 +98,17 @@ pub async fn insert(
         .await?;
     Ok(())
 }
+
+/// Records `files` as applied without running them (`migrate --baseline`), in one
+/// transaction, creating the table if needed. Call only while holding the lock.
+pub async fn record_baseline(
+    client: &mut tokio_postgres::Client,
+    files: &[&super::MigrationFile],
+) -> Result<(), tokio_postgres::Error> {
+    ensure(&*client).await?;
+    let tx = client.transaction().await?;
+    for f in files {
+        insert(&tx, f.version, &f.name, &f.sha256, 0).await?;
+    }
+    tx.commit().await
+}

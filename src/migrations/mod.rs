@@ -36,7 +36,8 @@ use tokio_postgres::Client;
 pub use applier::FileFailure;
 pub use decide::{AppliedRow, Refusal, State};
 pub use entry::{
-    MigrateRunError, MigrateSettings, MigrateTarget, migrate_database, migrate_database_cancellable,
+    MigrateRunError, MigrateSettings, MigrateTarget, migrate_database,
+    migrate_database_cancellable, migrate_database_with_progress,
 };
 pub use files::{MigrationFile, Migrations};
 pub use lock::LockError;
@@ -130,6 +131,26 @@ pub async fn migrate(
     migrations: &Migrations,
     options: MigrateOptions,
 ) -> Result<MigrateReport, MigrateError> {
+    migrate_with_progress(client, migrations, options, &mut |_| {}).await
+}
+
+/// One step of a migrate run, reported as it happens (see [`migrate_with_progress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// A file was applied and recorded (committed, for a file in a transaction).
+    Applied { file: &'a str, ms: i64 },
+}
+
+/// [`migrate`], calling `progress` after each file is recorded, so that a caller can
+/// print (and flush) each line at once: a run killed later still leaves the lines of
+/// what it applied.
+pub async fn migrate_with_progress(
+    client: &mut Client,
+    migrations: &Migrations,
+    options: MigrateOptions,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<MigrateReport, MigrateError> {
     let key = lock::lock_key(history::TABLE);
     if options.skip_if_locked {
         if !lock::try_lock(client, key).await? {
@@ -141,7 +162,7 @@ pub async fn migrate(
     } else {
         lock::lock(client, key, options.lock_timeout).await?;
     }
-    let result = migrate_locked(client, migrations).await;
+    let result = migrate_locked(client, migrations, progress).await;
     let unlocked = lock::unlock(client, key).await;
     match (result, unlocked) {
         (Ok(report), Ok(())) => Ok(report),
@@ -155,6 +176,7 @@ pub async fn migrate(
 async fn migrate_locked(
     client: &mut Client,
     migrations: &Migrations,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<MigrateReport, MigrateError> {
     history::ensure(&*client)
         .await
@@ -171,7 +193,11 @@ async fn migrate_locked(
     for i in pending {
         let file = &migrations.files[i];
         match applier::apply_file(client, file).await {
-            Ok(ms) => report.applied.push((file.file_name(), ms)),
+            Ok(ms) => {
+                let name = file.file_name();
+                progress(Progress::Applied { file: &name, ms });
+                report.applied.push((name, ms));
+            }
             Err(failure) => {
                 return Err(MigrateError::Failed {
                     failure,

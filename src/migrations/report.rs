@@ -51,10 +51,15 @@ impl MigrationStatus {
             Ok(_) => Vec::new(),
             Err(refusals) => refusals.iter().map(ToString::to_string).collect(),
         };
+        // A map, not a search per file: linear over thousands of migrations.
+        let applied_at: std::collections::HashMap<&str, _> = rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.applied_at))
+            .collect();
         let entries: Vec<MigrationEntry> = decide::states(&applied, &migrations.files)
             .into_iter()
             .map(|(name, _, state)| MigrationEntry {
-                applied_at: rows.iter().find(|r| r.name == name).map(|r| r.applied_at),
+                applied_at: applied_at.get(name.as_str()).copied(),
                 name,
                 state,
             })

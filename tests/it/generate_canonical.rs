@@ -290,7 +290,7 @@ async fn without_createdb_generate_says_what_it_needs_and_writes_nothing() {
     run.assert_code(1);
     assert!(
         run.stderr
-            .contains("generate compares expressions in a scratch database, but role")
+            .contains("cannot create a scratch database for generate")
             && run.stderr.contains("may not create databases")
             && run.stderr.contains("CREATEDB"),
         "{}",

@@ -134,6 +134,24 @@ async fn a_garbage_sum_file_or_migration_is_named_with_its_line() {
         );
     }
     assert!(!history_exists(&db).await);
+
+    // The snapshot generate reads, too.
+    std::fs::remove_file(project.path().join("migrations/0002_latin1.sql")).unwrap();
+    std::fs::create_dir_all(project.path().join("migrations/meta")).unwrap();
+    std::fs::write(
+        project.path().join("migrations/meta/snapshot.toml"),
+        b"[tables.t.columns]\nid = \"integer\" # \xe9\n",
+    )
+    .unwrap();
+    let run = project.run_offline(&["generate"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("snapshot.toml")
+            && run.stderr.contains("not UTF-8")
+            && !run.stderr.contains("cannot write"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test]
@@ -323,8 +341,7 @@ async fn check_on_a_read_only_server_or_without_createdb_gives_the_right_cause()
     let run = project.run_with_url(&with_user(&db.url, role), &["check"]);
     run.assert_code(1);
     assert!(
-        run.stderr
-            .contains(&format!("role {role} may not create databases"))
+        run.stderr.contains("the role may not create databases")
             && run.stderr.contains("CREATEDB")
             && run.stderr.contains("--database-url"),
         "{}",
@@ -400,4 +417,171 @@ async fn check_and_status_print_a_unified_diff_of_schema_toml() {
     let run = project.run(&db, &["status"]);
     run.assert_code(0);
     assert!(!run.stdout.contains("--- schema.toml"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn migrate_killed_with_stdout_in_a_file_keeps_the_lines_of_what_it_applied() {
+    let db = TestDb::new("mh_progress_lines").await;
+    let project = Project::new();
+    write_migration(&project, "0001_a.sql", "create table a (x int);\n");
+    write_migration(&project, "0002_b.sql", "create table b (x int);\n");
+    write_migration(&project, "0003_slow.sql", "select pg_sleep(60);\n");
+    let out_path = project.path().join("migrate.out");
+    let out = std::fs::File::create(&out_path).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brain-db"))
+        .current_dir(project.path())
+        .env_remove("DATABASE_URL")
+        .args(["--database-url", &db.url, "migrate"])
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn brain-db");
+    let started = Instant::now();
+    let busy = format!(
+        "select count(*)::text from pg_stat_activity where datname = '{}' \
+         and query like '%pg_sleep(60)%' and pid <> pg_backend_pid()",
+        db.name
+    );
+    while db.value(&busy).await == "0" {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the slow file never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let printed = std::fs::read_to_string(&out_path).unwrap();
+    assert!(
+        printed.contains("applied 0001_a.sql") && printed.contains("applied 0002_b.sql"),
+        "{printed:?}"
+    );
+    assert!(!printed.contains("0003_slow"), "{printed:?}");
+    assert_eq!(
+        db.value("select string_agg(name, ',' order by id) from __migrations")
+            .await,
+        "0001_a,0002_b"
+    );
+}
+
+const ITEMS_SCHEMA: &str = "[tables.items.columns]\nid = { type = \"integer\", primary_key = true }\nlabel = \"text\"\n\n[tables.items.indexes]\nitems_label_idx = { columns = [\"label\"] }\n";
+
+#[tokio::test]
+async fn baseline_records_the_files_of_a_pushed_database_without_running_them() {
+    let db = TestDb::new("mh_baseline_ok").await;
+    let project = Project::new();
+    project.write_schema(ITEMS_SCHEMA);
+    project.run(&db, &["push"]).assert_code(0);
+    db.exec("insert into items values (1, 'kept')").await;
+    // The seed's troubleshooting case: generate writes 0001 for tables that exist.
+    project.run_offline(&["generate"]).assert_code(0);
+    write_migration(
+        &project,
+        "0002_seed.sql",
+        "insert into items values (42, 'seeded');\n",
+    );
+    project.run(&db, &["hash"]).assert_code(0);
+    let stuck = project.run(&db, &["migrate"]);
+    stuck.assert_code(1);
+    assert!(stuck.stderr.contains("already exists"), "{}", stuck.stderr);
+    let before = db.dump();
+
+    let run = project.run(&db, &["migrate", "--baseline"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("recorded 0002_seed.sql as applied (not run)")
+            && run.stdout.contains("2 migration(s) recorded"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    // Recorded with the files' hashes, and nothing ran: no seeded row, same schema.
+    let names = db
+        .column("select name from __migrations order by id")
+        .await
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names[1], "0002_seed");
+    assert_eq!(
+        db.value("select string_agg(label, ',' order by id) from items")
+            .await,
+        "kept"
+    );
+    let status = project.run(&db, &["status"]);
+    status.assert_code(0);
+    let again = project.run(&db, &["migrate"]);
+    again.assert_code(0);
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+    // The failed migrate above created the (empty) history table: baseline only added rows.
+    assert_eq!(db.dump(), before, "baseline changed more than the history");
+    assert_eq!(advisory_locks(&db).await, "0");
+}
+
+#[tokio::test]
+async fn baseline_refuses_with_the_difference_when_the_live_schema_is_not_what_the_files_produce() {
+    let db = TestDb::new("mh_baseline_refused").await;
+    let project = Project::new();
+    write_migration(
+        &project,
+        "0001_items.sql",
+        "create table items (id integer primary key, label text);\n",
+    );
+    write_migration(
+        &project,
+        "0002_tags.sql",
+        "alter table items add column tags text;\n",
+    );
+    project.run(&db, &["hash"]).assert_code(0);
+    db.exec("create table items (id integer primary key, label text)")
+        .await;
+    let before = db.dump();
+
+    let run = project.run(&db, &["migrate", "--baseline"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("refused") && run.stderr.contains("nothing was recorded"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("--- replayed migrations (up to 0002_tags.sql)")
+            && run.stderr.contains("+++ live database"),
+        "{}",
+        run.stderr
+    );
+    assert!(has_line(&run.stderr, '-', "tags"), "{}", run.stderr);
+    assert!(!history_exists(&db).await, "the refusal recorded something");
+    assert_eq!(db.dump(), before, "the refusal changed the database");
+
+    // Up to the file the live schema does match: only that one is recorded, and the next
+    // migrate applies the rest.
+    let run = project.run(&db, &["migrate", "--baseline", "migrations/0001_items.sql"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("recorded 0001_items.sql as applied (not run)")
+            && !run.stdout.contains("0002_tags"),
+        "{}",
+        run.stdout
+    );
+    let run = project.run(&db, &["migrate"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("applied 0002_tags.sql"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        db.value("select string_agg(name, ',' order by id) from __migrations")
+            .await,
+        "0001_items,0002_tags"
+    );
+    let run = project.run(&db, &["migrate", "--baseline", "0009_nope.sql"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("0009_nope.sql"), "{}", run.stderr);
+    assert_eq!(advisory_locks(&db).await, "0");
 }

@@ -79,10 +79,20 @@ async fn pool_and_example_app_use_the_clis_tls_against_a_tls_only_server() {
             "postgres://postgres:hunter2@localhost:{port}/{db}?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={ca}"
         )
     };
+    // A remote-looking host with no sslmode requires TLS (never plaintext to a remote
+    // host); hostaddr skips DNS.
+    let remote_url =
+        |db: &str| format!("postgres://postgres@brain-db-tls.test:{port}/{db}?hostaddr=127.0.0.1");
     let admin = brain_db::db::connect(&require_url("postgres"))
         .await
         .unwrap();
-    for db in ["lib_require", "lib_verify", "app_require", "app_verify"] {
+    for db in [
+        "lib_require",
+        "lib_verify",
+        "lib_remote",
+        "app_require",
+        "app_verify",
+    ] {
         admin
             .batch_execute(&format!("create database {db}"))
             .await
@@ -91,7 +101,11 @@ async fn pool_and_example_app_use_the_clis_tls_against_a_tls_only_server() {
 
     // The library: migrated over TLS, pooled sessions encrypted and without the CLI's
     // search_path.
-    for url in [require_url("lib_require"), verify_url("lib_verify")] {
+    for url in [
+        require_url("lib_require"),
+        verify_url("lib_verify"),
+        remote_url("lib_remote"),
+    ] {
         let state = startup::run(options(&url, one_table())).await;
         let health = state.health().await;
         assert_eq!(health.status, Status::Ok, "{url}: {health:?}");
