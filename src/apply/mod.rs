@@ -47,7 +47,7 @@ impl ApplyError {
     pub fn connection_lost(&self) -> bool {
         self.error
             .as_ref()
-            .is_some_and(crate::db::pipeline::is_connection_lost)
+            .is_some_and(crate::db::error::is_connection_lost)
     }
 
     fn describe(&self) -> String {
@@ -103,13 +103,19 @@ pub use crate::db::error::describe as describe_db_error;
 /// Introspects the schemas `desired` manages, canonicalises the declared expressions
 /// through the server, and plans the changes. Takes the model by value: on a large schema
 /// a copy would be most of the memory a push needs.
-pub async fn plan_against(
-    client: &mut Client,
-    mut desired: Schema,
-) -> Result<Plan, IntrospectError> {
+pub async fn plan_against(client: &mut Client, mut desired: Schema) -> Result<Plan, PlanError> {
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
-    Ok(plan::plan(diff::diff(&desired, live)))
+    Ok(plan::plan(diff::diff(&desired, live)?))
+}
+
+/// Why no plan could be made against a database.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+    #[error(transparent)]
+    Rename(#[from] diff::RenameConflict),
 }
 
 /// Row counts of the given tables, in one query.
@@ -220,7 +226,7 @@ pub async fn apply_until(
             return Err(stopped("COMMIT", None, &committed));
         }
         if let Err(e) = tx.commit().await {
-            let outcome = if crate::db::pipeline::is_connection_lost(&e) {
+            let outcome = if crate::db::error::is_connection_lost(&e) {
                 Outcome::Unknown
             } else {
                 Outcome::RolledBack

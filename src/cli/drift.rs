@@ -28,13 +28,18 @@ pub async fn against(
 ) -> anyhow::Result<Drift> {
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
-    Ok(between(&desired, "schema.toml", live, live_label))
+    Ok(between(&desired, "schema.toml", live, live_label)?)
 }
 
 /// Compares two schemas that need no canonicalisation (both read from a server).
-pub fn between(wanted: &Schema, wanted_label: &str, live: Schema, live_label: &str) -> Drift {
+pub fn between(
+    wanted: &Schema,
+    wanted_label: &str,
+    live: Schema,
+    live_label: &str,
+) -> Result<Drift, diff::RenameConflict> {
     let live_text = schema_file::write(&live);
-    let plan = plan::plan(diff::diff(wanted, live));
+    let plan = plan::plan(diff::diff(wanted, live)?);
     let diff = if plan.is_empty() {
         String::new()
     } else {
@@ -45,7 +50,7 @@ pub fn between(wanted: &Schema, wanted_label: &str, live: Schema, live_label: &s
             live_label,
         )
     };
-    Drift { plan, diff }
+    Ok(Drift { plan, diff })
 }
 
 /// `old` against `new`, line by line, with three lines of context.

@@ -4,8 +4,6 @@
 //! server"). Code that must react to an error branches on its SQLSTATE, never
 //! on this text (`e.code()`, `tokio_postgres::error::SqlState`).
 
-use tokio_postgres::error::SqlState;
-
 /// The server's message with its detail and hint (each on its own indented line), or
 /// the driver's error followed by its causes.
 pub fn describe(e: &tokio_postgres::Error) -> String {
@@ -34,19 +32,22 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
 /// Whether the error means the session is gone (the server closed it, or the socket
 /// broke), as opposed to a statement the server rejected.
 pub fn is_connection_lost(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
     if e.is_closed() {
         return true;
     }
     match e.code() {
-        Some(code) => matches!(
-            *code,
-            SqlState::ADMIN_SHUTDOWN
-                | SqlState::CRASH_SHUTDOWN
-                | SqlState::CANNOT_CONNECT_NOW
-                | SqlState::CONNECTION_FAILURE
-                | SqlState::CONNECTION_EXCEPTION
-                | SqlState::CONNECTION_DOES_NOT_EXIST
-        ),
+        // Class 08 (connection exception) and the server ending the session.
+        Some(code) => {
+            code.code().starts_with("08")
+                || matches!(
+                    *code,
+                    SqlState::ADMIN_SHUTDOWN
+                        | SqlState::CRASH_SHUTDOWN
+                        | SqlState::CANNOT_CONNECT_NOW
+                        | SqlState::IDLE_SESSION_TIMEOUT
+                )
+        }
         None => e.as_db_error().is_none(),
     }
 }

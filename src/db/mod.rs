@@ -4,7 +4,9 @@
 //!   CLI falls back to the project's local cluster, [`local`]).
 //! - [`redact`] / [`redact_text`]: no password ever reaches output; every message that
 //!   names a URL goes through them.
-//! - [`connect`]: the single place that opens a connection; it decides TLS ([`tls`]).
+//! - [`ConnectPlan`]: the single place that decides TLS ([`tls`]) and opens a
+//!   connection, for [`connect`] (the CLI's sessions) and an app's pool (`startup`);
+//!   [`error`]: the one description of a server error.
 //! - [`local`]: the private PostgreSQL of `brain-db db up`; [`pooler`]: transaction
 //!   poolers and `DIRECT_URL`; [`lock_timeout`]: `--ddl-lock-timeout`.
 

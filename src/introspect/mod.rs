@@ -56,10 +56,7 @@ pub enum IntrospectError {
 
 impl IntrospectError {
     pub fn query(what: &'static str, source: tokio_postgres::Error) -> Self {
-        let message = match source.as_db_error() {
-            Some(db) => db.message().to_string(),
-            None => source.to_string(),
-        };
+        let message = crate::db::error::describe(&source);
         IntrospectError::Query {
             what,
             message,
@@ -332,10 +329,12 @@ fn column(row: &Row) -> Result<Column, IntrospectError> {
         'a' => Some(Identity {
             kind: IdentityKind::Always,
             options: None,
+            sequence: None,
         }),
         'd' => Some(Identity {
             kind: IdentityKind::ByDefault,
             options: None,
+            sequence: None,
         }),
         other => {
             return Err(IntrospectError::Unexpected(format!(
@@ -518,6 +517,7 @@ fn add_sequence(out: &mut Schema, row: &Row) -> Result<(), IntrospectError> {
             if let Some(identity) = column.identity.as_mut() {
                 let defaults = SequenceOptions::defaults_for(&column.data_type, options.increment);
                 identity.options = (options != defaults).then_some(options);
+                identity.sequence = Some(name.name.clone());
             }
         }
         ('i', None) => {

@@ -47,6 +47,9 @@ pub enum GenerateError {
     BadName(String),
     #[error("canonicalising expressions in the scratch database: {0}")]
     Canonicalize(#[from] IntrospectError),
+    /// The snapshot holds both names of a declared rename.
+    #[error(transparent)]
+    Rename(#[from] diff::RenameConflict),
 }
 
 /// One written file.
@@ -148,7 +151,7 @@ pub async fn generate(
     canonicalize_all(scratch, &mut canonical).await?;
     canonicalize_all(scratch, &mut snapshot).await?;
     // Diff from the declared model: its rename hints turn drop + add into a rename.
-    let plan = plan::plan(diff::diff(&canonical, snapshot));
+    let plan = plan::plan(diff::diff(&canonical, snapshot)?);
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }
@@ -162,11 +165,11 @@ pub async fn generate(
     let mut files = Vec::new();
     let parts: Vec<(String, Plan)> = match (early.is_empty(), rest.is_empty()) {
         (false, false) => vec![
-            (format!("{base}_enum_values"), Plan { steps: early }),
-            (base, Plan { steps: rest }),
+            (format!("{base}_enum_values"), Plan::of_steps(early)),
+            (base, Plan::of_steps(rest)),
         ],
-        (false, true) => vec![(base, Plan { steps: early })],
-        _ => vec![(base, Plan { steps: rest })],
+        (false, true) => vec![(base, Plan::of_steps(early))],
+        _ => vec![(base, Plan::of_steps(rest))],
     };
     for (version, (stem, part)) in (migrations.next_version()..).zip(parts) {
         let path = dir.join(format!("{version:04}_{stem}.sql"));
@@ -308,16 +311,15 @@ mod tests {
     use crate::plan::Step;
 
     fn plan(sqls: &[&str]) -> Plan {
-        Plan {
-            steps: sqls
-                .iter()
+        Plan::of_steps(
+            sqls.iter()
                 .map(|s| Step {
                     sql: (*s).to_string(),
                     hazard: None,
                     commit_first: false,
                 })
                 .collect(),
-        }
+        )
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod applier;
 pub mod decide;
 pub mod entry;
 pub mod files;
+#[cfg(feature = "schema")]
 pub mod generate;
 pub mod history;
 pub mod lock;

@@ -256,6 +256,7 @@ async fn the_applier_refuses_a_statement_that_carries_a_second_one() {
         commit_first: false,
     };
     let plan = Plan {
+        renamed_tables: Default::default(),
         steps: vec![
             step("CREATE TABLE zz (a integer)"),
             step("ALTER TABLE zz ADD COLUMN b integer DEFAULT 1; DROP TABLE canary"),

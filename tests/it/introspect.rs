@@ -332,7 +332,8 @@ async fn serial_and_identity_columns() {
         a.identity,
         Some(Identity {
             kind: IdentityKind::Always,
-            options: None
+            options: None,
+            sequence: Some("s_a_seq".into()),
         })
     );
     assert!(a.default.is_none() && a.not_null);
@@ -346,6 +347,7 @@ async fn serial_and_identity_columns() {
                 increment: 10,
                 ..SequenceOptions::defaults_for("bigint", 1)
             }),
+            sequence: Some("s_b_seq".into()),
         })
     );
     // A negative increment alone is still the defaults for a descending sequence.
@@ -353,7 +355,8 @@ async fn serial_and_identity_columns() {
         column(&s, "s", "c").identity,
         Some(Identity {
             kind: IdentityKind::Always,
-            options: None
+            options: None,
+            sequence: Some("s_c_seq".into()),
         })
     );
     assert_eq!(
@@ -369,6 +372,7 @@ async fn serial_and_identity_columns() {
                 cache: 20,
                 cycle: true,
             }),
+            sequence: Some("s_d_seq".into()),
         })
     );
 

@@ -106,7 +106,7 @@ fn app_binary() -> &'static PathBuf {
     })
 }
 
-struct App(Child);
+pub struct App(pub Child);
 
 impl Drop for App {
     fn drop(&mut self) {
@@ -115,7 +115,7 @@ impl Drop for App {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -123,7 +123,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_app(env: &[(&str, &str)]) -> (App, u16) {
+pub fn start_app(env: &[(&str, &str)]) -> (App, u16) {
     let port = free_port();
     let mut cmd = Command::new(app_binary());
     cmd.env_remove("DATABASE_URL")
@@ -139,11 +139,16 @@ fn start_app(env: &[(&str, &str)]) -> (App, u16) {
 }
 
 /// GET /api/health: (status code, JSON body), retrying until the app listens.
-async fn get_health(port: u16) -> (u16, serde_json::Value) {
+pub async fn get_health(port: u16) -> (u16, serde_json::Value) {
+    get(port, "/api/health").await
+}
+
+/// GET `path`: (status code, JSON body), retrying until the app listens.
+pub async fn get(port: u16, path: &str) -> (u16, serde_json::Value) {
     let started = Instant::now();
     loop {
         if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            s.write_all(b"GET /api/health HTTP/1.1\r\nhost: x\r\n\r\n")
+            s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
                 .await
                 .unwrap();
             let mut buf = String::new();
