@@ -815,6 +815,78 @@ fn documented_examples_load_and_round_trip() {
     assert_eq!(ok(&text), s, "{text}");
 }
 
+#[test]
+fn a_rename_onto_a_declared_name_or_a_swap_is_an_error_where_it_is_written() {
+    let d = errors(
+        r#"
+[enums]
+mood = { values = ["a"], renamed_from = "feeling" }
+feeling = ["b"]
+
+[tables.a]
+renamed_from = "b"
+[tables.a.columns]
+x = { type = "text", renamed_from = "y" }
+y = { type = "text", renamed_from = "x" }
+z = { type = "text", renamed_from = "z" }
+
+[tables.b]
+renamed_from = "a"
+[tables.b.columns]
+id = "integer"
+"#,
+    );
+    let got: Vec<(usize, usize, &str)> = d
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                3,
+                41,
+                "enum mood is renamed from feeling, but this file also declares enum feeling"
+            ),
+            (
+                7,
+                16,
+                "table a is renamed from b, but this file also declares table b"
+            ),
+            (
+                9,
+                37,
+                "column x is renamed from y, but this file also declares column y"
+            ),
+            (
+                10,
+                37,
+                "column y is renamed from x, but this file also declares column x"
+            ),
+            (11, 37, "column z is renamed from itself"),
+            (
+                14,
+                16,
+                "table b is renamed from a, but this file also declares table a"
+            ),
+        ]
+    );
+    let twice = errors(
+        "[tables.a]\nrenamed_from = \"old\"\n[tables.a.columns]\nid = \"integer\"\n\
+         [tables.b]\nrenamed_from = \"old\"\n[tables.b.columns]\nid = \"integer\"\n",
+    );
+    assert_eq!(twice.len(), 1);
+    assert_eq!(
+        (twice[0].line, twice[0].message.as_str()),
+        (6, "tables a and b are both renamed from old")
+    );
+    // Another schema's table of the old name is not the renamed one.
+    ok(
+        "schemas = [\"s\"]\n[tables.a]\nrenamed_from = \"b\"\n[tables.a.columns]\nid = \"integer\"\n\
+        [tables.\"s.b\"]\n[tables.\"s.b\".columns]\nid = \"integer\"\n",
+    );
+}
+
 /// Every raw-SQL key holds exactly one expression (or one exclusion body), reported at
 /// the offending character.
 #[test]
@@ -911,76 +983,4 @@ fn nul_in_names_and_strings_is_rejected() {
     let at: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
     assert_eq!(at, [(2, 15), (3, 9), (5, 1), (5, 40), (5, 65)], "{diags:?}");
     assert!(diags.iter().all(|d| d.message.contains("NUL")), "{diags:?}");
-}
-
-#[test]
-fn a_rename_onto_a_declared_name_or_a_swap_is_an_error_where_it_is_written() {
-    let d = errors(
-        r#"
-[enums]
-mood = { values = ["a"], renamed_from = "feeling" }
-feeling = ["b"]
-
-[tables.a]
-renamed_from = "b"
-[tables.a.columns]
-x = { type = "text", renamed_from = "y" }
-y = { type = "text", renamed_from = "x" }
-z = { type = "text", renamed_from = "z" }
-
-[tables.b]
-renamed_from = "a"
-[tables.b.columns]
-id = "integer"
-"#,
-    );
-    let got: Vec<(usize, usize, &str)> = d
-        .iter()
-        .map(|d| (d.line, d.column, d.message.as_str()))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            (
-                3,
-                41,
-                "enum mood is renamed from feeling, but this file also declares enum feeling"
-            ),
-            (
-                7,
-                16,
-                "table a is renamed from b, but this file also declares table b"
-            ),
-            (
-                9,
-                37,
-                "column x is renamed from y, but this file also declares column y"
-            ),
-            (
-                10,
-                37,
-                "column y is renamed from x, but this file also declares column x"
-            ),
-            (11, 37, "column z is renamed from itself"),
-            (
-                14,
-                16,
-                "table b is renamed from a, but this file also declares table a"
-            ),
-        ]
-    );
-    let twice = errors(
-        "[tables.a]\nrenamed_from = \"old\"\n[tables.a.columns]\nid = \"integer\"\n\
-         [tables.b]\nrenamed_from = \"old\"\n[tables.b.columns]\nid = \"integer\"\n",
-    );
-    assert_eq!(twice.len(), 1);
-    assert_eq!(
-        (twice[0].line, twice[0].message.as_str()),
-        (6, "tables a and b are both renamed from old")
-    );
-    // Another schema's table of the old name is not the renamed one.
-    ok(
-        "schemas = [\"s\"]\n[tables.a]\nrenamed_from = \"b\"\n[tables.a.columns]\nid = \"integer\"\n\
-        [tables.\"s.b\"]\n[tables.\"s.b\".columns]\nid = \"integer\"\n",
-    );
 }

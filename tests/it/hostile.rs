@@ -255,14 +255,11 @@ async fn the_applier_refuses_a_statement_that_carries_a_second_one() {
         hazard: None,
         commit_first: false,
     };
-    let plan = Plan {
-        renamed_tables: Default::default(),
-        steps: vec![
-            step("CREATE TABLE zz (a integer)"),
-            step("ALTER TABLE zz ADD COLUMN b integer DEFAULT 1; DROP TABLE canary"),
-            step("CREATE TABLE after_it (a integer)"),
-        ],
-    };
+    let plan = Plan::of_steps(vec![
+        step("CREATE TABLE zz (a integer)"),
+        step("ALTER TABLE zz ADD COLUMN b integer DEFAULT 1; DROP TABLE canary"),
+        step("CREATE TABLE after_it (a integer)"),
+    ]);
     let mut client = brain_db::db::connect(&db.url).await.expect("connect");
     let err = brain_db::apply::apply(&mut client, &plan)
         .await

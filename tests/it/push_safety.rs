@@ -287,10 +287,7 @@ async fn pipelined_statements_run_in_plan_order() {
     let mut steps = vec![step("CREATE TABLE chain (c0 integer)".to_string())];
     steps.extend((1..500).map(|i| step(format!("ALTER TABLE chain ADD COLUMN c{i} integer"))));
     steps.push(step("INSERT INTO chain (c499) VALUES (499)".to_string()));
-    let plan = Plan {
-        steps,
-        renamed_tables: Default::default(),
-    };
+    let plan = Plan::of_steps(steps);
     let mut client = brain_db::db::connect(&db.url).await.expect("connect");
     brain_db::apply::apply(&mut client, &plan)
         .await
