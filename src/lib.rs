@@ -26,7 +26,8 @@
 //!               entry: migrate_database, the one entry point of `migrate` and start-up
 //!               (session URL, sum check, DDL lock timeout, advisory lock);
 //!               report: MigrationStatus, shared by `status` and health;
-//!               generate: snapshot x schema.toml -> diff -> plan -> NNNN_name.sql)
+//!               generate: snapshot x schema.toml, both canonicalised in a scratch
+//!               database (cli::scratch makes it) -> diff -> plan -> NNNN_name.sql)
 //!   startup (app start-up: pool, migrate_database, retry while unreachable, health,
 //!            the route guard `require`)
 //! ```

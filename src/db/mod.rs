@@ -17,7 +17,6 @@ pub mod lock_timeout;
 pub mod pipeline;
 pub mod pooler;
 mod redact;
-pub mod scratch;
 pub mod session;
 pub mod tls;
 

@@ -230,7 +230,7 @@ async fn canary_survives_quoted_lookalikes_through_push_generate_and_migrate() {
     // The migration leaves canary (created outside it) alone.
     project.write_schema(schema.strip_prefix(CANARY).expect("canary first"));
     project
-        .run_offline(&["generate", "--name", "init"])
+        .run(&fresh, &["generate", "--name", "init"])
         .assert_code(0);
     project.run(&fresh, &["migrate"]).assert_code(0);
     assert_canary_alive(&fresh, "migrate").await;
