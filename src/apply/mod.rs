@@ -47,7 +47,7 @@ impl ApplyError {
     pub fn connection_lost(&self) -> bool {
         self.error
             .as_ref()
-            .is_some_and(crate::db::pipeline::is_connection_lost)
+            .is_some_and(crate::db::error::is_connection_lost)
     }
 
     fn describe(&self) -> String {
@@ -226,7 +226,7 @@ pub async fn apply_until(
             return Err(stopped("COMMIT", None, &committed));
         }
         if let Err(e) = tx.commit().await {
-            let outcome = if crate::db::pipeline::is_connection_lost(&e) {
+            let outcome = if crate::db::error::is_connection_lost(&e) {
                 Outcome::Unknown
             } else {
                 Outcome::RolledBack

@@ -37,15 +37,17 @@ pub fn is_connection_lost(e: &tokio_postgres::Error) -> bool {
         return true;
     }
     match e.code() {
-        Some(code) => matches!(
-            *code,
-            SqlState::ADMIN_SHUTDOWN
-                | SqlState::CRASH_SHUTDOWN
-                | SqlState::CANNOT_CONNECT_NOW
-                | SqlState::CONNECTION_FAILURE
-                | SqlState::CONNECTION_EXCEPTION
-                | SqlState::CONNECTION_DOES_NOT_EXIST
-        ),
+        // Class 08 (connection exception) and the server ending the session.
+        Some(code) => {
+            code.code().starts_with("08")
+                || matches!(
+                    *code,
+                    SqlState::ADMIN_SHUTDOWN
+                        | SqlState::CRASH_SHUTDOWN
+                        | SqlState::CANNOT_CONNECT_NOW
+                        | SqlState::IDLE_SESSION_TIMEOUT
+                )
+        }
         None => e.as_db_error().is_none(),
     }
 }

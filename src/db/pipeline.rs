@@ -8,7 +8,6 @@
 
 use futures_util::future::join_all;
 use tokio_postgres::Client;
-use tokio_postgres::error::SqlState;
 
 /// Runs `statements` in order, each as its own extended-protocol message sequence
 /// (Parse, Bind, Describe, Execute, Sync), all sent at once. The server runs them one
@@ -30,30 +29,5 @@ pub async fn execute_each(
     {
         Some(failure) => Err(failure),
         None => Ok(()),
-    }
-}
-
-/// Whether the error means the session is gone (the server ended it, or the socket
-/// closed), as opposed to a statement the server rejected.
-pub fn is_connection_lost(e: &tokio_postgres::Error) -> bool {
-    if e.is_closed() {
-        return true;
-    }
-    match e.code() {
-        Some(code) => {
-            code.code().starts_with("08")
-                || [
-                    SqlState::ADMIN_SHUTDOWN,
-                    SqlState::CRASH_SHUTDOWN,
-                    SqlState::CANNOT_CONNECT_NOW,
-                    SqlState::IDLE_SESSION_TIMEOUT,
-                ]
-                .contains(code)
-        }
-        // No SQLSTATE and not closed: an I/O error on the socket.
-        None => {
-            e.as_db_error().is_none()
-                && std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
-        }
     }
 }
