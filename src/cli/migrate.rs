@@ -3,20 +3,17 @@ use std::time::Duration;
 use super::{Cli, Outcome, exit};
 use crate::migrations::{self, MigrateError, MigrateOptions};
 
-pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome {
+pub async fn run(cli: &Cli, lock_timeout: Duration, skip_if_locked: bool) -> Outcome {
     let migrations = match super::hash::read_checked(cli)? {
         Ok(m) => m,
         Err(code) => return Ok(code),
     };
-    if !(lock_timeout.is_finite() && lock_timeout >= 0.0) {
-        anyhow::bail!("--lock-timeout must be a number of seconds, 0 or more");
-    }
     // The advisory lock is a session lock: never through a transaction-mode pooler.
     let url = super::session_url(cli, "migrate")?;
     let mut client = crate::db::connect(&url).await?;
     crate::db::lock_timeout::set_ddl_lock_timeout(&client, cli.ddl_lock_timeout).await?;
     let options = MigrateOptions {
-        lock_timeout: Duration::from_secs_f64(lock_timeout),
+        lock_timeout,
         skip_if_locked,
     };
     match migrations::migrate(&mut client, &migrations, options).await {

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area. Every test gets its own database
 //! on a real PostgreSQL server (see `harness`).
 
+mod cli_args;
 mod cluster;
 mod compose;
 mod constraints;
