@@ -246,9 +246,9 @@ pub async fn run(options: StartupOptions) -> DatabaseState {
 }
 
 fn build_pool(url: &str, size: usize) -> Result<Pool, String> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
-        format!("invalid database URL {}: {e}", db::redact(url))
-    })?;
+    let mut config = db::parse_connection_string(url)
+        .map_err(|problem| format!("invalid database URL {}: {problem}", db::redact(url)))?
+        .config;
     if config.get_application_name().is_none() {
         config.application_name(db::APPLICATION_NAME);
     }

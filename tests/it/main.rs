@@ -10,6 +10,7 @@ mod db;
 mod ddl_lock;
 mod harness;
 mod hostile;
+mod hostile_urls;
 mod introspect;
 mod local_db;
 mod migrate;
