@@ -6,7 +6,7 @@ use crate::migrations::{
     self, MigrateError, MigrateOptions, MigrateRunError, MigrateSettings, Migrations, Progress, sum,
 };
 
-pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome {
+pub async fn run(cli: &Cli, lock_timeout: Duration, skip_if_locked: bool) -> Outcome {
     let migrations = Migrations::from_existing_dir(&cli.migrations)?;
     if sum::check(&migrations) == sum::SumCheck::Absent && !migrations.is_empty() {
         eprintln!(
@@ -16,13 +16,10 @@ pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome 
             sum::SUM_FILE
         );
     }
-    if !(lock_timeout.is_finite() && (0.0..=1e9).contains(&lock_timeout)) {
-        anyhow::bail!("--lock-timeout must be a number of seconds, 0 or more");
-    }
     let target = super::migrate_target(cli)?;
     let settings = MigrateSettings {
         lock: MigrateOptions {
-            lock_timeout: Duration::from_secs_f64(lock_timeout),
+            lock_timeout,
             skip_if_locked,
         },
         ddl_lock_timeout: cli.ddl_lock_timeout,

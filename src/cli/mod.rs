@@ -27,6 +27,21 @@ pub mod exit {
     pub const REFUSED: u8 = 2;
 }
 
+/// Parses the command line. A usage error (unknown flag or command, bad value) exits
+/// with [`exit::ERROR`], not clap's 2, which brain-db keeps for "refused"; `--help` and
+/// `--version` exit 0.
+fn parse_args() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        // Printing can fail only when stdout/stderr is closed; nothing is left to tell.
+        let _ = e.print();
+        if e.use_stderr() {
+            ExitCode::from(exit::ERROR)
+        } else {
+            ExitCode::from(exit::OK)
+        }
+    })
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "brain-db",
@@ -44,7 +59,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub direct_url: Option<String>,
     /// How long a schema change (push, migrate) waits for a table lock before giving up
-    /// (PostgreSQL's lock_timeout; 500ms, 10s, 2m; 0 waits forever).
+    /// (PostgreSQL's lock_timeout; 500ms, 10s, 2m, or seconds; 0 waits forever; at most
+    /// 2147483647ms, about 24 days).
     #[arg(
         long,
         global = true,
@@ -100,9 +116,15 @@ pub enum Command {
     Hash,
     /// Apply pending migrations under an advisory lock, each file in its own transaction.
     Migrate {
-        /// Seconds to wait for another migrator's lock.
-        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
-        lock_timeout: f64,
+        /// How long to wait for another migrator's lock (500ms, 10s, 2m, or seconds; 0
+        /// fails at once if it is taken; at most 2147483647ms, about 24 days).
+        #[arg(
+            long,
+            value_name = "DURATION",
+            default_value = "60s",
+            value_parser = crate::db::lock_timeout::parse_duration
+        )]
+        lock_timeout: std::time::Duration,
         /// Return at once (exit 0) when another instance holds the lock.
         #[arg(long)]
         skip_if_locked: bool,
@@ -135,7 +157,10 @@ pub enum Command {
 pub type Outcome = anyhow::Result<u8>;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

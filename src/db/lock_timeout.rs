@@ -12,29 +12,68 @@ use tokio_postgres::error::SqlState;
 /// The default `--ddl-lock-timeout`.
 pub const DEFAULT_DDL_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Parses `10s`, `500ms`, `2m`, `1h` or a bare number of seconds; `0` waits forever
-/// (PostgreSQL's meaning).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+/// The longest duration [`parse_duration`] accepts: PostgreSQL's `lock_timeout` is an
+/// `int` of milliseconds (INT_MAX ms, about 24.8 days).
+pub const MAX_DURATION: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// Why a duration does not parse. The messages say what is wrong and what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("`{text}` is not a duration; {FORMS}")]
+    NotADuration { text: String },
+    #[error("unknown unit `{unit}` in `{text}`; use ms, s, m or h ({FORMS})")]
+    UnknownUnit { unit: String, text: String },
+    #[error(
+        "`{text}` is too long: the most is {} ms (about 24 days; PostgreSQL keeps \
+         lock_timeout as a whole number of milliseconds); 0 waits forever",
+        MAX_DURATION.as_millis()
+    )]
+    TooLong { text: String },
+}
+
+const FORMS: &str = "write it like 500ms, 10s, 2m or 1h (a bare number is seconds)";
+
+/// The one parser of the command line's durations (`--ddl-lock-timeout`, migrate's
+/// `--lock-timeout`): `500ms`, `10s`, `1.5s`, `2m`, `1h` or a bare number of seconds,
+/// from 0 (PostgreSQL's "no limit") to [`MAX_DURATION`]. The message says what is
+/// wrong and what is accepted; nothing here can panic or overflow.
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write it like 10s, 500ms or 2m"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}`; use ms, s, m or h (e.g. 10s)"
-            ));
+    let well_formed = !number.is_empty()
+        && number.matches('.').count() <= 1
+        && number.chars().any(|c| c.is_ascii_digit());
+    let value: f64 = match number.parse() {
+        Ok(value) if well_formed => value,
+        _ => {
+            return Err(DurationError::NotADuration {
+                text: text.to_string(),
+            });
         }
     };
-    Ok(Duration::from_secs_f64(seconds))
+    let ms_per_unit = match unit.trim() {
+        "" | "s" => 1000.0,
+        "ms" => 1.0,
+        "m" | "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        other => {
+            return Err(DurationError::UnknownUnit {
+                unit: other.to_string(),
+                text: text.to_string(),
+            });
+        }
+    };
+    let ms = value * ms_per_unit;
+    if !ms.is_finite() || ms > MAX_DURATION.as_millis() as f64 {
+        return Err(DurationError::TooLong {
+            text: text.to_string(),
+        });
+    }
+    // Bounded above, so the conversion is exact enough and cannot panic.
+    Ok(Duration::from_micros((ms * 1000.0).round() as u64))
 }
 
 /// Sets `lock_timeout` for the rest of the session (whole milliseconds, at least 1
@@ -178,13 +217,40 @@ mod tests {
         assert!(
             parse_duration("ten")
                 .unwrap_err()
+                .to_string()
                 .contains("not a duration")
+        );
+        assert_eq!(
+            parse_duration("10d").unwrap_err(),
+            DurationError::UnknownUnit {
+                unit: "d".into(),
+                text: "10d".into()
+            }
         );
         assert!(
             parse_duration("10d")
                 .unwrap_err()
+                .to_string()
                 .contains("unknown unit `d`")
         );
+        assert_eq!(parse_duration("2147483647ms").unwrap(), MAX_DURATION);
+        for huge in [
+            "2147483648ms",
+            "99999999999h",
+            "99999999999999999999999s",
+            "1e30",
+            "inf",
+            "NaN",
+        ] {
+            let err = parse_duration(huge).unwrap_err().to_string();
+            assert!(
+                err.contains("too long") || err.contains("not a duration") || err.contains("unit"),
+                "{huge}: {err}"
+            );
+        }
+        for bad in ["", "-1s", ".", "1.2.3s", "s", "１s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`local`]: the private PostgreSQL of `brain-db db up`; [`pooler`]: transaction
 //!   poolers and `DIRECT_URL`; [`lock_timeout`]: `--ddl-lock-timeout`.
 
+mod conn_string;
 mod dotenv;
 pub mod error;
 pub mod local;
@@ -30,6 +31,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use tls::SslMode;
 
+pub use conn_string::{ConnSpec, UrlProblem, parse as parse_connection_string};
 pub use dotenv::parse_dotenv;
 pub use redact::{MASK, redact, redact_text, secrets};
 
@@ -60,6 +62,16 @@ pub enum DbError {
         "invalid database URL {url}: {cause}; expected postgres://user:password@host:port/database"
     )]
     InvalidUrl { url: String, cause: String },
+
+    #[error(
+        "invalid database URL {url} (from {given_by}): {problem}; expected \
+         postgres://user:password@host:port/database"
+    )]
+    UnparsableUrl {
+        url: String,
+        given_by: UrlSource,
+        problem: UrlProblem,
+    },
 
     #[error(
         "cannot connect to {url}: {cause}; check that the PostgreSQL server is running and \
@@ -183,8 +195,27 @@ pub fn resolve_database_url(
     resolve_database_url_from(flag, std::env::var(DATABASE_URL_VAR).ok(), cwd)
 }
 
-/// [`resolve_database_url`] with the environment variable's value passed in.
+/// [`resolve_database_url`] with the environment variable's value passed in. A URL that
+/// does not parse is an error naming where it came from, before anything connects.
 pub fn resolve_database_url_from(
+    flag: Option<&str>,
+    env_value: Option<String>,
+    cwd: &Path,
+) -> Result<Option<ResolvedUrl>, DbError> {
+    let resolved = resolve_unchecked(flag, env_value, cwd)?;
+    if let Some(resolved) = &resolved
+        && let Err(problem) = conn_string::parse(&resolved.url)
+    {
+        return Err(DbError::UnparsableUrl {
+            url: resolved.redacted(),
+            given_by: resolved.source.clone(),
+            problem,
+        });
+    }
+    Ok(resolved)
+}
+
+fn resolve_unchecked(
     flag: Option<&str>,
     env_value: Option<String>,
     cwd: &Path,
@@ -258,18 +289,13 @@ impl ConnectPlan {
         let shown = redact(url);
         let hidden = secrets(url);
         let clean = |text: String| redact_text(&text, &hidden);
-        let (driver_url, tls_params) =
-            tls::split_tls_params(url).map_err(|e| DbError::InvalidUrl {
-                url: shown.clone(),
-                cause: clean(e.to_string()),
-            })?;
-        let mut config: tokio_postgres::Config =
-            driver_url
-                .parse()
-                .map_err(|e: tokio_postgres::Error| DbError::InvalidUrl {
-                    url: shown.clone(),
-                    cause: clean(e.to_string()),
-                })?;
+        let ConnSpec {
+            mut config,
+            tls: tls_params,
+        } = conn_string::parse(url).map_err(|problem| DbError::InvalidUrl {
+            url: shown.clone(),
+            cause: problem.to_string(),
+        })?;
         let timeout = match config.get_connect_timeout() {
             Some(t) if !t.is_zero() => *t,
             _ => timeout,
@@ -426,10 +452,7 @@ fn is_local_config(config: &tokio_postgres::Config) -> bool {
 /// Whether a connection string names only local hosts ([`tls::is_local_host`]), so that
 /// it gets no TLS unless it asks. `false` when it does not parse.
 pub fn is_local_url(url: &str) -> bool {
-    tls::split_tls_params(url)
-        .ok()
-        .and_then(|(rest, _)| rest.parse::<tokio_postgres::Config>().ok())
-        .is_some_and(|config| is_local_config(&config))
+    conn_string::parse(url).is_ok_and(|spec| is_local_config(&spec.config))
 }
 
 #[cfg(test)]
@@ -554,7 +577,11 @@ mod tests {
         let text = err.to_string();
         assert!(matches!(err, DbError::InvalidUrl { .. }), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
-        assert!(text.contains("postgres://u:***@h:notaport/db"), "{text}");
+        assert!(text.contains("postgres://***@h:notaport/db"), "{text}");
+        assert!(
+            text.contains("the port of host `h` is not a number"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -47,8 +47,7 @@ impl fmt::Display for Pooler {
 
 /// The transaction-mode pooler a connection string goes through, if it looks like one.
 pub fn detect_pooler(url: &str) -> Option<Pooler> {
-    let (rest, _) = super::tls::split_tls_params(url).ok()?;
-    let config: tokio_postgres::Config = rest.parse().ok()?;
+    let config = super::conn_string::parse(url).ok()?.config;
     if config.get_ports().contains(&6543) {
         return Some(Pooler::SupabaseTransaction);
     }

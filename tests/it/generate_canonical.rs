@@ -69,14 +69,9 @@ fn assert_no_changes(run: &Run) {
     );
 }
 
-async fn scratch_databases_left(db: &TestDb) -> String {
-    db.value("SELECT count(*)::text FROM pg_database WHERE datname LIKE 'brain\\_db\\_scratch\\_%'")
-        .await
-}
-
 #[tokio::test]
 async fn two_spellings_push_calls_identical_generate_nothing() {
-    let target = TestDb::new("generate_canonical_target").await;
+    let target = TestDb::with_own_role("generate_canonical_target").await;
     target
         .exec("CREATE TABLE canary (id integer PRIMARY KEY, note text DEFAULT 'keep')")
         .await;
@@ -122,7 +117,7 @@ async fn two_spellings_push_calls_identical_generate_nothing() {
     assert_no_changes(&project.run(&target, &["generate"]));
 
     // generate after migrate: nothing; the migrated database is what push makes.
-    let migrated = TestDb::new("generate_canonical_migrated").await;
+    let migrated = TestDb::with_own_role("generate_canonical_migrated").await;
     project.run(&migrated, &["migrate"]).assert_code(0);
     assert_no_changes(&project.run(&migrated, &["generate"]));
     project.run(&migrated, &["push"]).assert_no_changes();
@@ -133,7 +128,8 @@ async fn two_spellings_push_calls_identical_generate_nothing() {
     // The target database was neither read into nor changed, and no scratch database
     // is left behind.
     assert_eq!(target.dump(), before);
-    assert_eq!(scratch_databases_left(&target).await, "0");
+    assert_eq!(target.scratch_databases_left().await, "0");
+    assert_eq!(migrated.scratch_databases_left().await, "0");
 }
 
 #[tokio::test]
@@ -242,7 +238,7 @@ span = { type = "interval", default = "-1 day 2 hours" }
 /// extension is created there), so its expressions are compared in the server's spelling.
 #[tokio::test]
 async fn tables_of_extension_types_are_compared_through_the_server() {
-    let target = TestDb::new("generate_canonical_extension").await;
+    let target = TestDb::with_own_role("generate_canonical_extension").await;
     let project = Project::new();
     project.write_schema(
         r#"
@@ -270,7 +266,7 @@ email = { type = "public.citext", default = "nobody", check = "(EMAIL != ''::pub
         "0",
         "the target database is not changed"
     );
-    assert_eq!(scratch_databases_left(&target).await, "0");
+    assert_eq!(target.scratch_databases_left().await, "0");
 }
 
 #[tokio::test]

@@ -92,6 +92,15 @@ pub fn url_with_database(url: &str, database: &str) -> String {
     }
 }
 
+/// Replaces the user name in a `postgres://` URL (the URL has no password).
+pub fn url_with_user(url: &str, user: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let host_start = rest[..authority_end].rfind('@').map_or(0, |i| i + 1);
+    format!("{}{user}@{}", &url[..scheme_end], &rest[host_start..])
+}
+
 pub async fn connect(url: &str) -> Client {
     let (client, connection) = match tokio_postgres::connect(url, NoTls).await {
         Ok(pair) => pair,
@@ -137,6 +146,35 @@ impl TestDb {
             url,
             admin_url,
         }
+    }
+
+    /// Like [`TestDb::new`], but the URL logs in as a superuser role of this test's own
+    /// (`bdr_<label>`), so that what the test's commands create on the shared server
+    /// (scratch databases) can be told apart from other tests' by owner.
+    pub async fn with_own_role(label: &str) -> TestDb {
+        let mut db = TestDb::new(label).await;
+        let role = format!("bdr_{}", sanitize(label));
+        let admin = connect(&db.admin_url).await;
+        admin
+            .batch_execute(&format!(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') \
+                 THEN CREATE ROLE \"{role}\" LOGIN SUPERUSER; END IF; END $$"
+            ))
+            .await
+            .expect("create the test's own role");
+        db.url = url_with_user(&db.url, &role);
+        db
+    }
+
+    /// Scratch databases (`brain_db_scratch_*`) that this database's login role owns:
+    /// those its commands left behind. Meaningful for [`TestDb::with_own_role`] only.
+    pub async fn scratch_databases_left(&self) -> String {
+        self.value(
+            "SELECT count(*)::text FROM pg_database \
+             WHERE datname LIKE 'brain\\_db\\_scratch\\_%' AND datdba = \
+             (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        )
+        .await
     }
 
     pub async fn client(&self) -> Client {

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area. Every test gets its own database
 //! on a real PostgreSQL server (see `harness`).
 
+mod cli_args;
 mod cluster;
 mod compose;
 mod constraints;
@@ -11,6 +12,7 @@ mod extension_types;
 mod generate_canonical;
 mod harness;
 mod hostile;
+mod hostile_urls;
 mod introspect;
 mod leaps;
 mod local_db;

@@ -64,7 +64,7 @@ fn migration_files(project: &Project) -> Vec<String> {
 
 #[tokio::test]
 async fn generated_series_migrates_like_a_push_of_the_final_schema() {
-    let migrated = TestDb::new("generate_series_migrated").await;
+    let migrated = TestDb::with_own_role("generate_series_migrated").await;
     let pushed = TestDb::new("generate_series_pushed").await;
     let dev = TestDb::new("generate_series_dev").await;
     let project = Project::new();
@@ -136,9 +136,7 @@ async fn generated_series_migrates_like_a_push_of_the_final_schema() {
         check.stdout
     );
     assert_eq!(
-        migrated
-            .value("select count(*)::text from pg_database where datname like 'brain_db_scratch_%'")
-            .await,
+        migrated.scratch_databases_left().await,
         "0",
         "check drops its scratch database"
     );
