@@ -20,6 +20,7 @@
 //!
 //!   migrations (files + brain-db.sum -> decide (pure) -> lock -> applier -> history;
 //!               generate: snapshot x schema.toml -> diff -> plan -> NNNN_name.sql)
+//!   studio (`brain-db studio`: a local web page on the data; feature `studio`)
 //!   startup (app start-up: pool, migrate under the lock, health)
 //!     tls (sslmode over rustls), local (the project's private cluster in
 //!     .brain-db/postgres), pooler (DIRECT_URL), lock_timeout (--ddl-lock-timeout)
@@ -27,7 +28,8 @@
 //!
 //! Architecture invariants:
 //! - `model`, `schema_file`, `diff` and `plan` never touch a database; `introspect` and
-//!   `apply` are the only modules that send SQL.
+//!   `apply` are the only modules that send SQL for the schema (`studio` sends SQL on
+//!   the data, through `studio::queries`).
 //! - Identifiers and literals become SQL text only through [`sql::quote`].
 //! - Iteration that reaches output is over sorted maps or declaration order, never a
 //!   hash map, so plans and pulled files are deterministic.
@@ -50,6 +52,8 @@ pub mod plan;
 pub mod schema_file;
 pub mod sql;
 pub mod startup;
+#[cfg(feature = "studio")]
+pub mod studio;
 
 /// Re-exported so an app can embed its migrations folder: see [`startup`].
 pub use include_dir;

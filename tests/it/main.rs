@@ -18,4 +18,6 @@ mod migrate_generate;
 mod pull;
 mod push;
 mod secrets;
+#[cfg(feature = "studio")]
+mod studio;
 mod tls;
