@@ -20,6 +20,7 @@ pub async fn run(cli: &Cli, host: IpAddr, port: u16, read_only: bool, open: bool
             host,
             port,
             read_only,
+            schema_file: cli.schema.exists().then(|| cli.schema.clone()),
         },
     )
     .await?;

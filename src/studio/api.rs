@@ -375,9 +375,11 @@ async fn structure(
             })
         })
         .collect();
+    let drift = drift(&state, &schema, table).await;
     Ok(Json(json!({
         "schema": name.schema,
         "name": name.name,
+        "drift": drift,
         "columns": columns,
         "primary_key": pk,
         "writable": !state.read_only && table.primary_key.is_some(),
@@ -391,6 +393,47 @@ async fn structure(
         "referenced_by": referenced_by,
         "toml": as_toml(&schema, table),
     })))
+}
+
+/// How the live table differs from its declaration in schema.toml: `{"checked": false,
+/// "reason"}`, `{"checked": true, "in_schema_file": bool, "statements": [...]}` (the
+/// statements `push` would run for this table; empty: no drift).
+async fn drift(state: &AppState, live: &Schema, table: &Table) -> Value {
+    let Some(path) = &state.schema_file else {
+        return json!({ "checked": false, "reason": "no schema.toml in the working directory" });
+    };
+    let file = match crate::schema_file::load(path) {
+        Ok(file) => file,
+        Err(e) => return json!({ "checked": false, "reason": format!("{}: {e}", path.display()) }),
+    };
+    let Some(declared) = file.tables.get(&table.name) else {
+        return json!({ "checked": true, "in_schema_file": false, "statements": [] });
+    };
+    // Only this table: the same enums and sequences on both sides, so that the changes
+    // are the table's own.
+    let one = |t: &Table| Schema {
+        schemas: file.schemas.clone(),
+        enums: live.enums.clone(),
+        sequences: live.sequences.clone(),
+        tables: BTreeMap::from([(t.name.clone(), t.clone())]),
+    };
+    let mut desired = one(declared);
+    let actual = one(table);
+    // Declared expressions are compared in the server's spelling; that needs a scratch
+    // table in a rolled-back transaction, which a read-only studio does not open.
+    let mut note = None;
+    if state.read_only {
+        note = Some("expressions compared as written (--read-only)");
+    } else if let Ok(mut client) = state.session().await
+        && crate::apply::canonicalize::canonicalize(&mut client, &mut desired, &actual)
+            .await
+            .is_err()
+    {
+        note = Some("expressions compared as written");
+    }
+    let plan = crate::plan::plan(crate::diff::diff(&desired, actual));
+    let statements: Vec<String> = plan.steps.iter().map(|s| format!("{};", s.sql)).collect();
+    json!({ "checked": true, "in_schema_file": true, "statements": statements, "note": note })
 }
 
 /// Foreign keys of any table that point at `target`.

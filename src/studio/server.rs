@@ -25,6 +25,8 @@ pub struct StudioOptions {
     pub port: u16,
     /// Refuse every write (each one runs in a read-only transaction, so PostgreSQL refuses it).
     pub read_only: bool,
+    /// The project's schema.toml, to mark a table's drift from it (none: not checked).
+    pub schema_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,7 @@ pub(crate) struct AppState {
     /// refreshed when the page lists the tables.
     pub(crate) schema: RwLock<Arc<Schema>>,
     pub(crate) schemas: Vec<String>,
+    pub(crate) schema_file: Option<std::path::PathBuf>,
     token: String,
     cookie_name: String,
     /// `Host` header values that name this server.
@@ -105,6 +108,7 @@ impl Studio {
             client: Mutex::new(client),
             schema: RwLock::new(Arc::new(schema)),
             schemas,
+            schema_file: options.schema_file.clone(),
             cookie_name: format!("brain_db_studio_{}", local.port()),
             token,
             hosts,

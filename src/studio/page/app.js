@@ -288,6 +288,30 @@ function renderStructure() {
     el("li", {}, el("span", { class: "mono", text: `${r.table}(${r.columns.join(", ")})` }), " → ",
       el("span", { class: "mono", text: `(${r.referenced_columns.join(", ")})` }))) : [el("li", { class: "muted", text: "nothing" })]));
   $("toml").textContent = t.toml;
+  renderDrift(t.drift);
+}
+
+function renderDrift(drift) {
+  const badge = $("table-drift");
+  const box = $("drift");
+  box.replaceChildren();
+  badge.hidden = !drift.checked;
+  if (!drift.checked) return;
+  if (!drift.in_schema_file) {
+    badge.className = "badge warn";
+    badge.textContent = "not in schema.toml";
+    box.append(el("h2", { text: "Drift" }), el("p", { class: "drift-note", text: "This table is not declared in schema.toml: push --force would drop it." }));
+    return;
+  }
+  const drifts = drift.statements.length > 0;
+  badge.className = drifts ? "badge warn" : "badge ok";
+  badge.textContent = drifts ? "drifts from schema.toml" : "matches schema.toml";
+  badge.title = drift.note || "";
+  if (drifts) {
+    box.append(el("h2", { text: "Drift from schema.toml" }),
+      el("p", { class: "drift-note", text: `The live table differs from schema.toml; push would run:${drift.note ? ` (${drift.note})` : ""}` }),
+      el("pre", { class: "code drift-sql", text: drift.statements.join("\n") }));
+  }
 }
 
 function showTab(which) {

@@ -88,6 +88,20 @@ impl Browser {
         panic!("chromedriver at {address} did not start a Chromium session: {last_error}");
     }
 
+    /// Opens `url`; a page load that fails under a loaded machine is tried again, and the
+    /// last error is reported.
+    async fn open(&self, url: &str) {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match self.client().goto(url).await {
+                Ok(()) => return,
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("cannot open the studio page: {last}");
+    }
+
     fn client(&self) -> &Client {
         self.client.as_ref().expect("open")
     }
@@ -162,7 +176,7 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     let page = browser.client();
 
     // Open with the token: the table list shows the seed tables with their counts.
-    page.goto(&studio.url).await.expect("open the studio");
+    browser.open(&studio.url).await;
     browser.wait_for("a[data-table='public.tasks']").await;
     let url = page.current_url().await.expect("url");
     assert!(
@@ -417,6 +431,7 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     let toml = browser.wait_for("#toml").await.text().await.unwrap();
     assert!(toml.contains("[tables.tasks.columns]"), "{toml}");
     assert!(toml.contains("title"), "{toml}");
+    assert_eq!(browser.texts("#table-drift").await, ["matches schema.toml"]);
     browser.shot("structure").await;
 
     browser.close().await;
@@ -429,7 +444,7 @@ async fn studio_page_in_read_only_mode_offers_no_writes() {
     let studio = Studio::start(&db, &project, &["--read-only"]).await;
     let browser = Browser::start().await;
     let page = browser.client();
-    page.goto(&studio.url).await.unwrap();
+    browser.open(&studio.url).await;
     browser
         .wait_for("a[data-table='public.tasks']")
         .await
