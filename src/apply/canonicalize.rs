@@ -30,6 +30,21 @@ struct Needs {
 }
 
 impl Needs {
+    /// Every expression of the table.
+    fn everything(t: &Table) -> Needs {
+        Needs {
+            defaults: (t.columns.iter().filter(|c| c.default.is_some()))
+                .map(|c| c.name.clone())
+                .collect(),
+            generated: (t.columns.iter().filter(|c| c.generated.is_some()))
+                .map(|c| c.name.clone())
+                .collect(),
+            checks: t.checks.iter().map(|c| c.name.clone()).collect(),
+            exclusions: t.exclusions.iter().map(|x| x.name.clone()).collect(),
+            indexes: t.indexes.iter().map(|i| i.name.clone()).collect(),
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.defaults.is_empty()
             && self.generated.is_empty()
@@ -141,6 +156,45 @@ pub async fn canonicalize(
             }
         }
     }
+    rewrite(client, desired, &work, Place::ScratchSchemas).await
+}
+
+/// Replaces every expression of every table of `schema` (defaults, generated columns,
+/// checks, exclusions, index keys and predicates) by the server's spelling, as
+/// [`canonicalize`] does for undecided ones: `generate` compares two declared models
+/// (the snapshot and schema.toml) this way, exactly as push compares one with the live
+/// database.
+///
+/// Only for a scratch database of brain-db's own: the schema is built under its own names
+/// (schemas, enums, sequences, tables), inside a transaction that is rolled back.
+pub async fn canonicalize_all(
+    client: &mut Client,
+    schema: &mut Schema,
+) -> Result<(), IntrospectError> {
+    let work: BTreeMap<QualifiedName, Needs> = schema
+        .tables
+        .values()
+        .map(|t| (t.name.clone(), Needs::everything(t)))
+        .filter(|(_, needs)| !needs.is_empty())
+        .collect();
+    rewrite(client, schema, &work, Place::OwnNames).await
+}
+
+/// Where the declared objects are built.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// In scratch schemas beside the live ones (push, inside the target database).
+    ScratchSchemas,
+    /// Under their own names, with the declared sequences (a scratch database).
+    OwnNames,
+}
+
+async fn rewrite(
+    client: &mut Client,
+    desired: &mut Schema,
+    work: &BTreeMap<QualifiedName, Needs>,
+    place: Place,
+) -> Result<(), IntrospectError> {
     if work.is_empty() {
         return Ok(());
     }
@@ -149,6 +203,9 @@ pub async fn canonicalize(
     // qualified names can be mapped back.
     let schema_list: Vec<String> = desired.schemas.clone();
     let scratch_of = |schema: &str| -> String {
+        if place == Place::OwnNames {
+            return schema.to_string();
+        }
         let i = schema_list
             .iter()
             .position(|s| s == schema)
@@ -158,12 +215,16 @@ pub async fn canonicalize(
     let public_scratch = scratch_of("public");
     let mut script = Vec::new();
     for schema in &schema_list {
-        script.push(format!("CREATE SCHEMA {}", ident(&scratch_of(schema))));
+        let exists = if place == Place::OwnNames {
+            "IF NOT EXISTS "
+        } else {
+            ""
+        };
+        script.push(format!(
+            "CREATE SCHEMA {exists}{}",
+            ident(&scratch_of(schema))
+        ));
     }
-    script.push(format!(
-        "SET LOCAL search_path = {}, public",
-        ident(&public_scratch)
-    ));
     // Declared enums, so that columns and casts of those types resolve.
     let mut type_map: Vec<(String, String)> = Vec::new();
     for e in desired.enums.values() {
@@ -176,10 +237,19 @@ pub async fn canonicalize(
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        if e.name.schema != "public" {
+        if e.name.schema != "public" && place == Place::ScratchSchemas {
             type_map.push((
                 qualified(&e.name.schema, &e.name.name),
                 qualified(&scratch_of(&e.name.schema), &e.name.name),
+            ));
+        }
+    }
+    if place == Place::OwnNames {
+        // So that `nextval('t_id_seq'::regclass)` resolves (and prints) as it will live.
+        for seq in desired.sequences.values() {
+            script.push(format!(
+                "CREATE SEQUENCE {}",
+                qualified(&seq.name.schema, &seq.name.name)
             ));
         }
     }
@@ -194,11 +264,16 @@ pub async fn canonicalize(
     let scratch_err =
         |e| IntrospectError::query("canonicalizing expressions in a scratch schema", e);
     let tx = client.transaction().await.map_err(scratch_err)?;
+    // The declared text is read (and printed back) under pinned settings: a date or a
+    // time written without an offset means one thing whatever the session's settings.
+    introspect::pin_settings(&tx, &format!("{}, public", ident(&public_scratch)))
+        .await
+        .map_err(introspect::pin_error)?;
     tx.batch_execute(&script.join(";\n"))
         .await
         .map_err(scratch_err)?;
     let mut per_table: Vec<Vec<String>> = Vec::with_capacity(work.len());
-    for (name, needs) in &work {
+    for (name, needs) in work {
         let t = &desired.tables[name];
         let table = qualified(&scratch_of(&name.schema), &name.name);
         let mut items = Vec::new();
@@ -300,7 +375,7 @@ pub async fn canonicalize(
         }
     }
     let scratch_names: Vec<String> = schema_list.iter().map(|s| scratch_of(s)).collect();
-    let scratch = introspect::introspect(&tx, &scratch_names).await?;
+    let (scratch, _) = introspect::read_catalog(&tx, &scratch_names).await?;
     tx.rollback().await.map_err(scratch_err)?;
 
     // Scratch schemas other than public's print qualified: map them back.
@@ -314,7 +389,7 @@ pub async fn canonicalize(
         }
         out
     };
-    for (name, needs) in &work {
+    for (name, needs) in work {
         let scratch_name = QualifiedName::new(scratch_of(&name.schema), &name.name);
         let Some(st) = scratch.tables.get(&scratch_name) else {
             continue;

@@ -25,33 +25,25 @@ pub struct ApplyError {
     pub error: tokio_postgres::Error,
 }
 
-/// The server's message with its detail and hint, on one line each.
-pub fn describe_db_error(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut out = db.message().to_string();
-            if let Some(detail) = db.detail() {
-                out.push_str(&format!("\n  detail: {detail}"));
-            }
-            if let Some(hint) = db.hint() {
-                out.push_str(&format!("\n  hint: {hint}"));
-            }
-            out
-        }
-        None => e.to_string(),
-    }
-}
+/// Re-exported from [`crate::db::error`], the one description of a server error.
+pub use crate::db::error::describe as describe_db_error;
 
 /// Introspects the schemas `desired` manages, canonicalises the declared expressions
 /// through the server, and plans the changes. Takes the model by value: on a large schema
 /// a copy would be most of the memory a push needs.
-pub async fn plan_against(
-    client: &mut Client,
-    mut desired: Schema,
-) -> Result<Plan, IntrospectError> {
+pub async fn plan_against(client: &mut Client, mut desired: Schema) -> Result<Plan, PlanError> {
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
-    Ok(plan::plan(diff::diff(&desired, live)))
+    Ok(plan::plan(diff::diff(&desired, live)?))
+}
+
+/// Why no plan could be made against a database.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+    #[error(transparent)]
+    Rename(#[from] diff::RenameConflict),
 }
 
 /// Row counts of the given tables, in one query.
@@ -122,6 +114,7 @@ async fn run_in_transaction(client: &mut Client, statements: &[String]) -> Resul
         statement: "BEGIN".to_string(),
         error: source,
     })?;
+    pin_settings(&tx).await?;
     for sql in statements {
         if let Err(source) = tx.batch_execute(sql).await {
             // Dropping `tx` rolls back.
@@ -139,6 +132,7 @@ async fn run_in_transaction(client: &mut Client, statements: &[String]) -> Resul
 
 async fn find_failing_statement(client: &mut Client, statements: &[&str]) -> Option<ApplyError> {
     let tx = client.transaction().await.ok()?;
+    pin_settings(&tx).await.ok()?;
     for sql in statements {
         if let Err(source) = tx.batch_execute(sql).await {
             return Some(ApplyError {
@@ -149,4 +143,15 @@ async fn find_failing_statement(client: &mut Client, statements: &[&str]) -> Opt
     }
     let _ = tx.rollback().await;
     None
+}
+
+/// The plan's text (declared dates, times, intervals) is read under the same pinned
+/// settings as it was canonicalised ([`introspect::pin_settings`]), whatever the session's.
+async fn pin_settings(tx: &tokio_postgres::Transaction<'_>) -> Result<(), ApplyError> {
+    introspect::pin_settings(tx, "public")
+        .await
+        .map_err(|source| ApplyError {
+            statement: "pinning the session settings".to_string(),
+            error: source,
+        })
 }

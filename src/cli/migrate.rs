@@ -1,25 +1,33 @@
 use std::time::Duration;
 
 use super::{Cli, Outcome, exit};
-use crate::migrations::{self, MigrateError, MigrateOptions};
+use crate::migrations::{
+    self, MigrateError, MigrateOptions, MigrateRunError, MigrateSettings, Migrations, sum,
+};
 
 pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome {
-    let migrations = match super::hash::read_checked(cli)? {
-        Ok(m) => m,
-        Err(code) => return Ok(code),
-    };
-    if !(lock_timeout.is_finite() && lock_timeout >= 0.0) {
+    let migrations = Migrations::from_existing_dir(&cli.migrations)?;
+    if sum::check(&migrations) == sum::SumCheck::Absent && !migrations.is_empty() {
+        eprintln!(
+            "warning: {} has no {}; hand-written migrations are accepted, \
+             but edits are only caught by the history (run `brain-db hash` to write one)",
+            cli.migrations.display(),
+            sum::SUM_FILE
+        );
+    }
+    if !(lock_timeout.is_finite() && (0.0..=1e9).contains(&lock_timeout)) {
         anyhow::bail!("--lock-timeout must be a number of seconds, 0 or more");
     }
-    // The advisory lock is a session lock: never through a transaction-mode pooler.
-    let url = super::session_url(cli, "migrate")?;
-    let mut client = crate::db::connect(&url).await?;
-    crate::db::lock_timeout::set_ddl_lock_timeout(&client, cli.ddl_lock_timeout).await?;
-    let options = MigrateOptions {
-        lock_timeout: Duration::from_secs_f64(lock_timeout),
-        skip_if_locked,
+    let target = super::migrate_target(cli)?;
+    let settings = MigrateSettings {
+        lock: MigrateOptions {
+            lock_timeout: Duration::from_secs_f64(lock_timeout),
+            skip_if_locked,
+        },
+        ddl_lock_timeout: cli.ddl_lock_timeout,
+        command: "migrate",
     };
-    match migrations::migrate(&mut client, &migrations, options).await {
+    match migrations::migrate_database(&target, &migrations, settings).await {
         Ok(report) if report.skipped_locked => {
             println!("another instance holds the migration lock; skipped (--skip-if-locked)");
             Ok(exit::OK)
@@ -42,33 +50,20 @@ pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome 
             }
             Ok(exit::OK)
         }
-        Err(MigrateError::Refused(refusals)) => {
+        Err(MigrateRunError::Migrate(MigrateError::Refused(refusals))) => {
             eprintln!("refused: nothing was applied:");
             for r in &refusals {
                 eprintln!("  - {r}");
             }
             Ok(exit::REFUSED)
         }
+        Err(e) if e.is_refusal() => {
+            eprintln!("refused: {e}");
+            Ok(exit::REFUSED)
+        }
         Err(e) => {
-            if let MigrateError::Failed { applied, failure } = &e {
-                for (name, ms) in applied {
-                    println!("applied {name} ({ms} ms)");
-                }
-                // A busy table: say which one and who holds it, as push does.
-                if failure.message.contains("lock timeout") {
-                    let holders =
-                        crate::db::lock_timeout::lock_holders(&client, &failure.statement).await;
-                    anyhow::bail!(
-                        "migration {} stopped at line {}: {}",
-                        failure.file,
-                        failure.line,
-                        crate::db::lock_timeout::lock_timeout_message(
-                            "migrate",
-                            cli.ddl_lock_timeout,
-                            &holders
-                        )
-                    );
-                }
+            for (name, ms) in e.applied() {
+                println!("applied {name} ({ms} ms)");
             }
             Err(e.into())
         }

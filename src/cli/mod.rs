@@ -4,11 +4,13 @@
 
 mod check;
 mod db;
+mod drift;
 mod generate;
 mod hash;
 mod migrate;
 mod pull;
 mod push;
+mod scratch;
 mod status;
 #[cfg(feature = "studio")]
 mod studio;
@@ -84,7 +86,9 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
-    /// Write the next migration file (offline: from migrations/meta/snapshot.toml to schema.toml).
+    /// Write the next migration file, from migrations/meta/snapshot.toml to schema.toml
+    /// (offline: the target database is not read; expressions are compared in a scratch
+    /// database on the server).
     Generate {
         /// Name of the file (NNNN_<name>.sql); default: a slug of the first change.
         #[arg(long, value_name = "NAME")]
@@ -180,7 +184,7 @@ async fn run(cli: Cli) -> Outcome {
     match &cli.command {
         Command::Push { force, dry_run } => push::run(&cli, *force, *dry_run).await,
         Command::Pull { out } => pull::run(&cli, out.as_deref()).await,
-        Command::Generate { name, empty } => generate::run(&cli, name.as_deref(), *empty),
+        Command::Generate { name, empty } => generate::run(&cli, name.as_deref(), *empty).await,
         Command::Hash => hash::run(&cli),
         Command::Migrate {
             lock_timeout,
@@ -228,17 +232,20 @@ async fn connect_for_changes(cli: &Cli) -> anyhow::Result<tokio_postgres::Client
     Ok(crate::db::connect(&url).await?)
 }
 
-/// The URL for a command that holds a session-level lock (migrate): `--direct-url` /
-/// `DIRECT_URL` when given, else the database URL unless it goes through a
-/// transaction-mode pooler, which is refused with the way out.
-fn session_url(cli: &Cli, command: &'static str) -> anyhow::Result<String> {
+/// Where migrate goes: `--direct-url` / `DIRECT_URL` when given (then the database URL
+/// is not needed), else the database URL; `migrate_database` refuses a transaction-mode
+/// pooler without a direct URL.
+fn migrate_target(cli: &Cli) -> anyhow::Result<crate::migrations::MigrateTarget> {
     let cwd = std::env::current_dir()?;
-    let direct = crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd);
-    let database = match &direct {
+    let direct_url = crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd);
+    let database_url = match &direct_url {
         Some(_) => String::new(),
         None => database_url(cli)?,
     };
-    Ok(crate::db::pooler::session_url(&database, direct, command)?)
+    Ok(crate::migrations::MigrateTarget {
+        database_url,
+        direct_url,
+    })
 }
 
 /// `--database-url`, `DATABASE_URL`, `.env`, else the project's local PostgreSQL

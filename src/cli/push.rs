@@ -28,7 +28,12 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
         return Ok(exit::OK);
     }
     if !hazards.is_empty() && !force {
-        let tables: Vec<_> = hazards.iter().flat_map(|h| h.tables()).collect();
+        // Counted before the plan runs: under the names the tables have now.
+        let tables: Vec<_> = hazards
+            .iter()
+            .flat_map(|h| h.tables())
+            .map(|t| plan.live_name(t))
+            .collect();
         let counts = apply::row_counts(&client, &tables)
             .await
             .context("counting rows")?;
@@ -40,7 +45,11 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
             let rows: Vec<String> = h
                 .tables()
                 .iter()
-                .filter_map(|t| counts.get(*t).map(|n| format!("{t} has {n} row(s)")))
+                .filter_map(|t| {
+                    counts
+                        .get(plan.live_name(t))
+                        .map(|n| format!("{t} has {n} row(s)"))
+                })
                 .collect();
             if rows.is_empty() {
                 eprintln!("  - {h}");

@@ -7,19 +7,25 @@
 //! - [`decide`]: applied rows × files → files to apply, or typed refusals (pure).
 //! - [`lock`]: `pg_try_advisory_lock` polled with backoff on a dedicated connection.
 //! - [`history`]: the `__migrations` table.
+//! - [`report`]: [`MigrationStatus`], the state `status` prints and an app's health counts.
 //! - [`applier`]: one file per transaction, or statement by statement for
 //!   `-- brain-db:no-transaction` files.
 //! - [`migrate`]: all of the above in order, the lock released on every path.
+//! - [`entry`]: [`migrate_database`], the one entry point of `brain-db migrate` and of an
+//!   app's start-up: session URL, sum check, DDL lock timeout, then [`migrate`].
 //!
 //! Architecture invariant: nothing here depends on `diff`, `plan` or `introspect`; the
 //! generator (which does) lives in `generate`.
 
 pub mod applier;
 pub mod decide;
+pub mod entry;
 pub mod files;
+#[cfg(feature = "schema")]
 pub mod generate;
 pub mod history;
 pub mod lock;
+pub mod report;
 pub mod split;
 pub mod sum;
 
@@ -29,8 +35,10 @@ use tokio_postgres::Client;
 
 pub use applier::FileFailure;
 pub use decide::{AppliedRow, Refusal, State};
+pub use entry::{MigrateRunError, MigrateSettings, MigrateTarget, migrate_database};
 pub use files::{MigrationFile, Migrations};
 pub use lock::LockError;
+pub use report::{MigrationCounts, MigrationEntry, MigrationStatus};
 
 /// The default time `migrate` waits for another migrator's lock.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -185,6 +193,8 @@ mod tests {
             ("files.rs", include_str!("files.rs")),
             ("history.rs", include_str!("history.rs")),
             ("lock.rs", include_str!("lock.rs")),
+            ("entry.rs", include_str!("entry.rs")),
+            ("report.rs", include_str!("report.rs")),
             ("split.rs", include_str!("split.rs")),
             ("sum.rs", include_str!("sum.rs")),
             ("../startup.rs", include_str!("../startup.rs")),

@@ -388,6 +388,11 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         }
     }
     let enum_names: BTreeSet<QualifiedName> = schema.enums.keys().cloned().collect();
+    if let Some(e) = find(top, "enums")
+        && let Val::Table(entries) = &e.node.val
+    {
+        check_renames(ctx, "enum", &enum_names, rename_hints(entries));
+    }
 
     let mut pending_fks = Vec::new();
     let mut owners = Vec::new();
@@ -456,6 +461,12 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         }
     }
 
+    if let Some(e) = find(top, "tables")
+        && let Val::Table(entries) = &e.node.val
+    {
+        let declared = schema.tables.keys().cloned().collect();
+        check_renames(ctx, "table", &declared, rename_hints(entries));
+    }
     resolve_fks(ctx, &mut schema, pending_fks);
     for o in owners {
         let ok = schema
@@ -503,6 +514,73 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
     }
     schema.schemas = managed.into_iter().collect();
     schema
+}
+
+/// The `renamed_from` string of an entry's fields, with where it is written.
+fn rename_hint(fields: &[Entry]) -> Option<(String, Span)> {
+    let e = find(fields, "renamed_from")?;
+    match &e.node.val {
+        Val::Str(old) => Some((old.clone(), e.node.span.clone())),
+        _ => None,
+    }
+}
+
+/// (declared name, old name in the same schema, span) for every entry with a hint.
+fn rename_hints(entries: &[Entry]) -> Vec<(QualifiedName, QualifiedName, Span)> {
+    entries
+        .iter()
+        .filter_map(|e| {
+            let Val::Table(fields) = &e.node.val else {
+                return None;
+            };
+            let name = path::parse_qualified(&e.key)?;
+            let (old, span) = rename_hint(fields)?;
+            let old = QualifiedName::new(&name.schema, old);
+            Some((name, old, span))
+        })
+        .collect()
+}
+
+/// A rename must name something this file no longer declares, and only once: with both
+/// names declared (a swap, or a rename onto a declared name) it would be ignored.
+fn check_renames(
+    ctx: &mut Ctx<'_>,
+    what: &str,
+    declared: &BTreeSet<QualifiedName>,
+    hints: Vec<(QualifiedName, QualifiedName, Span)>,
+) {
+    let mut claimed: BTreeMap<QualifiedName, QualifiedName> = BTreeMap::new();
+    for (new, old, span) in hints {
+        let (new_text, old_text) = (new.name.as_str(), old.name.as_str());
+        if old == new {
+            ctx.error(
+                &span,
+                format!("{what} {new_text} is renamed from itself"),
+                Some("remove `renamed_from`".into()),
+            );
+        } else if declared.contains(&old) {
+            ctx.error(
+                &span,
+                format!(
+                    "{what} {new_text} is renamed from {old_text}, but this file also declares {what} {old_text}"
+                ),
+                Some(format!(
+                    "a rename moves {old_text} to the new name, so both cannot be declared; remove `renamed_from` to keep {old_text} as it is, or swap names in two steps through a third name"
+                )),
+            );
+        } else if let Some(first) = claimed.get(&old) {
+            ctx.error(
+                &span,
+                format!(
+                    "{what}s {} and {new_text} are both renamed from {old_text}",
+                    first.name
+                ),
+                Some("only one of them can take over its rows; remove one `renamed_from`".into()),
+            );
+        } else {
+            claimed.insert(old, new);
+        }
+    }
 }
 
 fn qualified_key(ctx: &mut Ctx<'_>, e: &Entry, what: &str) -> Option<QualifiedName> {
@@ -799,6 +877,27 @@ fn load_table(
                 table.columns.push(col);
             }
         }
+        // Column names are scoped to their table: checked per table, in no schema.
+        let declared = table
+            .columns
+            .iter()
+            .map(|c| QualifiedName::new("", &c.name))
+            .collect();
+        let hints = cols
+            .iter()
+            .filter_map(|c| {
+                let Val::Table(fields) = &c.node.val else {
+                    return None;
+                };
+                let (old, span) = rename_hint(fields)?;
+                Some((
+                    QualifiedName::new("", &c.key),
+                    QualifiedName::new("", old),
+                    span,
+                ))
+            })
+            .collect();
+        check_renames(ctx, "column", &declared, hints);
     }
 
     // Primary key.
@@ -1417,11 +1516,13 @@ fn identity(
             Some(Identity {
                 kind,
                 options: Some(options),
+                sequence: None,
             })
         }
         _ => Some(Identity {
             kind: kind_of(ctx, node)?,
             options: None,
+            sequence: None,
         }),
     }
 }

@@ -525,6 +525,7 @@ fn hostile_model() -> Schema {
             start: 100,
             ..SequenceOptions::defaults_for("bigint", 1)
         }),
+        sequence: None,
     });
     t1.columns.push(c);
     let mut c = col("ident2", "smallint");
@@ -532,12 +533,13 @@ fn hostile_model() -> Schema {
     c.identity = Some(Identity {
         kind: IdentityKind::Always,
         options: None,
+        sequence: None,
     });
     t1.columns.push(c);
     let mut c = col("gen", "numeric(10,2)");
     c.generated = Some("(ident * 2)".into());
     t1.columns.push(c);
-    let mut c = col("ext", "citext");
+    let mut c = col("ext", "public.citext");
     c.default = Some("'a\\b'::text".into());
     t1.columns.push(c);
     let mut c = col("neg", "integer");
@@ -811,4 +813,76 @@ fn documented_examples_load_and_round_trip() {
     );
     let text = write(&s);
     assert_eq!(ok(&text), s, "{text}");
+}
+
+#[test]
+fn a_rename_onto_a_declared_name_or_a_swap_is_an_error_where_it_is_written() {
+    let d = errors(
+        r#"
+[enums]
+mood = { values = ["a"], renamed_from = "feeling" }
+feeling = ["b"]
+
+[tables.a]
+renamed_from = "b"
+[tables.a.columns]
+x = { type = "text", renamed_from = "y" }
+y = { type = "text", renamed_from = "x" }
+z = { type = "text", renamed_from = "z" }
+
+[tables.b]
+renamed_from = "a"
+[tables.b.columns]
+id = "integer"
+"#,
+    );
+    let got: Vec<(usize, usize, &str)> = d
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                3,
+                41,
+                "enum mood is renamed from feeling, but this file also declares enum feeling"
+            ),
+            (
+                7,
+                16,
+                "table a is renamed from b, but this file also declares table b"
+            ),
+            (
+                9,
+                37,
+                "column x is renamed from y, but this file also declares column y"
+            ),
+            (
+                10,
+                37,
+                "column y is renamed from x, but this file also declares column x"
+            ),
+            (11, 37, "column z is renamed from itself"),
+            (
+                14,
+                16,
+                "table b is renamed from a, but this file also declares table a"
+            ),
+        ]
+    );
+    let twice = errors(
+        "[tables.a]\nrenamed_from = \"old\"\n[tables.a.columns]\nid = \"integer\"\n\
+         [tables.b]\nrenamed_from = \"old\"\n[tables.b.columns]\nid = \"integer\"\n",
+    );
+    assert_eq!(twice.len(), 1);
+    assert_eq!(
+        (twice[0].line, twice[0].message.as_str()),
+        (6, "tables a and b are both renamed from old")
+    );
+    // Another schema's table of the old name is not the renamed one.
+    ok(
+        "schemas = [\"s\"]\n[tables.a]\nrenamed_from = \"b\"\n[tables.a.columns]\nid = \"integer\"\n\
+        [tables.\"s.b\"]\n[tables.\"s.b\".columns]\nid = \"integer\"\n",
+    );
 }

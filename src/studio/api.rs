@@ -162,11 +162,11 @@ fn text_at(row: &tokio_postgres::Row, index: usize) -> Option<String> {
 
 async fn tables(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
     let fresh = {
-        let client = state
+        let mut client = state
             .session()
             .await
             .map_err(|e| ApiError::studio(&state, e))?;
-        crate::introspect::introspect(&*client, &state.schemas)
+        crate::introspect::introspect(&mut client, &state.schemas)
             .await
             .map_err(|e| {
                 ApiError::new(
@@ -431,7 +431,10 @@ async fn drift(state: &AppState, live: &Schema, table: &Table) -> Value {
     {
         note = Some("expressions compared as written");
     }
-    let plan = crate::plan::plan(crate::diff::diff(&desired, actual));
+    let plan = match crate::diff::diff(&desired, actual) {
+        Ok(changes) => crate::plan::plan(changes),
+        Err(e) => return json!({ "checked": false, "reason": e.to_string() }),
+    };
     let statements: Vec<String> = plan.steps.iter().map(|s| format!("{};", s.sql)).collect();
     json!({ "checked": true, "in_schema_file": true, "statements": statements, "note": note })
 }

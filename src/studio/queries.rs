@@ -241,6 +241,10 @@ pub(crate) fn effective_sort<'a>(table: &Table, sort: Option<&'a Column>) -> Opt
     })
 }
 
+/// The alias of the table in a page query. ORDER BY names it: a bare `id` there would
+/// mean the output column `id::text` (named `id`), sorting by text.
+const SOURCE: &str = "source";
+
 /// One page of rows in keyset order: `ORDER BY [sort,] key LIMIT limit + 1` (the extra
 /// row says whether there is a next page), starting after the cursor. Never `OFFSET`.
 pub(crate) fn page(request: &Page) -> Result<Sql, QueryError> {
@@ -298,11 +302,18 @@ pub(crate) fn page(request: &Page) -> Result<Sql, QueryError> {
     }
     let mut order: Vec<String> = Vec::new();
     if let Some(sort) = sort {
-        order.push(format!("{} {direction} {nulls}", quote::ident(&sort.name)));
+        order.push(format!(
+            "{SOURCE}.{} {direction} {nulls}",
+            quote::ident(&sort.name)
+        ));
     }
-    order.extend(key.exprs().into_iter().map(|k| format!("{k} {direction}")));
+    order.extend(
+        key.exprs()
+            .into_iter()
+            .map(|k| format!("{SOURCE}.{k} {direction}")),
+    );
     sql.text = format!(
-        "SELECT {} FROM {}{} ORDER BY {} LIMIT {}",
+        "SELECT {} FROM {} AS {SOURCE}{} ORDER BY {} LIMIT {}",
         select_list(table, &key, sort, request.full_values),
         quote::qualified(&table.name.schema, &table.name.name),
         if conditions.is_empty() {
@@ -577,7 +588,7 @@ mod tests {
         ), "{}", sql.text);
         assert!(
             sql.text
-                .ends_with("ORDER BY title ASC NULLS LAST, id ASC LIMIT 51")
+                .ends_with("ORDER BY source.title ASC NULLS LAST, source.id ASC LIMIT 51")
         );
         assert_eq!(sql.params, vec![Some("k".into()), Some("b".into())]);
     }

@@ -80,9 +80,9 @@ impl Studio {
     /// Connects (same TLS decision as every command), reads the structure and binds the
     /// socket. Nothing is served before [`Studio::serve`].
     pub async fn bind(database_url: &str, options: &StudioOptions) -> Result<Studio, StudioError> {
-        let client = open_session(database_url, options.read_only).await?;
+        let mut client = open_session(database_url, options.read_only).await?;
         let schemas = crate::introspect::user_schemas(&client).await?;
-        let schema = crate::introspect::introspect(&client, &schemas).await?;
+        let schema = crate::introspect::introspect(&mut client, &schemas).await?;
 
         let addr = SocketAddr::new(options.host, options.port);
         let listener = TcpListener::bind(addr)

@@ -456,12 +456,40 @@ async fn studio_pages_in_keyset_order_with_sort_and_filters() {
             .map(|row| row[0].as_str().unwrap().to_string())
             .collect();
         let expected: Vec<String> = db
-            .column(&format!("SELECT id::text FROM tasks {order}"))
+            .column(&format!("SELECT id::text AS value FROM tasks {order}"))
             .await
             .into_iter()
             .flatten()
             .collect();
         assert_eq!(ids, expected, "{query}");
+    }
+
+    // An integer key and an integer sort column: typed order, not the text order
+    // ("10" < "9").
+    db.exec(
+        "CREATE TABLE numbers (n int PRIMARY KEY, m int); \
+         INSERT INTO numbers SELECT g, (g * 7) % 11 FROM generate_series(1, 30) AS g",
+    )
+    .await;
+    // Listing the tables re-reads the structure.
+    assert_eq!(studio.call("GET", "/api/tables", None).await.status, 200);
+    for (query, order) in [
+        ("", "ORDER BY n"),
+        ("sort=m", "ORDER BY m, n"),
+        ("sort=m&desc=true", "ORDER BY m DESC, n DESC"),
+    ] {
+        let ns: Vec<String> = walk(&studio, "numbers", query)
+            .await
+            .into_iter()
+            .map(|row| row[0].as_str().unwrap().to_string())
+            .collect();
+        let expected: Vec<String> = db
+            .column(&format!("SELECT n::text AS value FROM numbers {order}"))
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(ns, expected, "numbers {query}");
     }
 
     // Filters: equals, contains, is null, <, > (combined), compared with PostgreSQL.
