@@ -216,10 +216,12 @@ pub fn run_studio_bench(
         "SELECT string_agg(format('substr(%I::text, 1, 301)', attname), ', ' ORDER BY attnum) \
          FROM pg_attribute WHERE attrelid = 'public.tasks'::regclass AND attnum > 0 AND NOT attisdropped",
     )?;
-    let first_sql =
-        format!("SELECT {select_list}, id::text FROM public.tasks ORDER BY id ASC LIMIT 51");
+    let first_sql = format!(
+        "SELECT {select_list}, id::text FROM public.tasks AS source ORDER BY source.id ASC LIMIT 51"
+    );
     let last_sql = format!(
-        "SELECT {select_list}, id::text FROM public.tasks WHERE (id) > ('{near_end}'::text::uuid) ORDER BY id ASC LIMIT 51"
+        "SELECT {select_list}, id::text FROM public.tasks AS source \
+         WHERE (id) > ('{near_end}'::text::uuid) ORDER BY source.id ASC LIMIT 51"
     );
 
     let studio = start_studio(brain_db, &url)?;
