@@ -26,7 +26,8 @@
 //!               entry: migrate_database, the one entry point of `migrate` and start-up
 //!               (session URL, sum check, DDL lock timeout, advisory lock);
 //!               report: MigrationStatus, shared by `status` and health;
-//!               generate: snapshot x schema.toml -> diff -> plan -> NNNN_name.sql)
+//!               generate: snapshot x schema.toml, both canonicalised in a scratch
+//!               database (cli::scratch makes it) -> diff -> plan -> NNNN_name.sql)
 //!   startup (app start-up: pool, migrate_database, retry while unreachable, health,
 //!            the route guard `require`)
 //!   studio (`brain-db studio`: a local web page on the data; feature `studio`)
@@ -41,7 +42,10 @@
 //! - `model`, `schema_file`, `diff` and `plan` never touch a database; `introspect` and
 //!   `apply` are the only modules that send SQL for the schema (`studio` sends SQL on
 //!   the data, through `studio::queries`).
-//! - Identifiers and literals become SQL text only through [`sql::quote`].
+//! - Identifiers and literals become SQL text only through [`sql::quote`]; a raw-SQL
+//!   value of the schema file is one expression, checked by [`sql::fragment`] when the
+//!   file is loaded, and statements are sent one per protocol message
+//!   ([`db::pipeline`]), never as a multi-statement string.
 //! - Iteration that reaches output is over sorted maps or declaration order, never a
 //!   hash map, so plans and pulled files are deterministic.
 //! - The migration applier (`migrations::{files, decide, lock, history, applier}`) and

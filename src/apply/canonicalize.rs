@@ -19,6 +19,17 @@ use crate::sql::quote::{ident, literal, qualified};
 
 const SCRATCH_PREFIX: &str = "__brain_db_scratch_";
 
+/// Declared expressions go into these statements: each is sent as its own
+/// extended-protocol message (never a multi-statement string), pipelined.
+async fn run_each(
+    tx: &tokio_postgres::Transaction<'_>,
+    statements: &[&str],
+) -> Result<(), tokio_postgres::Error> {
+    crate::db::pipeline::execute_each(tx.client(), statements)
+        .await
+        .map_err(|(_, e)| e)
+}
+
 /// What of a declared table needs the server's spelling.
 #[derive(Default)]
 struct Needs {
@@ -269,9 +280,11 @@ async fn rewrite(
     introspect::pin_settings(&tx, &format!("{}, public", ident(&public_scratch)))
         .await
         .map_err(introspect::pin_error)?;
-    tx.batch_execute(&script.join(";\n"))
-        .await
-        .map_err(scratch_err)?;
+    let script: Vec<&str> = script.iter().map(String::as_str).collect();
+    run_each(&tx, &script).await.map_err(scratch_err)?;
+    if place == Place::OwnNames {
+        create_extensions(&tx, desired).await.map_err(scratch_err)?;
+    }
     let mut per_table: Vec<Vec<String>> = Vec::with_capacity(work.len());
     for (name, needs) in work {
         let t = &desired.tables[name];
@@ -349,7 +362,7 @@ async fn rewrite(
     tx.batch_execute("SAVEPOINT brain_db_all")
         .await
         .map_err(scratch_err)?;
-    if tx.batch_execute(&everything.join(";\n")).await.is_err() {
+    if run_each(&tx, &everything).await.is_err() {
         tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_all")
             .await
             .map_err(scratch_err)?;
@@ -357,7 +370,8 @@ async fn rewrite(
             tx.batch_execute("SAVEPOINT brain_db_table")
                 .await
                 .map_err(scratch_err)?;
-            if tx.batch_execute(&statements.join(";\n")).await.is_err() {
+            let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+            if run_each(&tx, &statements).await.is_err() {
                 tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table")
                     .await
                     .map_err(scratch_err)?;
@@ -365,7 +379,7 @@ async fn rewrite(
                     tx.batch_execute("SAVEPOINT brain_db_item")
                         .await
                         .map_err(scratch_err)?;
-                    if tx.batch_execute(sql).await.is_err() {
+                    if tx.query_typed(sql, &[]).await.is_err() {
                         tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item")
                             .await
                             .map_err(scratch_err)?;
@@ -437,6 +451,68 @@ async fn rewrite(
                 i.keys = si.keys.iter().map(|k| unscratch(k)).collect();
                 i.predicate = si.predicate.as_deref().map(unscratch);
             }
+        }
+    }
+    Ok(())
+}
+
+/// In a scratch database: the extensions named like a schema-qualified column type that is
+/// not a declared enum (`public.citext` → citext, `public.vector(3)` → vector), when the
+/// server has them, so that the tables using them can be built. Each in a savepoint: one
+/// that cannot be created (not trusted, say) leaves its tables compared as written.
+async fn create_extensions(
+    tx: &tokio_postgres::Transaction<'_>,
+    schema: &Schema,
+) -> Result<(), tokio_postgres::Error> {
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for c in schema.tables.values().flat_map(|t| &t.columns) {
+        let base = c.data_type.split(['(', '[']).next().unwrap_or_default();
+        let Some((type_schema, name)) = base.split_once('.') else {
+            continue;
+        };
+        let plain = |s: &str| crate::sql::quote::is_plain_identifier(s);
+        let is_enum = schema
+            .enums
+            .contains_key(&QualifiedName::new(type_schema, name));
+        let pair = (type_schema.to_string(), name.to_string());
+        if plain(type_schema) && plain(name) && !is_enum && !wanted.contains(&pair) {
+            wanted.push(pair);
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = wanted.iter().map(|(_, n)| n.as_str()).collect();
+    let available: Vec<String> = tx
+        .query(
+            "SELECT name::text FROM pg_catalog.pg_available_extensions \
+             WHERE name = ANY($1::text[]) AND installed_version IS NULL",
+            &[&names],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for (type_schema, name) in wanted.iter().filter(|(_, n)| available.contains(n)) {
+        tx.batch_execute("SAVEPOINT brain_db_extension").await?;
+        let mut created = tx
+            .batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                ident(type_schema)
+            ))
+            .await;
+        if created.is_ok() {
+            created = tx
+                .batch_execute(&format!(
+                    "CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}",
+                    ident(name),
+                    ident(type_schema)
+                ))
+                .await;
+        }
+        if created.is_err() {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_extension")
+                .await?;
         }
     }
     Ok(())

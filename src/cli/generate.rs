@@ -1,5 +1,5 @@
+use super::scratch::Scratch;
 use super::{Cli, Outcome, exit};
-use crate::db::scratch::ScratchDatabase;
 use crate::migrations::generate::{self, Generated};
 use crate::schema_file;
 
@@ -16,9 +16,9 @@ pub async fn run(cli: &Cli, name: Option<&str>, empty: bool) -> Outcome {
     // The server only canonicalises expressions, in a scratch database of its own: the
     // target database's schema is neither read nor changed.
     let server = super::database_url(cli)?;
-    let scratch = ScratchDatabase::create(&server, "generate").await?;
+    let scratch = Scratch::create_for(&server, "generate", "compares expressions in").await?;
     let outcome = async {
-        let mut client = crate::db::connect(scratch.url()).await?;
+        let mut client = crate::db::connect(&scratch.url).await?;
         let generated =
             generate::generate(&mut client, &cli.migrations, start, &desired, name).await?;
         anyhow::Ok(generated)

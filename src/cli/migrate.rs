@@ -27,7 +27,18 @@ pub async fn run(cli: &Cli, lock_timeout: f64, skip_if_locked: bool) -> Outcome 
         ddl_lock_timeout: cli.ddl_lock_timeout,
         command: "migrate",
     };
-    match migrations::migrate_database(&target, &migrations, settings).await {
+    let canceller = std::sync::OnceLock::new();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let work = migrations::migrate_database_cancellable(&target, &migrations, settings, &canceller);
+    let result = match super::interrupt::cancel_on_signal(&canceller, &stop, work).await {
+        super::interrupt::Finished::Done(result)
+        | super::interrupt::Finished::Interrupted(_, Some(result)) => result,
+        super::interrupt::Finished::Interrupted(signal, None) => anyhow::bail!(
+            "interrupted by {signal}: exiting; the server rolls back the migration it was \
+             applying (migrations reported as applied stay)"
+        ),
+    };
+    match result {
         Ok(report) if report.skipped_locked => {
             println!("another instance holds the migration lock; skipped (--skip-if-locked)");
             Ok(exit::OK)

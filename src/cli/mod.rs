@@ -7,6 +7,7 @@ mod db;
 mod drift;
 mod generate;
 mod hash;
+mod interrupt;
 mod migrate;
 mod pull;
 mod push;
@@ -223,13 +224,30 @@ async fn connect(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
 
 /// Connects for a schema change (push): the direct URL (`--direct-url`, `DIRECT_URL`)
 /// when given, so that the session settings (lock_timeout) hold, else the database URL.
-async fn connect_for_changes(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
+async fn connect_for_changes(
+    cli: &Cli,
+) -> anyhow::Result<(tokio_postgres::Client, crate::db::session::Canceller)> {
     let cwd = std::env::current_dir()?;
     let url = match crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd) {
         Some((direct, _)) => direct,
         None => database_url(cli)?,
     };
-    Ok(crate::db::connect(&url).await?)
+    ddl_session(cli, &url).await
+}
+
+/// The one way a command that changes the schema (push, migrate) opens its session:
+/// [`crate::db::session::prepare_ddl_session`], and a canceller for SIGINT / SIGTERM.
+async fn ddl_session(
+    cli: &Cli,
+    url: &str,
+) -> anyhow::Result<(tokio_postgres::Client, crate::db::session::Canceller)> {
+    use anyhow::Context;
+    let client = crate::db::connect(url).await?;
+    crate::db::session::prepare_ddl_session(&client, cli.ddl_lock_timeout)
+        .await
+        .context("setting up the session (lock_timeout, client_connection_check_interval)")?;
+    let canceller = crate::db::session::Canceller::new(url, &client)?;
+    Ok((client, canceller))
 }
 
 /// Where migrate goes: `--direct-url` / `DIRECT_URL` when given (then the database URL

@@ -18,6 +18,12 @@ impl Scratch {
     /// Creates an empty database beside the one `url` names. `command` names who needs
     /// it, for the messages.
     pub async fn create(url: &str, command: &str) -> anyhow::Result<Scratch> {
+        Self::create_for(url, command, "replays the migrations into").await
+    }
+
+    /// [`Scratch::create`] for a command that does something else there: `work` completes
+    /// "`command` ... a scratch database" in the messages ("compares expressions in").
+    pub async fn create_for(url: &str, command: &str, work: &str) -> anyhow::Result<Scratch> {
         let admin = crate::db::connect(url).await?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -31,7 +37,7 @@ impl Scratch {
             ))
             .await;
         if let Err(e) = created {
-            return Err(cannot_create(&admin, command, e).await);
+            return Err(cannot_create(&admin, command, work, e).await);
         }
         Ok(Scratch {
             admin,
@@ -53,14 +59,19 @@ impl Scratch {
 }
 
 /// Why the scratch database could not be created, by SQLSTATE, with the way forward.
-async fn cannot_create(admin: &Client, command: &str, e: tokio_postgres::Error) -> anyhow::Error {
+async fn cannot_create(
+    admin: &Client,
+    command: &str,
+    work: &str,
+    e: tokio_postgres::Error,
+) -> anyhow::Error {
     let server_says = crate::migrations::applier::describe(&e);
     let elsewhere = "point --database-url at a writable server where the user may create \
                      databases (the project's local one, or CI's); the target database itself \
                      is never changed";
     match e.code() {
         Some(code) if *code == SqlState::READ_ONLY_SQL_TRANSACTION => anyhow::anyhow!(
-            "{command} replays the migrations into a scratch database, but this server is \
+            "{command} {work} a scratch database, but this server is \
              read-only (a hot standby, or default_transaction_read_only = on): {server_says}; \
              {elsewhere}"
         ),
@@ -70,15 +81,15 @@ async fn cannot_create(admin: &Client, command: &str, e: tokio_postgres::Error) 
                 Err(_) => "the user".to_string(),
             };
             anyhow::anyhow!(
-                "{command} replays the migrations into a scratch database, but role {user} may \
+                "{command} {work} a scratch database, but role {user} may \
                  not create databases: {server_says}; grant it (as a superuser: ALTER ROLE {} \
                  CREATEDB) or {elsewhere}",
                 quote::ident(&user)
             )
         }
-        _ => anyhow::anyhow!(
-            "{command} cannot create a scratch database to replay the migrations: {server_says}"
-        ),
+        _ => {
+            anyhow::anyhow!("{command} cannot create the scratch database it {work}: {server_says}")
+        }
     }
 }
 

@@ -14,9 +14,10 @@ mod dotenv;
 pub mod error;
 pub mod local;
 pub mod lock_timeout;
+pub mod pipeline;
 pub mod pooler;
 mod redact;
-pub mod scratch;
+pub mod session;
 pub mod tls;
 
 use std::fmt;

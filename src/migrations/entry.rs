@@ -4,6 +4,7 @@
 //! the `brain-db.sum` check, the DDL lock timeout, and the advisory lock polled with
 //! backoff on a dedicated session.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio_postgres::error::SqlState;
@@ -13,6 +14,7 @@ use super::sum::{self, SumMismatch};
 use super::{FileFailure, MigrateError, MigrateOptions, MigrateReport};
 use crate::db::lock_timeout::{self, DEFAULT_DDL_LOCK_TIMEOUT};
 use crate::db::pooler::{self, DirectSource, PoolerError};
+use crate::db::session::Canceller;
 use crate::db::{self, DbError};
 
 /// Where to migrate: the database URL, and the direct (non-pooled) URL when given.
@@ -67,7 +69,9 @@ pub enum MigrateRunError {
     Sum(SumMismatch),
     #[error(transparent)]
     Connect(#[from] DbError),
-    #[error("cannot set lock_timeout on {url}: {message}")]
+    #[error(
+        "cannot set up the session (lock_timeout, client_connection_check_interval) on {url}: {message}"
+    )]
     Session {
         url: String,
         message: String,
@@ -127,6 +131,17 @@ pub async fn migrate_database(
     migrations: &Migrations,
     settings: MigrateSettings,
 ) -> Result<MigrateReport, MigrateRunError> {
+    migrate_database_cancellable(target, migrations, settings, &OnceLock::new()).await
+}
+
+/// [`migrate_database`] that puts the session's [`Canceller`] in `canceller` once
+/// connected, so that a signal handler can cancel the running statement.
+pub async fn migrate_database_cancellable(
+    target: &MigrateTarget,
+    migrations: &Migrations,
+    settings: MigrateSettings,
+    canceller: &OnceLock<Canceller>,
+) -> Result<MigrateReport, MigrateRunError> {
     if let sum::SumCheck::Mismatch(mismatch) = sum::check(migrations) {
         return Err(MigrateRunError::Sum(mismatch));
     }
@@ -137,7 +152,8 @@ pub async fn migrate_database(
         settings.command,
     )?;
     let mut client = db::connect(&url).await?;
-    lock_timeout::set_ddl_lock_timeout(&client, settings.ddl_lock_timeout)
+    let _ = canceller.set(Canceller::new(&url, &client)?);
+    db::session::prepare_ddl_session(&client, settings.ddl_lock_timeout)
         .await
         .map_err(|error| MigrateRunError::Session {
             url: db::redact(&url),

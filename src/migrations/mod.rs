@@ -35,7 +35,9 @@ use tokio_postgres::Client;
 
 pub use applier::FileFailure;
 pub use decide::{AppliedRow, Refusal, State};
-pub use entry::{MigrateRunError, MigrateSettings, MigrateTarget, migrate_database};
+pub use entry::{
+    MigrateRunError, MigrateSettings, MigrateTarget, migrate_database, migrate_database_cancellable,
+};
 pub use files::{MigrationFile, Migrations};
 pub use lock::LockError;
 pub use report::{MigrationCounts, MigrationEntry, MigrationStatus};

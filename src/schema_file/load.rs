@@ -11,7 +11,7 @@ use crate::model::{
     IdentityKind, Index, PrimaryKey, QualifiedName, Schema, Sequence, SequenceOptions, Table,
     UniqueConstraint, names,
 };
-use crate::sql::quote;
+use crate::sql::{fragment, quote};
 
 pub(crate) const TOP_KEYS: &[&str] = &["schemas", "enums", "sequences", "tables"];
 pub(crate) const TABLE_KEYS: &[&str] = &[
@@ -139,14 +139,39 @@ impl Ctx<'_> {
         }
     }
 
+    /// A raw-SQL value: one expression, checked by [`fragment::check`].
     fn sql(&mut self, node: &Node, what: &str) -> Option<String> {
-        let s = self.string(node, what)?;
-        let s = s.trim();
+        let raw = self.string(node, what)?;
+        let s = raw.trim();
         if s.is_empty() {
             self.error(&node.span, format!("{what} is empty"), None);
             return None;
         }
-        Some(s.to_string())
+        // A NUL is reported once, by `reject_nul`.
+        if s.contains('\0') {
+            return None;
+        }
+        let checked = fragment::check(s, what);
+        self.fragment_result(node, &raw, s, checked)
+            .then(|| s.to_string())
+    }
+
+    /// Reports a rejected fragment `text` (a part of the string value `raw` at `node`) at
+    /// its own line and column; whether it passed.
+    fn fragment_result(
+        &mut self,
+        node: &Node,
+        raw: &str,
+        text: &str,
+        checked: Result<(), fragment::FragmentError>,
+    ) -> bool {
+        let Err(e) = checked else {
+            return true;
+        };
+        let lead = raw.find(text).unwrap_or(0);
+        let at = value_offset(self.src, &node.span, raw, lead + e.offset);
+        self.error(&(at..at), e.message, e.hint);
+        false
     }
 
     fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
@@ -264,6 +289,62 @@ impl Ctx<'_> {
     }
 }
 
+/// The file offset of byte `offset` of the string `value` written at `span`: exact when
+/// the value is written without escapes, else the start of the value.
+fn value_offset(src: &str, span: &Span, value: &str, offset: usize) -> usize {
+    let Some(raw) = src.get(span.clone()) else {
+        return span.start;
+    };
+    let delim = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    let Some(inner) = raw.get(delim..raw.len().saturating_sub(delim)) else {
+        return span.start;
+    };
+    // A line break right after an opening `"""` is not part of the value.
+    let skipped = match inner {
+        _ if delim == 1 => 0,
+        _ if inner.starts_with("\r\n") => 2,
+        _ if inner.starts_with('\n') => 1,
+        _ => 0,
+    };
+    if inner.get(skipped..) == Some(value) {
+        span.start + delim + skipped + offset
+    } else {
+        span.start
+    }
+}
+
+/// Every key and string of the file that holds a NUL: PostgreSQL can store it in no
+/// name and no text.
+fn reject_nul(ctx: &mut Ctx<'_>, node: &Node) {
+    let hint = || {
+        Some("PostgreSQL cannot store NUL (\\u0000) in a name or a string; remove it".to_string())
+    };
+    match &node.val {
+        Val::Str(s) if s.contains('\0') => {
+            let at = value_offset(ctx.src, &node.span, s, s.find('\0').unwrap_or(0));
+            ctx.error(&(at..at), "this string contains a NUL character", hint());
+        }
+        Val::Array(items) => items.iter().for_each(|item| reject_nul(ctx, item)),
+        Val::Table(entries) => {
+            for e in entries {
+                if e.key.contains('\0') {
+                    ctx.error(
+                        &e.key_span,
+                        format!("the name {:?} contains a NUL character", e.key),
+                        hint(),
+                    );
+                }
+                reject_nul(ctx, &e.node);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn find<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Entry> {
     entries.iter().find(|e| e.key == key)
 }
@@ -351,6 +432,7 @@ pub(crate) fn load(source: &str) -> Result<Schema, Vec<Diagnostic>> {
             return Err(ctx.diags);
         }
     };
+    reject_nul(&mut ctx, &root);
     let schema = load_root(&mut ctx, &root);
     if ctx.diags.is_empty() {
         Ok(schema)
@@ -1168,6 +1250,12 @@ fn load_table(
                 }
                 _ => definition,
             };
+            let checked = fragment::check_exclusion_body(&definition, "exclude");
+            if let Val::Str(raw) = &x.node.val
+                && !ctx.fragment_result(&x.node, raw, &definition, checked)
+            {
+                continue;
+            }
             table.exclusions.push(ExclusionConstraint {
                 name: x.key.clone(),
                 definition,
@@ -1620,6 +1708,14 @@ fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Option<Index>
                 }
                 if s.is_empty() {
                     ctx.error(&item.span, "empty index key", None);
+                }
+                let raw = match &item.val {
+                    Val::Str(raw) => raw.as_str(),
+                    _ => s,
+                };
+                let checked = fragment::check(s, "an index key");
+                if !s.contains('\0') && !ctx.fragment_result(item, raw, s, checked) {
+                    continue;
                 }
                 keys.push(s.to_string());
             }

@@ -886,3 +886,101 @@ id = "integer"
         [tables.\"s.b\"]\n[tables.\"s.b\".columns]\nid = \"integer\"\n",
     );
 }
+
+/// Every raw-SQL key holds exactly one expression (or one exclusion body), reported at
+/// the offending character.
+#[test]
+fn raw_sql_values_hold_one_expression() {
+    // (file, the text the diagnostic points at, what the message says)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[tables.t.columns]\nb = { type = \"int\", check = \"true)); drop table canary; create table zz (b int check (true\" }\n",
+            ")); drop",
+            "closes nothing",
+        ),
+        (
+            "[tables.t.columns]\nb = { type = \"int\", default_sql = \"1; drop table canary\" }\n",
+            "; drop",
+            "`;`",
+        ),
+        (
+            "[tables.t.columns]\nb = { type = \"int\", generated = \"1) stored, c int generated always as (1\" }\n",
+            ") stored",
+            "closes nothing",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.indexes]\ni = { columns = [\"b\"], where = \"b > 0 -- positive\" }\n",
+            "-- positive",
+            "`--` comment",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.indexes]\ni = { columns = [\"lower(b::text); drop table canary\"] }\n",
+            "; drop",
+            "`;`",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.indexes]\ni = { columns = [{ sql = \"b, (1/0)\" }] }\n",
+            ", (1/0)",
+            "`,` outside brackets",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.checks]\nc = \"b > 0 /* unclosed\"\n",
+            "/* unclosed",
+            "unterminated /*",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.checks]\nc = { expression = \"'abc\" }\n",
+            "'abc",
+            "unterminated string",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int4range\"\n[tables.t.exclude]\nx = \"USING gist (b WITH &&)); drop table canary; --\"\n",
+            "); drop",
+            "closes nothing",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int4range\"\n[tables.t.exclude]\nx = \"check (true)\"\n",
+            "check (true)",
+            "must start with",
+        ),
+        (
+            "[tables.t.columns]\nb = { type = \"int\", check = '''\nb > 0\n  ; drop table canary''' }\n",
+            "; drop",
+            "`;`",
+        ),
+    ];
+    for (src, marker, needle) in cases {
+        let diags = errors(src);
+        assert_eq!(diags.len(), 1, "{src}: {diags:?}");
+        let d = &diags[0];
+        assert!(d.message.contains(needle), "{src}: {d:?}");
+        let at = src.find(marker).expect("marker in the file");
+        assert_eq!((d.line, d.column), tree::line_col(src, at), "{src}: {d:?}");
+        assert!(d.hint.is_some(), "{d:?}");
+    }
+    // Lookalikes inside quotes, dollar quotes and comments are one expression.
+    let s = ok("[tables.t.columns]\n\
+         b = { type = \"text\", default_sql = \"'a;b'\", check = \"b <> $$);$$ /* ; ) */\" }\n\
+         [tables.t.indexes]\n\
+         i = { columns = [\"b\"], where = \"\"\"b <> ';' -- a comment, ended\nAND b <> ')'\"\"\" }\n");
+    let t = &s.tables[&q("t")];
+    assert_eq!(t.columns[0].default.as_deref(), Some("'a;b'"));
+    assert_eq!(
+        t.indexes[0].predicate.as_deref(),
+        Some("b <> ';' -- a comment, ended\nAND b <> ')'")
+    );
+}
+
+/// PostgreSQL stores no NUL in a name or a string: each is reported where it is.
+#[test]
+fn nul_in_names_and_strings_is_rejected() {
+    let diags = errors(
+        "[enums]\nmood = [\"ok\", \"b\\u0000d\"]\n\
+         [tables.\"t\\u0000x\".columns]\n\
+         id = \"int\"\n\
+         \"c\\u0000\" = { type = \"text\", comment = \"x\\u0000\", default_sql = \"'\\u0000'\" }\n",
+    );
+    let at: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
+    assert_eq!(at, [(2, 15), (3, 9), (5, 1), (5, 40), (5, 65)], "{diags:?}");
+    assert!(diags.iter().all(|d| d.message.contains("NUL")), "{diags:?}");
+}

@@ -70,10 +70,8 @@ fn assert_no_changes(run: &Run) {
 }
 
 async fn scratch_databases_left(db: &TestDb) -> String {
-    db.value(
-        "SELECT count(*)::text FROM pg_database WHERE datname LIKE 'brain\\_db\\_generate\\_%'",
-    )
-    .await
+    db.value("SELECT count(*)::text FROM pg_database WHERE datname LIKE 'brain\\_db\\_scratch\\_%'")
+        .await
 }
 
 #[tokio::test]
@@ -89,6 +87,9 @@ async fn two_spellings_push_calls_identical_generate_nothing() {
     let first = project.run(&target, &["generate"]);
     first.assert_code(0);
     assert_eq!(sql_files(&project), ["0001_init.sql"]);
+    let init = std::fs::read_to_string(project.path().join("migrations/0001_init.sql")).unwrap();
+    // Diffed against the target database, it would drop the canary.
+    assert!(!init.contains("canary"), "{init}");
     assert_no_changes(&project.run(&target, &["generate"]));
 
     // push agrees that the respelling is no change...
@@ -235,4 +236,65 @@ span = { type = "interval", default = "-1 day 2 hours" }
             .await,
         "0 0.000000 t"
     );
+}
+
+/// A table with a column of an extension's type is built in the scratch database too (the
+/// extension is created there), so its expressions are compared in the server's spelling.
+#[tokio::test]
+async fn tables_of_extension_types_are_compared_through_the_server() {
+    let target = TestDb::new("generate_canonical_extension").await;
+    let project = Project::new();
+    project.write_schema(
+        r#"
+[tables.users.columns]
+id = { type = "integer", primary_key = true }
+email = { type = "public.citext", default_sql = "'nobody'::citext", check = "email <> ''" }
+"#,
+    );
+    project.run(&target, &["generate"]).assert_code(0);
+    let respelled = r#"
+[tables.users.columns]
+id = { type = "int4", primary_key = true }
+email = { type = "public.citext", default = "nobody", check = "(EMAIL != ''::public.citext)" }
+"#;
+    let pushed = TestDb::new("generate_canonical_extension_pushed").await;
+    pushed.exec("CREATE EXTENSION citext").await;
+    project.run(&pushed, &["push"]).assert_code(0);
+    project.write_schema(respelled);
+    project.run(&pushed, &["push"]).assert_no_changes();
+    assert_no_changes(&project.run(&target, &["generate"]));
+    assert_eq!(
+        target
+            .value("SELECT count(*)::text FROM pg_extension WHERE extname = 'citext'")
+            .await,
+        "0",
+        "the target database is not changed"
+    );
+    assert_eq!(scratch_databases_left(&target).await, "0");
+}
+
+#[tokio::test]
+async fn without_createdb_generate_says_what_it_needs_and_writes_nothing() {
+    let target = TestDb::new("generate_canonical_no_createdb").await;
+    let role = "bdt_generate_no_createdb";
+    target
+        .exec(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN NOCREATEDB"
+        ))
+        .await;
+    let project = Project::new();
+    project.write_schema(SPELLED);
+    let url = target.url.replacen("postgres@", &format!("{role}@"), 1);
+    let run = project.run_with_url(&url, &["generate"]);
+    target.exec(&format!("DROP ROLE {role}")).await;
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("generate compares expressions in a scratch database, but role")
+            && run.stderr.contains("may not create databases")
+            && run.stderr.contains("CREATEDB"),
+        "{}",
+        run.stderr
+    );
+    assert!(!project.path().join("migrations/0001_init.sql").exists());
 }

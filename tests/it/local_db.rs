@@ -115,6 +115,24 @@ fn push_without_a_url_creates_starts_and_reuses_the_local_cluster() {
     let run = p.run(&["pull"]);
     run.assert_code(0);
     assert!(run.stdout.contains("[tables.notes"), "{}", run.stdout);
+    // So does generate: its scratch database is made (and dropped) on the local cluster.
+    let run = p.run(&["generate"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("wrote migrations/0001_init.sql") && run.stderr.contains("(running;"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let left = Command::new("psql")
+        .args([
+            "-XAtc",
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'brain_db_%'",
+            &url,
+        ])
+        .output()
+        .expect("run psql");
+    assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "0");
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod migrate_generate;
 mod migrate_hardening;
 mod pull;
 mod push;
+mod push_safety;
 mod rebuild;
 mod renames;
 mod secrets;

@@ -137,7 +137,7 @@ async fn generated_series_migrates_like_a_push_of_the_final_schema() {
     );
     assert_eq!(
         migrated
-            .value("select count(*)::text from pg_database where datname like 'brain_db_check_%'")
+            .value("select count(*)::text from pg_database where datname like 'brain_db_scratch_%'")
             .await,
         "0",
         "check drops its scratch database"

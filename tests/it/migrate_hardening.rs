@@ -37,7 +37,7 @@ async fn a_missing_migrations_folder_is_an_error_for_migrate_status_check_and_ha
     assert!(!project.path().join("nosuchdir").exists());
 
     // generate still creates the folder.
-    let run = project.run_offline(&["--migrations", "newdir", "generate"]);
+    let run = project.run(&db, &["--migrations", "newdir", "generate"]);
     run.assert_code(0);
     assert!(project.path().join("newdir").is_dir(), "{}", run.stdout);
 }

@@ -186,3 +186,41 @@ async fn introspection_pins_its_settings_in_its_own_transaction() {
     let rows = hostile.query("SHOW DateStyle", &[]).await.unwrap();
     assert_eq!(rows[0].get::<_, String>(0), "SQL, DMY");
 }
+
+/// A date or time schema.toml writes without an offset or in a locale's order means one
+/// thing: push canonicalises and applies it under the pinned settings (month first, UTC),
+/// whatever the session says.
+#[tokio::test]
+async fn push_reads_declared_literals_the_same_under_any_settings() {
+    let schema = r#"
+[tables.events.columns]
+id = { type = "integer", primary_key = true }
+day = { type = "date", default = "03/02/2024" }
+at = { type = "timestamptz", default = "2024-03-02 10:00:00" }
+span = { type = "interval", default = "-1 day 2 hours" }
+"#;
+    let project = Project::new();
+    project.write_schema(schema);
+    let plain = TestDb::new("settings_declared_plain").await;
+    project.run(&plain, &["push"]).assert_code(0);
+    project.run(&plain, &["push"]).assert_no_changes();
+    let hostile = TestDb::new("settings_declared_hostile").await;
+    hostile
+        .exec(&alter_settings(&format!("DATABASE \"{}\"", hostile.name)))
+        .await;
+    project.run(&hostile, &["push"]).assert_code(0);
+    project.run(&hostile, &["push"]).assert_no_changes();
+    assert_eq!(declared_row(&plain).await, "0 0.000000 t");
+    assert_eq!(declared_row(&hostile).await, "0 0.000000 t");
+}
+
+/// How far the defaults of a new row are from 2 March 2024, 10:00 UTC, and -1 day +2 h.
+async fn declared_row(db: &TestDb) -> String {
+    db.exec("INSERT INTO public.events (id) VALUES (1)").await;
+    db.value(
+        "SELECT concat_ws(' ', day - date '2024-03-02', \
+         extract(epoch FROM at - timestamptz '2024-03-02 10:00:00+00'), \
+         span = make_interval(days => -1, hours => 2)) FROM public.events",
+    )
+    .await
+}
