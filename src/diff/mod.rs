@@ -467,11 +467,12 @@ fn follow_identity_sequence(
     let Some(identity) = &mut column.identity else {
         return;
     };
-    let Some(current) = &identity.sequence else {
-        return;
-    };
+    // A snapshot (generate) does not name the sequence: it has the name PostgreSQL
+    // gives, as every identity column that brain-db creates or renames does.
+    let made_from_old = names::owned_sequence(old_table, old_column);
+    let current = identity.sequence.as_ref().unwrap_or(&made_from_old);
     let wanted = names::owned_sequence(&table.name, &column.name);
-    if *current != names::owned_sequence(old_table, old_column) || *current == wanted {
+    if *current != made_from_old || *current == wanted {
         return;
     }
     out.push(Change::RenameSequence {

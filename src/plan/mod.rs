@@ -526,6 +526,72 @@ c = "circle"
         assert_eq!(remove.hazards().len(), 1);
     }
 
+    fn position(p: &Plan, prefix: &str) -> usize {
+        p.steps
+            .iter()
+            .position(|s| s.sql.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in\n{}", p.to_sql()))
+    }
+
+    #[test]
+    fn drops_that_free_names_run_before_creations_that_take_them() {
+        let p = plan_between(
+            r#"
+[enums]
+priority = ["low", "high"]
+[tables.todo.columns]
+id = { type = "integer", primary_key = true }
+p = "priority"
+[tables.todo.indexes]
+todo_open_idx = { columns = ["id"] }
+[tables.tags.columns]
+id = "integer"
+"#,
+            r#"
+[enums]
+tags = ["work"]
+[tables.tasks.columns]
+id = { type = "integer", primary_key = true }
+[tables.tasks.indexes]
+todo_open_idx = { columns = ["id"] }
+[tables.priority.columns]
+id = "integer"
+"#,
+        );
+        // An index name of a dropped table; a table's row type and an enum, both ways.
+        assert!(
+            position(&p, "DROP TABLE public.todo") < position(&p, "CREATE INDEX todo_open_idx")
+        );
+        assert!(
+            position(&p, "DROP TYPE public.priority")
+                < position(&p, "CREATE TABLE public.priority")
+        );
+        assert!(position(&p, "DROP TABLE public.tags") < position(&p, "CREATE TYPE public.tags"));
+    }
+
+    #[test]
+    fn identity_to_serial_frees_the_sequence_name_first() {
+        let p = plan_between(
+            "[tables.t.columns]\nid = { type = \"integer\", identity = \"always\" }\n",
+            "[tables.t.columns]\nid = \"serial\"\n",
+        );
+        assert!(
+            position(&p, "ALTER TABLE public.t ALTER COLUMN id DROP IDENTITY")
+                < position(&p, "CREATE SEQUENCE public.t_id_seq")
+        );
+    }
+
+    #[test]
+    fn hazards_count_rows_under_the_live_name_of_a_renamed_table() {
+        let p = plan_between(
+            "[tables.a.columns]\nid = \"integer\"\nx = \"text\"\n",
+            "[tables.a2]\nrenamed_from = \"a\"\n[tables.a2.columns]\nid = \"integer\"\n",
+        );
+        let tables: Vec<&QualifiedName> = p.hazards().iter().flat_map(|h| h.tables()).collect();
+        assert_eq!(tables, [&QualifiedName::public("a2")]);
+        assert_eq!(p.live_name(tables[0]), &QualifiedName::public("a"));
+    }
+
     #[test]
     fn hostile_names_are_quoted_everywhere() {
         let p = plan_between(

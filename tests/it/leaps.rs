@@ -329,6 +329,64 @@ async fn leap(label: &str, from: usize, to: usize, fresh: &[String]) -> Result<(
     Ok(())
 }
 
+/// The same leap through files: `generate` for version `from` (a first migration),
+/// then `generate` for version `to` from that snapshot; migrating an empty database
+/// through both must give a fresh push of `to`.
+async fn generated_leap(
+    label: &str,
+    from: usize,
+    to: usize,
+    fresh: &[String],
+) -> Result<(), String> {
+    let db = TestDb::new(&format!("{label}_v{}_v{}", from + 1, to + 1)).await;
+    let project = Project::new();
+    let pair = format!("generate v{} -> v{}", from + 1, to + 1);
+    for version in [from, to] {
+        project.write_schema(VERSIONS[version]);
+        let run = project.run(&db, &["generate"]);
+        if run.code != 0 {
+            return Err(format!(
+                "{pair}: generate failed\n{}\n{}",
+                run.stdout, run.stderr
+            ));
+        }
+    }
+    let again = project.run(&db, &["generate"]);
+    if again.code != 0 || again.stdout.trim() != "no changes" {
+        return Err(format!(
+            "{pair}: generate does not settle\n{}\n{}",
+            again.stdout, again.stderr
+        ));
+    }
+    let run = project.run(&db, &["migrate"]);
+    if run.code != 0 {
+        let files: Vec<String> = std::fs::read_dir(project.path().join("migrations"))
+            .unwrap()
+            .filter_map(|e| {
+                let path = e.ok()?.path();
+                let text = std::fs::read_to_string(&path).ok()?;
+                Some(format!("--- {}\n{text}", path.display()))
+            })
+            .collect();
+        return Err(format!(
+            "{pair}: migrate failed\n{}\n{}\n{}",
+            run.stdout,
+            run.stderr,
+            files.join("\n")
+        ));
+    }
+    db.exec("drop table __migrations").await;
+    let got = dump_ignoring_column_order(&db);
+    if got != fresh[to] {
+        let diff = similar::TextDiff::from_lines(&fresh[to], &got);
+        return Err(format!(
+            "{pair}: differs from a fresh push (- fresh, + migrated)\n{}",
+            diff.unified_diff()
+        ));
+    }
+    Ok(())
+}
+
 async fn all_leaps(label: &str, pairs: Vec<(usize, usize)>) {
     let fresh = fresh_dumps(label).await;
     let mut failures = Vec::new();
@@ -361,4 +419,66 @@ async fn every_backward_leap_converges_to_a_fresh_push() {
         .flat_map(|i| (i + 1..n).map(move |j| (j, i)))
         .collect();
     all_leaps("leap_back", pairs).await;
+}
+
+async fn all_generated_leaps(label: &str, pairs: Vec<(usize, usize)>) {
+    let fresh = fresh_dumps(label).await;
+    let mut failures = Vec::new();
+    for (from, to) in pairs {
+        if let Err(e) = generated_leap(label, from, to, &fresh).await {
+            failures.push(e);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} leap(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[tokio::test]
+async fn every_forward_leap_through_generate_migrates_to_a_fresh_push() {
+    let n = VERSIONS.len();
+    let pairs = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .collect();
+    all_generated_leaps("leap_gen_fwd", pairs).await;
+}
+
+#[tokio::test]
+async fn every_backward_leap_through_generate_migrates_to_a_fresh_push() {
+    let n = VERSIONS.len();
+    let pairs = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (j, i)))
+        .collect();
+    all_generated_leaps("leap_gen_back", pairs).await;
+}
+
+#[tokio::test]
+async fn a_sequence_outlives_the_table_it_was_owned_by_when_another_takes_it_over() {
+    let db = TestDb::new("leap_sequence_owner_moves").await;
+    let project = Project::new();
+    project.write_schema("[tables.a.columns]\nid = { type = \"serial\", primary_key = true }\n");
+    project.run(&db, &["push"]).assert_code(0);
+    db.exec("insert into a default values; insert into a default values")
+        .await;
+    // Drops `a` (early, freeing its names) while `b` takes over its sequence.
+    project.write_schema(
+        r#"
+[sequences]
+a_id_seq = { type = "integer", owned_by = "b.id" }
+
+[tables.b.columns]
+id = { type = "integer", primary_key = true, default_sql = "nextval('a_id_seq')" }
+"#,
+    );
+    project.run(&db, &["push", "--force"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+    db.exec("insert into b default values").await;
+    assert_eq!(db.value("select id::text from b").await, "3");
+    assert_eq!(
+        db.value("select pg_get_serial_sequence('b', 'id')").await,
+        "public.a_id_seq"
+    );
 }
