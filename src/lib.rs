@@ -30,16 +30,18 @@
 //!               database (db::scratch makes it) -> diff -> plan -> NNNN_name.sql)
 //!   startup (app start-up: pool, migrate_database, retry while unreachable, health,
 //!            the route guard `require`)
+//!   studio (`brain-db studio`: a local web page on the data; feature `studio`)
 //! ```
 //!
 //! Cargo features: `applier` (db, sql, migrations without generate, startup), `schema`
 //! (schema_file, model, diff, plan, introspect, apply, migrations::generate; implies
-//! applier), `cli` (the binary; implies schema; default). Later features (studio, types)
-//! stay out of `applier`.
+//! applier), `cli` (the binary; implies schema; default), `studio` (`brain-db studio` and its web stack;
+//! implies cli; default). Later features (types) stay out of `applier`.
 //!
 //! Architecture invariants:
 //! - `model`, `schema_file`, `diff` and `plan` never touch a database; `introspect` and
-//!   `apply` are the only modules that send SQL.
+//!   `apply` are the only modules that send SQL for the schema (`studio` sends SQL on
+//!   the data, through `studio::queries`).
 //! - Identifiers and literals become SQL text only through [`sql::quote`]; a raw-SQL
 //!   value of the schema file is one expression, checked by [`sql::fragment`] when the
 //!   file is loaded, and statements are sent one per protocol message
@@ -79,6 +81,8 @@ pub mod schema_file;
 pub mod sql;
 #[cfg(feature = "applier")]
 pub mod startup;
+#[cfg(feature = "studio")]
+pub mod studio;
 
 /// Re-exported so an app can embed its migrations folder: see [`startup`].
 #[cfg(feature = "applier")]

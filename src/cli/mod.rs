@@ -13,6 +13,8 @@ mod migrate;
 mod pull;
 mod push;
 mod status;
+#[cfg(feature = "studio")]
+mod studio;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -146,6 +148,22 @@ pub enum Command {
     },
     /// Verify the migrations folder: sum file, and a replay into a scratch database equals schema.toml.
     Check,
+    /// Browse and edit the data in a local web page (serves until Ctrl-C).
+    #[cfg(feature = "studio")]
+    Studio {
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 4983)]
+        port: u16,
+        /// Address to listen on (a non-loopback address prints a warning).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Refuse every write (enforced by PostgreSQL with read-only transactions).
+        #[arg(long)]
+        read_only: bool,
+        /// Open the address in the system's browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// The project's local PostgreSQL (used when no database URL is given).
     Db {
         #[command(subcommand)]
@@ -215,6 +233,13 @@ async fn run(cli: Cli) -> Outcome {
         } => migrate::run(&cli, *lock_timeout, *skip_if_locked).await,
         Command::Status { json } => status::run(&cli, *json).await,
         Command::Check => check::run(&cli).await,
+        #[cfg(feature = "studio")]
+        Command::Studio {
+            port,
+            host,
+            read_only,
+            open,
+        } => studio::run(&cli, *host, *port, *read_only, *open).await,
         Command::Db { action } => db::run(action),
     }
 }

@@ -29,4 +29,6 @@ mod renames;
 mod secrets;
 mod session_settings;
 mod startup;
+#[cfg(feature = "studio")]
+mod studio;
 mod tls;

@@ -22,12 +22,24 @@ cargo xtask bench [--ns \"100 1000\"] [--runs K] [--with-peers] [--steps \"...\"
                  plus \"peers\" with --with-peers)
   --scratch      BENCH_SCRATCH (default /tmp/anchors)
   --report-only  no build, no run: the ratios of the existing results.jsonl
+  The step \"studio\" (in --steps, alone or with others) is run here, not by run_peers.sh:
+  `brain-db studio` on a tasks table of --studio-rows rows (default 1000000) in the
+  database brain_db_bench_studio of --studio-url (default: BRAIN_DB_TEST_URL, else
+  DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres): first page and a
+  page near the end, beside the same SELECT timed by psql.
 ";
 
 pub fn run_bench(args: &[String]) -> Result<()> {
     let args = Args::parse(
         args,
-        &["--ns", "--runs", "--steps", "--scratch"],
+        &[
+            "--ns",
+            "--runs",
+            "--steps",
+            "--scratch",
+            "--studio-rows",
+            "--studio-url",
+        ],
         &["--with-peers", "--report-only"],
     )?;
     if !args.positionals.is_empty() || !args.rest.is_empty() {
@@ -48,12 +60,6 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         return Ok(());
     }
 
-    let bench_dir = shared_dir()?.join("bench");
-    let script = bench_dir.join("run_peers.sh");
-    if !script.is_file() {
-        return Err(format!("{} is missing", script.display()).into());
-    }
-    let brain_db = build_release()?;
     let steps = match (args.value("--steps"), std::env::var("BENCH_STEPS").ok()) {
         (Some(steps), _) => steps.to_string(),
         (None, Some(steps)) => steps,
@@ -62,6 +68,22 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         }
         (None, None) => "install cluster floors brain count".to_string(),
     };
+    let with_studio = steps.split_whitespace().any(|s| s == "studio");
+    let steps: String = steps
+        .split_whitespace()
+        .filter(|s| *s != "studio")
+        .collect::<Vec<_>>()
+        .join(" ");
+    if steps.is_empty() {
+        let brain_db = build_release()?;
+        return studio_step(&args, &brain_db);
+    }
+    let bench_dir = shared_dir()?.join("bench");
+    let script = bench_dir.join("run_peers.sh");
+    if !script.is_file() {
+        return Err(format!("{} is missing", script.display()).into());
+    }
+    let brain_db = build_release()?;
     let ns = args
         .value("--ns")
         .map(str::to_string)
@@ -107,7 +129,30 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         Ok(records) => print!("{}", ratio_report(&records, before)),
         Err(e) => eprintln!("no ratios: {e}"),
     }
+    if with_studio {
+        studio_step(&args, &brain_db)?;
+    }
     outcome
+}
+
+fn studio_step(args: &Args, brain_db: &Path) -> Result<()> {
+    let rows: u64 = match args.value("--studio-rows") {
+        Some(n) => n.parse().map_err(|e| format!("--studio-rows {n}: {e}"))?,
+        None => 1_000_000,
+    };
+    let runs: usize = match args.value("--runs") {
+        Some(n) => n.parse().map_err(|e| format!("--runs {n}: {e}"))?,
+        None => 31,
+    };
+    let url = args
+        .value("--studio-url")
+        .map(str::to_string)
+        .unwrap_or_else(crate::pg::test_url);
+    print!(
+        "{}",
+        crate::studio_bench::run_studio_bench(brain_db, &url, rows, runs)?
+    );
+    Ok(())
 }
 
 /// One line of results.jsonl (the fields the ratios need).

@@ -18,6 +18,7 @@ mod corpus;
 mod json;
 mod local;
 mod pg;
+mod studio_bench;
 mod util;
 
 use std::process::ExitCode;

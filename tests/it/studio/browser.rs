@@ -1,0 +1,480 @@
+//! The studio's page in a real browser: Debian's headless Chromium driven through
+//! chromedriver (WebDriver) with fantoccini. Screenshots go to
+//! target/studio-screenshots/ to be looked at.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+use super::{Studio, seeded_db};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver and a Chromium session, both ended when dropped.
+struct Browser {
+    client: Option<Client>,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn missing(what: &str) -> ! {
+    panic!(
+        "{what} is missing: the studio's browser tests need Debian's headless Chromium.\n\
+         Install it with: apt-get update && apt-get install -y chromium chromium-driver\n\
+         (.ci/run does this on a fresh machine)"
+    )
+}
+
+fn find_driver() -> PathBuf {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| missing("chromedriver"))
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        if !std::path::Path::new(CHROMIUM).is_file() {
+            missing(CHROMIUM);
+        }
+        let driver_path = find_driver();
+        let port = brain_db::db::local::free_port().expect("a free port");
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_path.display()));
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                    "--window-size=1400,860",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let address = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&address)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client: Some(client),
+                        _driver: driver,
+                        _profile: profile,
+                    };
+                }
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("chromedriver at {address} did not start a Chromium session: {last_error}");
+    }
+
+    /// Opens `url`; a page load that fails under a loaded machine is tried again, and the
+    /// last error is reported.
+    async fn open(&self, url: &str) {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match self.client().goto(url).await {
+                Ok(()) => return,
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("cannot open the studio page: {last}");
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().expect("open")
+    }
+
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+
+    /// The element, waiting for it to appear.
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client()
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Waits until the script returns true.
+    async fn wait_until(&self, what: &str, script: &str) {
+        for _ in 0..200 {
+            let value = self
+                .client()
+                .execute(script, vec![])
+                .await
+                .unwrap_or_else(|e| panic!("script for {what}: {e}"));
+            if value == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let script = format!(
+            "return Array.from(document.querySelectorAll({})).map(e => e.textContent);",
+            json!(css)
+        );
+        let value = self
+            .client()
+            .execute(&script, vec![])
+            .await
+            .expect("query texts");
+        serde_json::from_value(value).expect("texts")
+    }
+
+    async fn shot(&self, name: &str) -> PathBuf {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/studio-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let png = self.client().screenshot().await.expect("screenshot");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+}
+
+async fn title_of(db: &crate::harness::TestDb, id: u32) -> String {
+    db.value(&format!(
+        "SELECT title FROM tasks WHERE id = '00000000-0000-0000-0000-{id:012}'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn studio_page_browses_follows_and_edits_in_chromium() {
+    let (db, project) = seeded_db("studio_browser").await;
+    let studio = Studio::start(&db, &project, &[]).await;
+    let browser = Browser::start().await;
+    let page = browser.client();
+
+    // Open with the token: the table list shows the seed tables with their counts.
+    browser.open(&studio.url).await;
+    browser.wait_for("a[data-table='public.tasks']").await;
+    let url = page.current_url().await.expect("url");
+    assert!(
+        !url.as_str().contains("token"),
+        "the token leaves the address bar: {url}"
+    );
+    let names = browser.texts(".table-link span:first-child").await;
+    assert_eq!(names, ["conversations", "reminders", "tasks"]);
+    let counts = browser.texts(".table-link .count").await;
+    assert_eq!(counts, ["0", "5", "120"]);
+
+    // Open tasks: the first page in key order, NULL shown apart from the empty string.
+    browser
+        .wait_for("a[data-table='public.tasks']")
+        .await
+        .click()
+        .await
+        .expect("open tasks");
+    browser
+        .wait_until(
+            "the tasks grid",
+            "return document.querySelectorAll('#grid tbody tr[data-key]').length === 50;",
+        )
+        .await;
+    let titles = browser.texts("#grid tbody td[data-column='title']").await;
+    assert_eq!(titles[0], "Task 1");
+    let descriptions = browser
+        .texts("#grid tbody td[data-column='description']")
+        .await;
+    assert_eq!(descriptions[0], "NULL");
+    assert_eq!(descriptions[2], "empty");
+    assert!(
+        descriptions[1].ends_with("…more"),
+        "long text is cut: {}",
+        descriptions[1]
+    );
+    browser.shot("tasks").await;
+
+    // Filter: title contains "Task 11".
+    page.find(Locator::Css("#filter-column"))
+        .await
+        .unwrap()
+        .select_by_value("title")
+        .await
+        .unwrap();
+    page.find(Locator::Css("#filter-op"))
+        .await
+        .unwrap()
+        .select_by_value("contains")
+        .await
+        .unwrap();
+    page.find(Locator::Css("#filter-value"))
+        .await
+        .unwrap()
+        .send_keys("Task 11")
+        .await
+        .unwrap();
+    page.find(Locator::Css("#filter-add"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the filtered grid",
+            "return document.querySelectorAll('#grid tbody tr[data-key]').length === 11;",
+        )
+        .await;
+    let titles = browser.texts("#grid tbody td[data-column='title']").await;
+    assert_eq!(titles[0], "Task 11");
+    assert!(titles.iter().all(|t| t.contains("Task 11")), "{titles:?}");
+    browser.shot("tasks-filtered").await;
+
+    // Follow a reminder's task_id to its task.
+    page.find(Locator::Css("a[data-table='public.reminders']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the reminders grid",
+            "return document.querySelectorAll('#grid tbody tr[data-key]').length === 5;",
+        )
+        .await;
+    page.find(Locator::Css(
+        "#grid tbody tr:nth-child(2) td[data-column='task_id'] a.fk",
+    ))
+    .await
+    .expect("task_id is a link")
+    .click()
+    .await
+    .unwrap();
+    browser
+        .wait_until(
+            "the referenced task",
+            "return document.getElementById('table-title').textContent === 'tasks' && document.querySelectorAll('#grid tbody tr[data-key]').length === 1;",
+        )
+        .await;
+    assert_eq!(
+        browser.texts("#grid tbody td[data-column='title']").await,
+        ["Task 14"]
+    );
+
+    // Open the row: its reminders are listed; edit its title.
+    page.find(Locator::Css("#grid tbody tr[data-key]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let refs = browser
+        .wait_for("#drawer-refs a[data-ref='public.reminders']")
+        .await;
+    let parent = refs
+        .find(Locator::XPath(".."))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(parent, "reminders via task_id: 1 row");
+    let title = browser.wait_for("#row-form [name='title']").await;
+    title.clear().await.unwrap();
+    title
+        .send_keys("Task 14, edited in the studio")
+        .await
+        .unwrap();
+    browser.shot("edit").await;
+    page.find(Locator::Css("#save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the saved row",
+            "return document.getElementById('toast').textContent === 'row updated';",
+        )
+        .await;
+    assert_eq!(title_of(&db, 14).await, "Task 14, edited in the studio");
+    let log = browser.texts("#sql-log li").await;
+    assert!(
+        log[0].starts_with(
+            "UPDATE public.tasks SET title = $1::text::text WHERE id = $2::text::uuid"
+        ),
+        "{log:?}"
+    );
+    assert!(
+        log[0].contains("$1 = 'Task 14, edited in the studio'"),
+        "{log:?}"
+    );
+
+    // A stale edit: the row changes in PostgreSQL after the page loaded it.
+    db.exec("UPDATE tasks SET title = 'changed meanwhile' WHERE id = '00000000-0000-0000-0000-000000000014'")
+        .await;
+    let title = browser.wait_for("#row-form [name='title']").await;
+    title.clear().await.unwrap();
+    title.send_keys("my late edit").await.unwrap();
+    page.find(Locator::Css("#save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = browser.wait_for("#drawer-error:not([hidden])").await;
+    assert!(
+        error
+            .text()
+            .await
+            .unwrap()
+            .contains("the row changed since you loaded it")
+    );
+    assert_eq!(title_of(&db, 14).await, "changed meanwhile");
+    browser.shot("stale-edit").await;
+
+    // Insert a row, then delete it.
+    page.find(Locator::Css("a[data-table='public.tasks']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the tasks grid",
+            "return document.querySelectorAll('#grid tbody tr[data-key]').length === 50;",
+        )
+        .await;
+    page.find(Locator::Css("#insert"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let title = browser.wait_for("#row-form [name='title']").await;
+    title.send_keys("Inserted from the page").await.unwrap();
+    browser
+        .wait_for("#row-form [name='priority-default']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    page.find(Locator::Css("#row-form [name='priority']"))
+        .await
+        .unwrap()
+        .send_keys("4")
+        .await
+        .unwrap();
+    page.find(Locator::Css("#save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the inserted row",
+            "return document.getElementById('toast').textContent === 'row inserted';",
+        )
+        .await;
+    assert_eq!(
+        db.value("SELECT concat_ws('|', status, priority, count(*) OVER ()) FROM tasks WHERE title = 'Inserted from the page'").await,
+        "todo|4|1"
+    );
+    page.execute("window.confirm = () => true;", vec![])
+        .await
+        .unwrap();
+    browser.wait_for("#delete").await.click().await.unwrap();
+    browser
+        .wait_until(
+            "the deleted row",
+            "return document.getElementById('toast').textContent === 'row deleted';",
+        )
+        .await;
+    assert_eq!(
+        db.value("SELECT count(*) FROM tasks WHERE title = 'Inserted from the page'")
+            .await,
+        "0"
+    );
+
+    // The structure tab: the table in schema.toml's notation.
+    page.find(Locator::Css("#tab-structure"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let toml = browser.wait_for("#toml").await.text().await.unwrap();
+    assert!(toml.contains("[tables.tasks.columns]"), "{toml}");
+    assert!(toml.contains("title"), "{toml}");
+    assert_eq!(browser.texts("#table-drift").await, ["matches schema.toml"]);
+    browser.shot("structure").await;
+
+    browser.close().await;
+    studio.stop().await;
+}
+
+#[tokio::test]
+async fn studio_page_in_read_only_mode_offers_no_writes() {
+    let (db, project) = seeded_db("studio_browser_ro").await;
+    let studio = Studio::start(&db, &project, &["--read-only"]).await;
+    let browser = Browser::start().await;
+    let page = browser.client();
+    browser.open(&studio.url).await;
+    browser
+        .wait_for("a[data-table='public.tasks']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the tasks grid",
+            "return document.querySelectorAll('#grid tbody tr[data-key]').length === 50;",
+        )
+        .await;
+    assert_eq!(browser.texts("#mode").await, ["read-only"]);
+    let insert_disabled = page
+        .execute("return document.getElementById('insert').disabled;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(insert_disabled, json!(true));
+    // Even a write sent from the page's own script is refused by the server.
+    let status = page
+        .execute_async(
+            "const done = arguments[0]; fetch('/api/tables/public/tasks/rows', { method: 'POST', \
+             headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ values: { title: 'x' } }) }) \
+             .then(r => done(r.status));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, json!(403));
+    assert_eq!(db.value("SELECT count(*) FROM tasks").await, "120");
+    browser.close().await;
+    studio.stop().await;
+}
