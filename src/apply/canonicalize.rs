@@ -19,6 +19,17 @@ use crate::sql::quote::{ident, literal, qualified};
 
 const SCRATCH_PREFIX: &str = "__brain_db_scratch_";
 
+/// Declared expressions go into these statements: each is sent as its own
+/// extended-protocol message (never a multi-statement string), pipelined.
+async fn run_each(
+    tx: &tokio_postgres::Transaction<'_>,
+    statements: &[&str],
+) -> Result<(), tokio_postgres::Error> {
+    crate::db::pipeline::execute_each(tx.client(), statements)
+        .await
+        .map_err(|(_, e)| e)
+}
+
 /// What of a declared table needs the server's spelling.
 #[derive(Default)]
 struct Needs {
@@ -30,6 +41,21 @@ struct Needs {
 }
 
 impl Needs {
+    /// Every expression of the table.
+    fn everything(t: &Table) -> Needs {
+        Needs {
+            defaults: (t.columns.iter().filter(|c| c.default.is_some()))
+                .map(|c| c.name.clone())
+                .collect(),
+            generated: (t.columns.iter().filter(|c| c.generated.is_some()))
+                .map(|c| c.name.clone())
+                .collect(),
+            checks: t.checks.iter().map(|c| c.name.clone()).collect(),
+            exclusions: t.exclusions.iter().map(|x| x.name.clone()).collect(),
+            indexes: t.indexes.iter().map(|i| i.name.clone()).collect(),
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.defaults.is_empty()
             && self.generated.is_empty()
@@ -141,6 +167,45 @@ pub async fn canonicalize(
             }
         }
     }
+    rewrite(client, desired, &work, Place::ScratchSchemas).await
+}
+
+/// Replaces every expression of every table of `schema` (defaults, generated columns,
+/// checks, exclusions, index keys and predicates) by the server's spelling, as
+/// [`canonicalize`] does for undecided ones: `generate` compares two declared models
+/// (the snapshot and schema.toml) this way, exactly as push compares one with the live
+/// database.
+///
+/// Only for a scratch database of brain-db's own: the schema is built under its own names
+/// (schemas, enums, sequences, tables), inside a transaction that is rolled back.
+pub async fn canonicalize_all(
+    client: &mut Client,
+    schema: &mut Schema,
+) -> Result<(), IntrospectError> {
+    let work: BTreeMap<QualifiedName, Needs> = schema
+        .tables
+        .values()
+        .map(|t| (t.name.clone(), Needs::everything(t)))
+        .filter(|(_, needs)| !needs.is_empty())
+        .collect();
+    rewrite(client, schema, &work, Place::OwnNames).await
+}
+
+/// Where the declared objects are built.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// In scratch schemas beside the live ones (push, inside the target database).
+    ScratchSchemas,
+    /// Under their own names, with the declared sequences (a scratch database).
+    OwnNames,
+}
+
+async fn rewrite(
+    client: &mut Client,
+    desired: &mut Schema,
+    work: &BTreeMap<QualifiedName, Needs>,
+    place: Place,
+) -> Result<(), IntrospectError> {
     if work.is_empty() {
         return Ok(());
     }
@@ -149,6 +214,9 @@ pub async fn canonicalize(
     // qualified names can be mapped back.
     let schema_list: Vec<String> = desired.schemas.clone();
     let scratch_of = |schema: &str| -> String {
+        if place == Place::OwnNames {
+            return schema.to_string();
+        }
         let i = schema_list
             .iter()
             .position(|s| s == schema)
@@ -158,12 +226,16 @@ pub async fn canonicalize(
     let public_scratch = scratch_of("public");
     let mut script = Vec::new();
     for schema in &schema_list {
-        script.push(format!("CREATE SCHEMA {}", ident(&scratch_of(schema))));
+        let exists = if place == Place::OwnNames {
+            "IF NOT EXISTS "
+        } else {
+            ""
+        };
+        script.push(format!(
+            "CREATE SCHEMA {exists}{}",
+            ident(&scratch_of(schema))
+        ));
     }
-    script.push(format!(
-        "SET LOCAL search_path = {}, public",
-        ident(&public_scratch)
-    ));
     // Declared enums, so that columns and casts of those types resolve.
     let mut type_map: Vec<(String, String)> = Vec::new();
     for e in desired.enums.values() {
@@ -176,10 +248,19 @@ pub async fn canonicalize(
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        if e.name.schema != "public" {
+        if e.name.schema != "public" && place == Place::ScratchSchemas {
             type_map.push((
                 qualified(&e.name.schema, &e.name.name),
                 qualified(&scratch_of(&e.name.schema), &e.name.name),
+            ));
+        }
+    }
+    if place == Place::OwnNames {
+        // So that `nextval('t_id_seq'::regclass)` resolves (and prints) as it will live.
+        for seq in desired.sequences.values() {
+            script.push(format!(
+                "CREATE SEQUENCE {}",
+                qualified(&seq.name.schema, &seq.name.name)
             ));
         }
     }
@@ -194,11 +275,18 @@ pub async fn canonicalize(
     let scratch_err =
         |e| IntrospectError::query("canonicalizing expressions in a scratch schema", e);
     let tx = client.transaction().await.map_err(scratch_err)?;
-    tx.batch_execute(&script.join(";\n"))
+    // The declared text is read (and printed back) under pinned settings: a date or a
+    // time written without an offset means one thing whatever the session's settings.
+    introspect::pin_settings(&tx, &format!("{}, public", ident(&public_scratch)))
         .await
-        .map_err(scratch_err)?;
+        .map_err(introspect::pin_error)?;
+    let script: Vec<&str> = script.iter().map(String::as_str).collect();
+    run_each(&tx, &script).await.map_err(scratch_err)?;
+    if place == Place::OwnNames {
+        create_extensions(&tx, desired).await.map_err(scratch_err)?;
+    }
     let mut per_table: Vec<Vec<String>> = Vec::with_capacity(work.len());
-    for (name, needs) in &work {
+    for (name, needs) in work {
         let t = &desired.tables[name];
         let table = qualified(&scratch_of(&name.schema), &name.name);
         let mut items = Vec::new();
@@ -274,7 +362,7 @@ pub async fn canonicalize(
     tx.batch_execute("SAVEPOINT brain_db_all")
         .await
         .map_err(scratch_err)?;
-    if tx.batch_execute(&everything.join(";\n")).await.is_err() {
+    if run_each(&tx, &everything).await.is_err() {
         tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_all")
             .await
             .map_err(scratch_err)?;
@@ -282,7 +370,8 @@ pub async fn canonicalize(
             tx.batch_execute("SAVEPOINT brain_db_table")
                 .await
                 .map_err(scratch_err)?;
-            if tx.batch_execute(&statements.join(";\n")).await.is_err() {
+            let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+            if run_each(&tx, &statements).await.is_err() {
                 tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_table")
                     .await
                     .map_err(scratch_err)?;
@@ -290,7 +379,7 @@ pub async fn canonicalize(
                     tx.batch_execute("SAVEPOINT brain_db_item")
                         .await
                         .map_err(scratch_err)?;
-                    if tx.batch_execute(sql).await.is_err() {
+                    if tx.query_typed(sql, &[]).await.is_err() {
                         tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_item")
                             .await
                             .map_err(scratch_err)?;
@@ -300,7 +389,7 @@ pub async fn canonicalize(
         }
     }
     let scratch_names: Vec<String> = schema_list.iter().map(|s| scratch_of(s)).collect();
-    let scratch = introspect::introspect(&tx, &scratch_names).await?;
+    let (scratch, _) = introspect::read_catalog(&tx, &scratch_names).await?;
     tx.rollback().await.map_err(scratch_err)?;
 
     // Scratch schemas other than public's print qualified: map them back.
@@ -314,7 +403,7 @@ pub async fn canonicalize(
         }
         out
     };
-    for (name, needs) in &work {
+    for (name, needs) in work {
         let scratch_name = QualifiedName::new(scratch_of(&name.schema), &name.name);
         let Some(st) = scratch.tables.get(&scratch_name) else {
             continue;
@@ -362,6 +451,68 @@ pub async fn canonicalize(
                 i.keys = si.keys.iter().map(|k| unscratch(k)).collect();
                 i.predicate = si.predicate.as_deref().map(unscratch);
             }
+        }
+    }
+    Ok(())
+}
+
+/// In a scratch database: the extensions named like a schema-qualified column type that is
+/// not a declared enum (`public.citext` → citext, `public.vector(3)` → vector), when the
+/// server has them, so that the tables using them can be built. Each in a savepoint: one
+/// that cannot be created (not trusted, say) leaves its tables compared as written.
+async fn create_extensions(
+    tx: &tokio_postgres::Transaction<'_>,
+    schema: &Schema,
+) -> Result<(), tokio_postgres::Error> {
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for c in schema.tables.values().flat_map(|t| &t.columns) {
+        let base = c.data_type.split(['(', '[']).next().unwrap_or_default();
+        let Some((type_schema, name)) = base.split_once('.') else {
+            continue;
+        };
+        let plain = |s: &str| crate::sql::quote::is_plain_identifier(s);
+        let is_enum = schema
+            .enums
+            .contains_key(&QualifiedName::new(type_schema, name));
+        let pair = (type_schema.to_string(), name.to_string());
+        if plain(type_schema) && plain(name) && !is_enum && !wanted.contains(&pair) {
+            wanted.push(pair);
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = wanted.iter().map(|(_, n)| n.as_str()).collect();
+    let available: Vec<String> = tx
+        .query(
+            "SELECT name::text FROM pg_catalog.pg_available_extensions \
+             WHERE name = ANY($1::text[]) AND installed_version IS NULL",
+            &[&names],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for (type_schema, name) in wanted.iter().filter(|(_, n)| available.contains(n)) {
+        tx.batch_execute("SAVEPOINT brain_db_extension").await?;
+        let mut created = tx
+            .batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                ident(type_schema)
+            ))
+            .await;
+        if created.is_ok() {
+            created = tx
+                .batch_execute(&format!(
+                    "CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}",
+                    ident(name),
+                    ident(type_schema)
+                ))
+                .await;
+        }
+        if created.is_err() {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_extension")
+                .await?;
         }
     }
     Ok(())

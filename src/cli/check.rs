@@ -1,10 +1,8 @@
-use anyhow::Context;
-
+use super::drift;
 use super::{Cli, Outcome, exit};
-use crate::apply;
-use crate::migrations::{applier, history};
+use crate::db::scratch::ScratchDatabase;
+use crate::migrations::{self, MigrateError, MigrateOptions, Migrations};
 use crate::schema_file;
-use crate::sql::quote;
 
 pub async fn run(cli: &Cli) -> Outcome {
     let desired = schema_file::load(&cli.schema)?;
@@ -19,57 +17,60 @@ pub async fn run(cli: &Cli) -> Outcome {
              or set DATABASE_URL (the target database itself is not touched)"
         );
     };
-    let admin = crate::db::connect(&resolved.url).await?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let scratch = format!("brain_db_check_{}_{nanos}", std::process::id());
-    let scratch_url = with_database(&resolved.url, &scratch)?;
-    admin
-        .batch_execute(&format!(
-            "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
-            quote::ident(&scratch)
-        ))
-        .await
-        .context("cannot create a scratch database for check (the user needs CREATEDB)")?;
-    let outcome = replay_and_compare(&scratch_url, &migrations, &desired).await;
-    let dropped = admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote::ident(&scratch)
-        ))
-        .await;
+    let scratch = ScratchDatabase::create(&resolved.url, "check").await?;
+    let outcome = replay_and_compare(scratch.url(), &migrations, desired).await;
+    let dropped = scratch.drop().await;
     let code = outcome?;
-    dropped.with_context(|| format!("cannot drop the scratch database {scratch}"))?;
+    dropped?;
     Ok(code)
+}
+
+/// Replays `migrations` into the empty database at `url` through the applier `migrate`
+/// uses; `Err(code)` when a file fails (the failure is printed).
+pub async fn replay(
+    url: &str,
+    migrations: &Migrations,
+) -> anyhow::Result<Result<tokio_postgres::Client, u8>> {
+    let mut client = crate::db::connect(url).await?;
+    match migrations::migrate(&mut client, migrations, MigrateOptions::default()).await {
+        Ok(_) => Ok(Ok(client)),
+        Err(MigrateError::Failed { failure, .. }) => {
+            println!("replaying the migrations into a scratch database failed:\n{failure}");
+            Ok(Err(exit::REFUSED))
+        }
+        Err(MigrateError::Refused(refusals)) => {
+            println!("the migrations cannot be replayed:");
+            for r in &refusals {
+                println!("  - {r}");
+            }
+            Ok(Err(exit::REFUSED))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn replay_and_compare(
     url: &str,
-    migrations: &crate::migrations::Migrations,
-    desired: &crate::model::Schema,
+    migrations: &Migrations,
+    desired: crate::model::Schema,
 ) -> Outcome {
-    let mut client = crate::db::connect(url).await?;
-    history::ensure(&client).await?;
-    for file in &migrations.files {
-        if let Err(failure) = applier::apply_file(&mut client, file).await {
-            println!("replaying the migrations into a scratch database failed:\n{failure}");
-            return Ok(exit::REFUSED);
-        }
-    }
-    let plan = apply::plan_against(&mut client, desired.clone()).await?;
+    let mut client = match replay(url, migrations).await? {
+        Ok(client) => client,
+        Err(code) => return Ok(code),
+    };
+    let drift = drift::against(&mut client, desired, "replayed migrations").await?;
     drop(client);
-    if plan.is_empty() {
+    if drift.plan.is_empty() {
         println!(
             "ok: {} migration(s) replay to exactly schema.toml",
             migrations.len()
         );
         return Ok(exit::OK);
     }
-    println!(
-        "the migrations do not produce schema.toml; after replaying them, these statements remain:"
-    );
-    for step in &plan.steps {
+    println!("the migrations do not produce schema.toml:");
+    print!("{}", drift.diff);
+    println!("after replaying them, these statements remain:");
+    for step in &drift.plan.steps {
         if let Some(h) = &step.hazard {
             println!("-- destructive: {h}");
         }
@@ -77,26 +78,4 @@ async fn replay_and_compare(
     }
     println!("run `brain-db generate` to add a migration for the difference");
     Ok(exit::REFUSED)
-}
-
-/// The URL with its database name replaced (postgres:// URLs only).
-fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        anyhow::bail!(
-            "check needs a postgres:// URL to name a scratch database on the same server"
-        );
-    };
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| i + scheme_end);
-    let mut out = format!("{}/{database}", &base[..host_end]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    Ok(out)
 }

@@ -2,10 +2,13 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod baseline;
 mod check;
 mod db;
+mod drift;
 mod generate;
 mod hash;
+mod interrupt;
 mod migrate;
 mod pull;
 mod push;
@@ -98,7 +101,9 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
-    /// Write the next migration file (offline: from migrations/meta/snapshot.toml to schema.toml).
+    /// Write the next migration file, from migrations/meta/snapshot.toml to schema.toml
+    /// (offline: the target database is not read; expressions are compared in a scratch
+    /// database on the server).
     Generate {
         /// Name of the file (NNNN_<name>.sql); default: a slug of the first change.
         #[arg(long, value_name = "NAME")]
@@ -123,6 +128,15 @@ pub enum Command {
         /// Return at once (exit 0) when another instance holds the lock.
         #[arg(long)]
         skip_if_locked: bool,
+        /// Record every file up to FILE (default: all) as applied without running it, only
+        /// when the live schema equals what those files produce (for a database built by push).
+        #[arg(
+            long,
+            value_name = "FILE",
+            num_args = 0..=1,
+            conflicts_with = "skip_if_locked"
+        )]
+        baseline: Option<Option<String>>,
     },
     /// Show each migration's state and whether the live schema drifts (read-only).
     Status {
@@ -187,11 +201,17 @@ async fn run(cli: Cli) -> Outcome {
     match &cli.command {
         Command::Push { force, dry_run } => push::run(&cli, *force, *dry_run).await,
         Command::Pull { out } => pull::run(&cli, out.as_deref()).await,
-        Command::Generate { name, empty } => generate::run(&cli, name.as_deref(), *empty),
+        Command::Generate { name, empty } => generate::run(&cli, name.as_deref(), *empty).await,
         Command::Hash => hash::run(&cli),
         Command::Migrate {
             lock_timeout,
+            baseline: Some(upto),
+            ..
+        } => baseline::run(&cli, upto.as_deref(), *lock_timeout).await,
+        Command::Migrate {
+            lock_timeout,
             skip_if_locked,
+            baseline: None,
         } => migrate::run(&cli, *lock_timeout, *skip_if_locked).await,
         Command::Status { json } => status::run(&cli, *json).await,
         Command::Check => check::run(&cli).await,
@@ -219,26 +239,46 @@ async fn connect(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
 
 /// Connects for a schema change (push): the direct URL (`--direct-url`, `DIRECT_URL`)
 /// when given, so that the session settings (lock_timeout) hold, else the database URL.
-async fn connect_for_changes(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
+async fn connect_for_changes(
+    cli: &Cli,
+) -> anyhow::Result<(tokio_postgres::Client, crate::db::session::Canceller)> {
     let cwd = std::env::current_dir()?;
     let url = match crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd) {
         Some((direct, _)) => direct,
         None => database_url(cli)?,
     };
-    Ok(crate::db::connect(&url).await?)
+    ddl_session(cli, &url).await
 }
 
-/// The URL for a command that holds a session-level lock (migrate): `--direct-url` /
-/// `DIRECT_URL` when given, else the database URL unless it goes through a
-/// transaction-mode pooler, which is refused with the way out.
-fn session_url(cli: &Cli, command: &'static str) -> anyhow::Result<String> {
+/// The one way a command that changes the schema (push, migrate) opens its session:
+/// [`crate::db::session::prepare_ddl_session`], and a canceller for SIGINT / SIGTERM.
+async fn ddl_session(
+    cli: &Cli,
+    url: &str,
+) -> anyhow::Result<(tokio_postgres::Client, crate::db::session::Canceller)> {
+    use anyhow::Context;
+    let client = crate::db::connect(url).await?;
+    crate::db::session::prepare_ddl_session(&client, cli.ddl_lock_timeout)
+        .await
+        .context("setting up the session (lock_timeout, client_connection_check_interval)")?;
+    let canceller = crate::db::session::Canceller::new(url, &client)?;
+    Ok((client, canceller))
+}
+
+/// Where migrate goes: `--direct-url` / `DIRECT_URL` when given (then the database URL
+/// is not needed), else the database URL; `migrate_database` refuses a transaction-mode
+/// pooler without a direct URL.
+fn migrate_target(cli: &Cli) -> anyhow::Result<crate::migrations::MigrateTarget> {
     let cwd = std::env::current_dir()?;
-    let direct = crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd);
-    let database = match &direct {
+    let direct_url = crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd);
+    let database_url = match &direct_url {
         Some(_) => String::new(),
         None => database_url(cli)?,
     };
-    Ok(crate::db::pooler::session_url(&database, direct, command)?)
+    Ok(crate::migrations::MigrateTarget {
+        database_url,
+        direct_url,
+    })
 }
 
 /// `--database-url`, `DATABASE_URL`, `.env`, else the project's local PostgreSQL

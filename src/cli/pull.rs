@@ -7,9 +7,9 @@ use crate::introspect;
 use crate::schema_file;
 
 pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
-    let client = super::connect(cli).await?;
+    let mut client = super::connect(cli).await?;
     let schemas = introspect::user_schemas(&client).await?;
-    let schema = introspect::introspect(&client, &schemas).await?;
+    let schema = introspect::introspect(&mut client, &schemas).await?;
     let text = schema_file::write(&schema);
     match out {
         Some(path) => {

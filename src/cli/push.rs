@@ -1,5 +1,10 @@
 use anyhow::Context;
 
+use std::sync::atomic::AtomicBool;
+
+use tokio_postgres::Client;
+
+use super::interrupt::{self, Finished};
 use super::{Cli, Outcome, exit};
 use crate::apply;
 use crate::db::lock_timeout;
@@ -9,11 +14,30 @@ use crate::schema_file;
 pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
     // The file is checked before any database is touched.
     let desired = schema_file::load(&cli.schema)?;
-    let mut client = super::connect_for_changes(cli).await?;
-    lock_timeout::set_ddl_lock_timeout(&client, cli.ddl_lock_timeout)
-        .await
-        .context("setting lock_timeout")?;
-    let plan = apply::plan_against(&mut client, desired).await?;
+    let (mut client, session_canceller) = super::connect_for_changes(cli).await?;
+    let canceller = std::sync::OnceLock::from(session_canceller);
+    let stop = AtomicBool::new(false);
+    let work = run_connected(cli, &mut client, desired, force, dry_run, &stop);
+    match interrupt::cancel_on_signal(&canceller, &stop, work).await {
+        Finished::Done(outcome) => outcome,
+        // How the plan stopped (rolled back, what stays committed) is in its error.
+        Finished::Interrupted(_, Some(outcome)) => outcome,
+        Finished::Interrupted(signal, None) => anyhow::bail!(
+            "interrupted by {signal}: exiting without committing; the server rolls back the \
+             open transaction (statements committed before it stay)"
+        ),
+    }
+}
+
+async fn run_connected(
+    cli: &Cli,
+    client: &mut Client,
+    desired: crate::model::Schema,
+    force: bool,
+    dry_run: bool,
+    stop: &AtomicBool,
+) -> Outcome {
+    let plan = apply::plan_against(client, desired).await?;
     if plan.is_empty() {
         println!("no changes");
         return Ok(exit::OK);
@@ -28,8 +52,13 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
         return Ok(exit::OK);
     }
     if !hazards.is_empty() && !force {
-        let tables: Vec<_> = hazards.iter().flat_map(|h| h.tables()).collect();
-        let counts = apply::row_counts(&client, &tables)
+        // Counted before the plan runs: under the names the tables have now.
+        let tables: Vec<_> = hazards
+            .iter()
+            .flat_map(|h| h.tables())
+            .map(|t| plan.live_name(t))
+            .collect();
+        let counts = apply::row_counts(client, &tables)
             .await
             .context("counting rows")?;
         eprintln!(
@@ -40,7 +69,11 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
             let rows: Vec<String> = h
                 .tables()
                 .iter()
-                .filter_map(|t| counts.get(*t).map(|n| format!("{t} has {n} row(s)")))
+                .filter_map(|t| {
+                    counts
+                        .get(plan.live_name(t))
+                        .map(|n| format!("{t} has {n} row(s)"))
+                })
                 .collect();
             if rows.is_empty() {
                 eprintln!("  - {h}");
@@ -51,9 +84,9 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
         eprintln!("nothing was applied; run `brain-db push --force` to apply them anyway");
         return Ok(exit::REFUSED);
     }
-    if let Err(e) = apply::apply(&mut client, &plan).await {
-        if lock_timeout::is_lock_timeout(&e.error) {
-            let holders = lock_timeout::lock_holders(&client, &e.statement).await;
+    if let Err(e) = apply::apply_until(client, &plan, stop).await {
+        if e.error.as_ref().is_some_and(lock_timeout::is_lock_timeout) {
+            let holders = lock_timeout::lock_holders(client, &e.statement).await;
             anyhow::bail!(lock_timeout::lock_timeout_message(
                 "push",
                 cli.ddl_lock_timeout,

@@ -1,30 +1,27 @@
-use super::{Cli, Outcome, exit};
-use crate::apply;
-use crate::migrations::{Migrations, State, decide, history, sum};
+use super::{Cli, Outcome, drift, exit};
+use crate::migrations::report::format_timestamp;
+use crate::migrations::{MigrationStatus, Migrations, State, sum};
 use crate::schema_file;
-
-#[derive(serde::Serialize)]
-struct Entry {
-    name: String,
-    state: State,
-    applied_at: Option<String>,
-}
 
 #[derive(serde::Serialize)]
 struct Report {
     up_to_date: bool,
-    migrations: Vec<Entry>,
+    /// `migrations` (name, state, applied_at), the counts and `problems`.
+    #[serde(flatten)]
+    status: MigrationStatus,
     /// "ok", "absent" or "mismatch".
     sum: &'static str,
     /// Whether schema.toml was found and compared with the live schema.
     drift_checked: bool,
-    problems: Vec<String>,
     /// Statements that would make the live schema match schema.toml (empty: no drift).
     drift: Vec<String>,
+    /// A unified diff of schema.toml against the live schema, both rendered as schema.toml
+    /// (empty: no drift).
+    diff: String,
 }
 
 pub async fn run(cli: &Cli, json: bool) -> Outcome {
-    let migrations = Migrations::from_dir(&cli.migrations)?;
+    let migrations = Migrations::from_existing_dir(&cli.migrations)?;
     // Without a schema file, status still reports the migrations (drift is not checked).
     let desired = if cli.schema.exists() {
         Some(schema_file::load(&cli.schema)?)
@@ -41,40 +38,27 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
         }
     };
     let mut client = super::connect(cli).await?;
-    // Read-only: history::read never creates the table.
-    let rows = history::read(&client).await?;
-    let applied: Vec<_> = rows.iter().map(history::HistoryRow::applied).collect();
-    if let Err(refusals) = decide::decide(&applied, &migrations.files) {
-        problems.extend(refusals.iter().map(ToString::to_string));
-    }
-    let entries: Vec<Entry> = decide::states(&applied, &migrations.files)
-        .into_iter()
-        .map(|(name, _, state)| Entry {
-            applied_at: rows
-                .iter()
-                .find(|r| r.name == name)
-                .map(|r| r.applied_at.clone()),
-            name,
-            state,
-        })
-        .collect();
-    let drift: Vec<String> = match &desired {
+    // Read-only: the history table is never created here.
+    let mut status = MigrationStatus::read(&client, &migrations).await?;
+    problems.append(&mut status.problems);
+    status.problems = problems;
+    let drift_checked = desired.is_some();
+    let (drift, diff): (Vec<String>, String) = match desired {
         Some(desired) => {
-            let plan = apply::plan_against(&mut client, desired.clone()).await?;
-            plan.steps.iter().map(|s| format!("{};", s.sql)).collect()
+            let found = drift::against(&mut client, desired, "live database").await?;
+            let statements = found.plan.steps.iter().map(|s| format!("{};", s.sql));
+            (statements.collect(), found.diff)
         }
-        None => Vec::new(),
+        None => (Vec::new(), String::new()),
     };
-    let up_to_date = problems.is_empty()
-        && drift.is_empty()
-        && entries.iter().all(|e| e.state == State::Applied);
+    let up_to_date = status.is_up_to_date() && drift.is_empty();
     let report = Report {
         up_to_date,
-        migrations: entries,
+        status,
         sum: sum_state,
-        drift_checked: desired.is_some(),
-        problems,
+        drift_checked,
         drift,
+        diff,
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -85,8 +69,15 @@ pub async fn run(cli: &Cli, json: bool) -> Outcome {
 }
 
 fn print_text(r: &Report) {
-    let width = r.migrations.iter().map(|e| e.name.len()).max().unwrap_or(0) + 6;
-    for e in &r.migrations {
+    let width = r
+        .status
+        .migrations
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0)
+        + 6;
+    for e in &r.status.migrations {
         let state = match e.state {
             State::Applied => "applied",
             State::Pending => "pending",
@@ -95,24 +86,20 @@ fn print_text(r: &Report) {
         };
         let file = format!("{}.sql", e.name);
         match &e.applied_at {
-            Some(at) => println!("{file:width$} {state:8} {at}"),
+            Some(at) => println!("{file:width$} {state:8} {}", format_timestamp(at)),
             None => println!("{file:width$} {state}"),
         }
     }
-    if r.migrations.is_empty() {
+    if r.status.migrations.is_empty() {
         println!("no migrations");
     }
-    if r.sum == "absent" && !r.migrations.is_empty() {
+    if r.sum == "absent" && !r.status.migrations.is_empty() {
         println!("warning: no brain-db.sum (run `brain-db hash` to write one)");
     }
-    for p in &r.problems {
+    for p in &r.status.problems {
         println!("problem: {p}");
     }
-    let pending = r
-        .migrations
-        .iter()
-        .filter(|e| e.state == State::Pending)
-        .count();
+    let pending = r.status.counts.pending;
     if pending > 0 {
         println!("{pending} pending migration(s): run `brain-db migrate`");
     }
@@ -121,7 +108,9 @@ fn print_text(r: &Report) {
     } else if r.drift.is_empty() {
         println!("live schema matches schema.toml");
     } else {
-        println!("live schema differs from schema.toml; these statements would reconcile it:");
+        println!("live schema differs from schema.toml:");
+        print!("{}", r.diff);
+        println!("these statements would reconcile it:");
         for s in &r.drift {
             println!("  {}", s.replace('\n', "\n  "));
         }

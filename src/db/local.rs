@@ -277,10 +277,18 @@ impl LocalCluster {
             .current_dir(&self.dir);
         let out = output(&mut cmd, "pg_ctl stop")?;
         if !out.status.success() {
-            let said = String::from_utf8_lossy(&out.stderr);
-            if said.contains("Is server running?") {
+            // A stale postmaster.pid: ask pg_ctl by exit code (3: not running), never by
+            // the wording of its message.
+            let mut status = server_command(&bin, "pg_ctl");
+            status
+                .arg("-D")
+                .arg(self.data_dir())
+                .arg("status")
+                .current_dir(&self.dir);
+            if output(&mut status, "pg_ctl status")?.status.code() == Some(3) {
                 return Ok(false);
             }
+            let said = String::from_utf8_lossy(&out.stderr);
             return Err(LocalError::Command {
                 what: "stopping the local PostgreSQL".to_string(),
                 status: out.status.to_string(),

@@ -4,16 +4,22 @@
 //!   CLI falls back to the project's local cluster, [`local`]).
 //! - [`redact`] / [`redact_text`]: no password ever reaches output; every message that
 //!   names a URL goes through them.
-//! - [`connect`]: the single place that opens a connection; it decides TLS ([`tls`]).
+//! - [`ConnectPlan`]: the single place that decides TLS ([`tls`]) and opens a
+//!   connection, for [`connect`] (the CLI's sessions) and an app's pool (`startup`);
+//!   [`error`]: the one description of a server error.
 //! - [`local`]: the private PostgreSQL of `brain-db db up`; [`pooler`]: transaction
 //!   poolers and `DIRECT_URL`; [`lock_timeout`]: `--ddl-lock-timeout`.
 
 mod conn_string;
 mod dotenv;
+pub mod error;
 pub mod local;
 pub mod lock_timeout;
+pub mod pipeline;
 pub mod pooler;
 mod redact;
+pub mod scratch;
+pub mod session;
 pub mod tls;
 
 use std::fmt;
@@ -71,7 +77,12 @@ pub enum DbError {
         "cannot connect to {url}: {cause}; check that the PostgreSQL server is running and \
          accepts connections, and that the URL (host, port, database, user, password) is right"
     )]
-    Connect { url: String, cause: String },
+    Connect {
+        url: String,
+        cause: String,
+        /// The driver's error (SQLSTATE, source); `cause` already carries its text.
+        error: tokio_postgres::Error,
+    },
 
     #[error(
         "timed out after {} s connecting to {url}; check that the host is reachable \
@@ -81,7 +92,11 @@ pub enum DbError {
     ConnectTimeout { url: String, timeout: Duration },
 
     #[error("cannot set up the session on {url}: {cause}; check the user's rights on the database")]
-    SessionSetup { url: String, cause: String },
+    SessionSetup {
+        url: String,
+        cause: String,
+        error: tokio_postgres::Error,
+    },
 
     #[error(
         "cannot set up TLS for {url}: {cause}; fix sslrootcert, or drop it to use the public web roots"
@@ -100,7 +115,23 @@ pub enum DbError {
         "{url} refuses unencrypted connections: {cause}; remove sslmode=disable (or use \
          sslmode=require) to connect over TLS"
     )]
-    TlsRequired { url: String, cause: String },
+    TlsRequired {
+        url: String,
+        cause: String,
+        error: tokio_postgres::Error,
+    },
+}
+
+impl DbError {
+    /// The server's SQLSTATE, when the server answered with an error.
+    pub fn code(&self) -> Option<&tokio_postgres::error::SqlState> {
+        match self {
+            DbError::Connect { error, .. }
+            | DbError::SessionSetup { error, .. }
+            | DbError::TlsRequired { error, .. } => error.code(),
+            _ => None,
+        }
+    }
 }
 
 /// Where a database URL came from, for messages ("from DATABASE_URL").
@@ -233,84 +264,184 @@ pub async fn connect(url: &str) -> Result<Client, DbError> {
     connect_with_timeout(url, DEFAULT_CONNECT_TIMEOUT).await
 }
 
-/// Opens a session: TLS as the URL's `sslmode` / `sslrootcert` say, else none for local
-/// hosts and required for any other (see [`tls`]); the given timeout unless the URL sets
-/// `connect_timeout`; `application_name = 'brain-db'` unless the URL sets one; and
-/// `search_path = public` (introspection relies on it).
+/// How to reach a server: the driver's configuration and the TLS connector, decided
+/// once by [`ConnectPlan::new`] for the CLI's sessions ([`connect`]) and for every
+/// connection of an app's pool (`startup`) alike. It carries no session settings.
+#[derive(Clone)]
+pub struct ConnectPlan {
+    /// The driver's configuration (without `sslmode`/`sslrootcert`, which it cannot
+    /// parse in their libpq meaning; its own `ssl_mode` set from them).
+    pub config: tokio_postgres::Config,
+    /// The rustls connector for the effective mode.
+    pub tls: MakeRustlsConnect,
+    /// The effective sslmode (the URL's, else by host: see [`tls`]).
+    pub mode: SslMode,
+    /// The URL as it may be shown.
+    pub shown: String,
+    secrets: Vec<String>,
+}
+
+impl ConnectPlan {
+    /// Parses `url` and decides TLS: as its `sslmode` / `sslrootcert` say, else none for
+    /// local hosts and required for any other; `timeout` unless the URL sets
+    /// `connect_timeout`; `application_name = 'brain-db'` unless the URL sets one.
+    pub fn new(url: &str, timeout: Duration) -> Result<ConnectPlan, DbError> {
+        let shown = redact(url);
+        let hidden = secrets(url);
+        let clean = |text: String| redact_text(&text, &hidden);
+        // brain-db's own parser: its problems never quote the user info.
+        let ConnSpec {
+            mut config,
+            tls: tls_params,
+        } = conn_string::parse(url).map_err(|problem| DbError::InvalidUrl {
+            url: shown.clone(),
+            cause: problem.to_string(),
+        })?;
+        let timeout = match config.get_connect_timeout() {
+            Some(t) if !t.is_zero() => *t,
+            _ => timeout,
+        };
+        config.connect_timeout(timeout);
+        if config.get_application_name().is_none() {
+            config.application_name(APPLICATION_NAME);
+        }
+        let mode = tls_params.effective_mode(is_local_config(&config));
+        config.ssl_mode(mode.driver_mode());
+        let tls_config =
+            tls::client_config(mode, tls_params.root_cert.as_deref()).map_err(|e| {
+                DbError::TlsConfig {
+                    url: shown.clone(),
+                    cause: clean(e.to_string()),
+                }
+            })?;
+        Ok(ConnectPlan {
+            config,
+            tls: MakeRustlsConnect::new(tls_config),
+            mode,
+            shown,
+            secrets: hidden,
+        })
+    }
+
+    /// The connect timeout in force.
+    pub fn timeout(&self) -> Duration {
+        self.config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+    }
+
+    /// A driver error met while connecting, as a [`DbError`] with the remedy: TLS
+    /// failures by the rustls error they carry, a refused plain connection by its
+    /// SQLSTATE, anything else as a connect failure. Redacted.
+    pub fn connect_error(&self, e: tokio_postgres::Error) -> DbError {
+        let cause = redact_text(&error::describe(&e), &self.secrets);
+        let url = self.shown.clone();
+        let mode = self.mode;
+        if let Some(rustls_error) = find_rustls_error(&e) {
+            return DbError::Tls {
+                url,
+                mode,
+                remedy: tls::remedy(mode, Some(rustls_error)),
+                cause,
+            };
+        }
+        // A TLS-only server rejects a plain start-up packet in pg_hba (28000).
+        if mode == SslMode::Disable
+            && e.code()
+                == Some(&tokio_postgres::error::SqlState::INVALID_AUTHORIZATION_SPECIFICATION)
+        {
+            return DbError::TlsRequired {
+                url,
+                cause,
+                error: e,
+            };
+        }
+        // The driver's own TLS refusal ("server does not support TLS") carries neither
+        // a server error nor an I/O error.
+        if mode != SslMode::Disable && e.as_db_error().is_none() && !has_io_error(&e) {
+            return DbError::Tls {
+                url,
+                mode,
+                remedy: tls::remedy(mode, None),
+                cause,
+            };
+        }
+        DbError::Connect {
+            url,
+            cause,
+            error: e,
+        }
+    }
+
+    /// Opens a connection (no session settings), bounded by the connect timeout: each
+    /// socket connect by the driver's, and the start-up and authentication exchange with
+    /// a server that accepts and then stalls by an outer one.
+    pub async fn open(&self) -> Result<Client, DbError> {
+        let timeout = self.timeout();
+        let hosts = self.config.get_hosts().len().max(1) as u32;
+        let connecting = self.config.connect(self.tls.clone());
+        // Saturating: the URL's connect_timeout may be any number of seconds.
+        let (client, connection) = tokio::time::timeout(timeout.saturating_mul(hosts), connecting)
+            .await
+            .map_err(|_| DbError::ConnectTimeout {
+                url: self.shown.clone(),
+                timeout,
+            })?
+            .map_err(|e| self.connect_error(e))?;
+        tokio::spawn(async move {
+            // A broken connection surfaces as an error on the client's next call.
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+}
+
+/// The rustls error inside a driver error (tokio-rustls wraps it in an `io::Error`).
+fn find_rustls_error(e: &tokio_postgres::Error) -> Option<&rustls::Error> {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(found) = cause.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        if let Some(found) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(found);
+        }
+        source = cause.source();
+    }
+    None
+}
+
+fn has_io_error(e: &tokio_postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// Opens a session: TLS and timeouts as [`ConnectPlan::new`] decides, and
+/// `search_path = public` (introspection relies on it; an app's pooled sessions do not
+/// get it).
 /// The connection task is spawned on the current tokio runtime, which must have its
 /// time driver enabled (`#[tokio::main]` does; a current-thread runtime is fine).
 pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Client, DbError> {
-    let shown = redact(url);
-    let hidden = secrets(url);
-    let clean = |text: String| redact_text(&text, &hidden);
-
-    let ConnSpec {
-        mut config,
-        tls: tls_params,
-    } = conn_string::parse(url).map_err(|problem| DbError::InvalidUrl {
-        url: shown.clone(),
-        cause: problem.to_string(),
-    })?;
-    let timeout = match config.get_connect_timeout() {
-        Some(t) if !t.is_zero() => *t,
-        _ => timeout,
-    };
-    config.connect_timeout(timeout);
-    if config.get_application_name().is_none() {
-        config.application_name(APPLICATION_NAME);
-    }
-    let mode = tls_params.effective_mode(is_local_config(&config));
-    config.ssl_mode(mode.driver_mode());
-    let tls_config = tls::client_config(mode, tls_params.root_cert.as_deref()).map_err(|e| {
-        DbError::TlsConfig {
-            url: shown.clone(),
-            cause: clean(e.to_string()),
-        }
-    })?;
-
-    // connect_timeout bounds each socket connect; the outer timeout also bounds the
-    // start-up and authentication exchange with a server that accepts and then stalls.
-    let hosts = config.get_hosts().len().max(1) as u32;
-    let connecting = config.connect(MakeRustlsConnect::new(tls_config));
-    // Saturating: the URL's connect_timeout may be any number of seconds.
-    let (client, connection) = tokio::time::timeout(timeout.saturating_mul(hosts), connecting)
-        .await
-        .map_err(|_| DbError::ConnectTimeout {
-            url: shown.clone(),
-            timeout,
-        })?
-        .map_err(|e| {
-            let cause = clean(error_text(&e));
-            if cause.contains("TLS") {
-                DbError::Tls {
-                    url: shown.clone(),
-                    mode,
-                    remedy: tls::remedy(mode, &cause),
-                    cause,
-                }
-            } else if cause.contains("no encryption") {
-                DbError::TlsRequired {
-                    url: shown.clone(),
-                    cause,
-                }
-            } else {
-                DbError::Connect {
-                    url: shown.clone(),
-                    cause,
-                }
-            }
-        })?;
-    tokio::spawn(async move {
-        // A broken connection surfaces as an error on the client's next call.
-        let _ = connection.await;
-    });
-
+    let plan = ConnectPlan::new(url, timeout)?;
+    let client = plan.open().await?;
     client
         .batch_execute("SET search_path = public")
         .await
         .map_err(|e| DbError::SessionSetup {
-            url: shown.clone(),
-            cause: clean(error_text(&e)),
+            url: plan.shown.clone(),
+            cause: redact_text(&error::describe(&e), &plan.secrets),
+            error: e,
         })?;
     Ok(client)
 }
@@ -324,28 +455,6 @@ fn is_local_config(config: &tokio_postgres::Config) -> bool {
 /// it gets no TLS unless it asks. `false` when it does not parse.
 pub fn is_local_url(url: &str) -> bool {
     conn_string::parse(url).is_ok_and(|spec| is_local_config(&spec.config))
-}
-
-/// The driver's message with its causes (the driver's own `Display` stops at "db error"
-/// or "error connecting to server"), or the server's message, detail and hint.
-fn error_text(e: &tokio_postgres::Error) -> String {
-    if let Some(db) = e.as_db_error() {
-        let mut text = db.message().to_string();
-        if let Some(detail) = db.detail() {
-            text.push_str(&format!(" ({detail})"));
-        }
-        if let Some(hint) = db.hint() {
-            text.push_str(&format!(" (hint: {hint})"));
-        }
-        return text;
-    }
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

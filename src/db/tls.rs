@@ -101,20 +101,24 @@ impl TlsParams {
     }
 }
 
+/// A TLS parameter of a connection string that cannot be understood. Holds no password
+/// (only the bad value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsParamError {
+    #[error("unknown sslmode `{0}` (expected disable, prefer, require, verify-ca or verify-full)")]
+    UnknownSslMode(String),
+}
+
 /// Takes `sslmode` and `sslrootcert` off a `postgres://` URL's query (or a libpq
 /// `key=value` string) and returns the rest. Fails on an unknown `sslmode` value, with
 /// a message that holds no password (it names only the bad value).
-pub fn split_tls_params(conn: &str) -> Result<(String, TlsParams), String> {
+pub fn split_tls_params(conn: &str) -> Result<(String, TlsParams), TlsParamError> {
     let mut params = TlsParams::default();
-    let mut take = |key: &str, value: String| -> Result<bool, String> {
+    let mut take = |key: &str, value: String| -> Result<bool, TlsParamError> {
         match key {
             "sslmode" => {
-                params.mode = Some(SslMode::parse(&value).ok_or_else(|| {
-                    format!(
-                        "unknown sslmode `{value}` (expected disable, prefer, require, \
-                         verify-ca or verify-full)"
-                    )
-                })?);
+                params.mode =
+                    Some(SslMode::parse(&value).ok_or(TlsParamError::UnknownSslMode(value))?);
                 Ok(true)
             }
             "sslrootcert" => {
@@ -348,23 +352,32 @@ impl ServerCertVerifier for ChainOnly {
     }
 }
 
-/// The remedy for a failed TLS handshake, from the driver's message.
-pub(super) fn remedy(mode: SslMode, cause: &str) -> &'static str {
-    if cause.contains("server does not support TLS") {
-        "the server does not accept TLS connections: enable ssl on the server, or use \
-         sslmode=prefer or sslmode=disable if the network is trusted"
-    } else if cause.contains("UnknownIssuer") || cause.contains("unknown issuer") {
-        "the server's certificate is not signed by a trusted root: set sslrootcert to the \
-         CA certificate (PEM) that signed it, or use sslmode=require to encrypt without \
-         verifying the certificate"
-    } else if cause.contains("NotValidForName") || cause.contains("not valid for name") {
-        "the server's certificate does not name this host: connect with a host name the \
-         certificate was issued for, or use sslmode=verify-ca to verify only the chain"
-    } else if mode == SslMode::Require {
-        "check that the server accepts TLS, or use sslmode=disable if the network is trusted"
-    } else {
-        "check the server's certificate and sslrootcert, or use sslmode=require to encrypt \
-         without verifying the certificate"
+/// The remedy for a failed TLS handshake: by the rustls error, or (`None`) the server
+/// declined TLS.
+pub(super) fn remedy(mode: SslMode, error: Option<&rustls::Error>) -> &'static str {
+    match error {
+        None => {
+            "the server does not accept TLS connections: enable ssl on the server, or use \
+             sslmode=prefer or sslmode=disable if the network is trusted"
+        }
+        Some(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+            "the server's certificate is not signed by a trusted root: set sslrootcert to the \
+             CA certificate (PEM) that signed it, or use sslmode=require to encrypt without \
+             verifying the certificate"
+        }
+        Some(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        )) => {
+            "the server's certificate does not name this host: connect with a host name the \
+             certificate was issued for, or use sslmode=verify-ca to verify only the chain"
+        }
+        Some(_) if mode == SslMode::Require => {
+            "check that the server accepts TLS, or use sslmode=disable if the network is trusted"
+        }
+        Some(_) => {
+            "check the server's certificate and sslrootcert, or use sslmode=require to encrypt \
+             without verifying the certificate"
+        }
     }
 }
 
@@ -399,7 +412,9 @@ mod tests {
             (rest.as_str(), p),
             ("postgres://h/db", TlsParams::default())
         );
-        let err = split_tls_params("postgres://u:hunter2@h/db?sslmode=always").unwrap_err();
+        let err = split_tls_params("postgres://u:hunter2@h/db?sslmode=always")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown sslmode `always`"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
     }

@@ -151,6 +151,56 @@ pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// True when `name` occurs in SQL text as an identifier (quoted or not, qualified or
+/// not), string literals aside. Over-approximates on purpose: a function or type of the
+/// same name counts too, which only costs an object rebuilt that could have been kept.
+pub fn mentions_identifier(sql: &str, name: &str) -> bool {
+    use crate::sql::quote;
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    let skip_quoted = |i: &mut usize, q: char| {
+        *i += 1;
+        while *i < chars.len() {
+            if chars[*i] == q {
+                if *i + 1 < chars.len() && chars[*i + 1] == q {
+                    *i += 2;
+                    continue;
+                }
+                break;
+            }
+            *i += 1;
+        }
+        *i = (*i + 1).min(chars.len());
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            skip_quoted(&mut i, '\'');
+        } else if c == '"' {
+            let start = i;
+            skip_quoted(&mut i, '"');
+            let word: String = chars[start..i].iter().collect();
+            if quote::parse_ident(&word).as_deref() == Some(name) {
+                return true;
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            if word.to_lowercase() == name {
+                return true;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +228,16 @@ mod tests {
         );
         assert_eq!(rename_identifier("\"My Col\" > 0", "My Col", "x"), "x > 0");
         assert_eq!(rename_identifier("t.title", "title", "x"), "t.title");
+    }
+
+    #[test]
+    fn finds_identifiers_not_strings() {
+        assert!(mentions_identifier("(mood = 'calm'::mood)", "mood"));
+        assert!(mentions_identifier("lower(\"My Col\")", "My Col"));
+        assert!(mentions_identifier("x::public.mood", "mood"));
+        assert!(!mentions_identifier("note = 'mood'", "mood"));
+        assert!(!mentions_identifier("moody > 0", "mood"));
+        assert!(!mentions_identifier("\"Mood\" > 0", "mood"));
+        assert!(!mentions_identifier("Mood > 0", "Mood"));
     }
 }

@@ -5,6 +5,7 @@
 //! the live schema the way the rename statements will, so that everything after compares
 //! like with like.
 
+mod dependents;
 pub mod expr;
 pub mod types;
 
@@ -12,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, PrimaryKey,
-    QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint,
+    QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint, names,
 };
 use expr::same_expression;
 
@@ -137,7 +138,9 @@ pub enum Change {
         table: QualifiedName,
         column: String,
     },
-    /// A column whose generation expression changed: dropped and added again.
+    /// A column whose generation expression changed: dropped here, and added again by an
+    /// [`Change::AddColumn`] that follows (after every drop, so that the plan can free
+    /// names and dependencies in between).
     RecreateColumn {
         table: QualifiedName,
         column: Column,
@@ -220,9 +223,26 @@ pub struct EnumColumn {
     pub default: Option<String>,
 }
 
+/// A rename hint that cannot be followed: the live schema holds both names (a rename
+/// onto an existing object, or half of a swap). Following either way would guess.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "{kind} {to} is renamed from {from} (`renamed_from`), but the database has both {from} and {to}\n  \
+     hint: remove `renamed_from` (then {from} is dropped as undeclared), or drop or rename one \
+     of the two in the database first"
+)]
+pub struct RenameConflict {
+    /// `table`, `column` or `enum`.
+    pub kind: &'static str,
+    /// The old name (a column's with its table: `tasks.due_date`).
+    pub from: String,
+    /// The declared name.
+    pub to: String,
+}
+
 /// The changes that take `actual` to `desired`, in no particular order (`plan` orders
 /// them). `actual` should be introspected from the schemas `desired` manages.
-pub fn diff(desired: &Schema, actual: Schema) -> Vec<Change> {
+pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConflict> {
     let mut out = Vec::new();
     // Renames are resolved by rewriting the live model in place.
     let mut live = actual;
@@ -233,20 +253,97 @@ pub fn diff(desired: &Schema, actual: Schema) -> Vec<Change> {
         }
     }
 
-    resolve_renames(desired, &mut live, &mut out);
+    resolve_renames(desired, &mut live, &mut out)?;
     diff_enums(desired, &mut live, &mut out);
     diff_sequences(desired, &mut live, &mut out);
+    detach_from_changed_columns(desired, &mut live, &mut out);
     diff_tables(desired, &live, &mut out);
-    out
+    Ok(out)
+}
+
+/// Columns dropped and added again, or converted through `text`, lose (or cannot keep)
+/// their indexes and constraints: drop those explicitly so that the table diff adds the
+/// declared ones back.
+fn detach_from_changed_columns(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
+    let enum_types = enum_type_names(desired, live);
+    let mut detach = dependents::Detach::default();
+    for (name, want) in &desired.tables {
+        let Some(have) = live.tables.get(name) else {
+            continue;
+        };
+        for column in &want.columns {
+            if let Some(existing) = have.column(&column.name)
+                && (recreates(column, existing) || converts_via_text(column, existing, &enum_types))
+            {
+                detach.columns.insert((name.clone(), column.name.clone()));
+            }
+        }
+    }
+    dependents::detach(live, desired, detach, out);
+}
+
+/// Every enum's type spelling, declared or live.
+fn enum_type_names(desired: &Schema, live: &Schema) -> BTreeSet<String> {
+    desired
+        .enums
+        .keys()
+        .chain(live.enums.keys())
+        .map(type_text)
+        .collect()
+}
+
+/// A stored generated column whose expression (or type) changes cannot be altered in
+/// place: it is dropped and added again.
+fn recreates(want: &Column, have: &Column) -> bool {
+    let generated_changed = match (&want.generated, &have.generated) {
+        (Some(w), Some(h)) => !same_expression(w, h),
+        (Some(_), None) => true,
+        _ => false,
+    };
+    generated_changed || (want.generated.is_some() && want.data_type != have.data_type)
+}
+
+/// A type change to or from an enum, which PostgreSQL casts only through `text`.
+fn converts_via_text(want: &Column, have: &Column, enum_types: &BTreeSet<String>) -> bool {
+    want.data_type != have.data_type
+        && [&want.data_type, &have.data_type]
+            .iter()
+            .any(|t| enum_types.contains(t.trim_end_matches("[]")))
 }
 
 // ---------------------------------------------------------------------------- renames
 
-fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
+/// Fails when both names of a rename exist live.
+fn conflict(
+    kind: &'static str,
+    from: String,
+    to: String,
+    both: bool,
+) -> Result<(), RenameConflict> {
+    if both {
+        Err(RenameConflict { kind, from, to })
+    } else {
+        Ok(())
+    }
+}
+
+fn resolve_renames(
+    desired: &Schema,
+    live: &mut Schema,
+    out: &mut Vec<Change>,
+) -> Result<(), RenameConflict> {
     for e in desired.enums.values() {
         let Some(old) = &e.renamed_from else { continue };
         let from = QualifiedName::new(&e.name.schema, old);
-        if live.enums.contains_key(&from) && !live.enums.contains_key(&e.name) {
+        let has_old = live.enums.contains_key(&from);
+        let has_new = live.enums.contains_key(&e.name);
+        conflict(
+            "enum",
+            from.to_string(),
+            e.name.to_string(),
+            has_old && has_new,
+        )?;
+        if has_old && !has_new {
             out.push(Change::RenameEnum {
                 from: from.clone(),
                 to: e.name.name.clone(),
@@ -271,13 +368,34 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
     for t in desired.tables.values() {
         let Some(old) = &t.renamed_from else { continue };
         let from = QualifiedName::new(&t.name.schema, old);
-        if live.tables.contains_key(&from) && !live.tables.contains_key(&t.name) {
+        let has_old = live.tables.contains_key(&from);
+        let has_new = live.tables.contains_key(&t.name);
+        conflict(
+            "table",
+            from.to_string(),
+            t.name.to_string(),
+            has_old && has_new,
+        )?;
+        if has_old && !has_new {
             out.push(Change::RenameTable {
                 from: from.clone(),
                 to: t.name.name.clone(),
             });
             let mut moved = live.tables.remove(&from).expect("checked above");
             moved.name = t.name.clone();
+            for column in &mut moved.columns {
+                // Column renames come later and follow it again from this name.
+                let keeps = declared_identity(t, &column.name);
+                if keeps {
+                    follow_identity_sequence(
+                        column,
+                        &from.name,
+                        &column.name.clone(),
+                        &t.name,
+                        out,
+                    );
+                }
+            }
             live.tables.insert(t.name.clone(), moved);
             for table in live.tables.values_mut() {
                 for fk in &mut table.foreign_keys {
@@ -302,20 +420,77 @@ fn resolve_renames(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             let Some(table) = live.tables.get_mut(&t.name) else {
                 continue;
             };
-            if table.column(old).is_some() && table.column(&c.name).is_none() {
+            let has_old = table.column(old).is_some();
+            let has_new = table.column(&c.name).is_some();
+            conflict(
+                "column",
+                format!("{}.{old}", t.name),
+                format!("{}.{}", t.name, c.name),
+                has_old && has_new,
+            )?;
+            if has_old && !has_new {
                 out.push(Change::RenameColumn {
                     table: t.name.clone(),
                     from: old.clone(),
                     to: c.name.clone(),
                 });
-                rename_live_column(live, &t.name, old, &c.name);
+                rename_live_column(live, &t.name, old, &c.name, c.identity.is_some(), out);
             }
         }
     }
+    Ok(())
+}
+
+/// Whether the declared table keeps an identity on the live column `live_column` (under
+/// its own name, or under the name a column rename gives it).
+fn declared_identity(table: &Table, live_column: &str) -> bool {
+    table
+        .columns
+        .iter()
+        .find(|c| c.renamed_from.as_deref() == Some(live_column))
+        .or_else(|| table.column(live_column))
+        .is_some_and(|c| c.identity.is_some())
+}
+
+/// An identity sequence under the name PostgreSQL gave it (`<table>_<column>_seq`) is
+/// renamed with its table or column (PostgreSQL keeps the old name): a fresh push of the
+/// new names would call it so, and the old name is free for a table that takes it.
+/// `column` already has its new name; `old_table` and `old_column` are the names the
+/// sequence was made from.
+fn follow_identity_sequence(
+    column: &mut Column,
+    old_table: &str,
+    old_column: &str,
+    table: &QualifiedName,
+    out: &mut Vec<Change>,
+) {
+    let Some(identity) = &mut column.identity else {
+        return;
+    };
+    // A snapshot (generate) does not name the sequence: it has the name PostgreSQL
+    // gives, as every identity column that brain-db creates or renames does.
+    let made_from_old = names::owned_sequence(old_table, old_column);
+    let current = identity.sequence.as_ref().unwrap_or(&made_from_old);
+    let wanted = names::owned_sequence(&table.name, &column.name);
+    if *current != made_from_old || *current == wanted {
+        return;
+    }
+    out.push(Change::RenameSequence {
+        from: QualifiedName::new(&table.schema, current),
+        to: wanted.clone(),
+    });
+    identity.sequence = Some(wanted);
 }
 
 /// Rewrites the live schema as `ALTER TABLE .. RENAME COLUMN` will leave it.
-fn rename_live_column(live: &mut Schema, table_name: &QualifiedName, from: &str, to: &str) {
+fn rename_live_column(
+    live: &mut Schema,
+    table_name: &QualifiedName,
+    from: &str,
+    to: &str,
+    keeps_identity: bool,
+    out: &mut Vec<Change>,
+) {
     let rename_list = |cols: &mut Vec<String>| {
         for c in cols.iter_mut() {
             if c == from {
@@ -328,6 +503,9 @@ fn rename_live_column(live: &mut Schema, table_name: &QualifiedName, from: &str,
         for column in &mut table.columns {
             if column.name == from {
                 column.name = to.to_string();
+                if keeps_identity {
+                    follow_identity_sequence(column, &table_name.name, from, table_name, out);
+                }
             }
             if let Some(d) = &mut column.default {
                 rename_expr(d);
@@ -403,7 +581,7 @@ fn diff_enums(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             continue;
         };
         if have.values != want.values {
-            diff_enum_values(live, &have, want, out);
+            diff_enum_values(desired, live, &have, want, out);
         }
         if have.comment != want.comment {
             out.push(Change::SetComment {
@@ -419,7 +597,13 @@ fn diff_enums(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
     }
 }
 
-fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<Change>) {
+fn diff_enum_values(
+    desired: &Schema,
+    live: &mut Schema,
+    have: &Enum,
+    want: &Enum,
+    out: &mut Vec<Change>,
+) {
     // Only additions, with the old values in the same order: ALTER TYPE .. ADD VALUE.
     let kept: Vec<&String> = want
         .values
@@ -429,6 +613,19 @@ fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<C
     let only_additions =
         kept.len() == have.values.len() && kept.iter().zip(&have.values).all(|(a, b)| *a == b);
     if only_additions {
+        // New values are committed before the rest of the plan runs, a rename included:
+        // they name the type as the database calls it now.
+        let live_name = out
+            .iter()
+            .find_map(|c| match c {
+                Change::RenameEnum { from, to }
+                    if *to == want.name.name && from.schema == want.name.schema =>
+                {
+                    Some(from.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| want.name.clone());
         for (i, value) in want.values.iter().enumerate() {
             if have.values.contains(value) {
                 continue;
@@ -442,7 +639,7 @@ fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<C
                 None => EnumPosition::Last,
             };
             out.push(Change::AddEnumValue {
-                name: want.name.clone(),
+                name: live_name.clone(),
                 value: value.clone(),
                 position,
             });
@@ -456,7 +653,14 @@ fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<C
     let array_name = format!("{type_name}[]");
     let mut columns = Vec::new();
     for table in live.tables.values_mut() {
+        // Columns and tables that go away are dropped before the type is rebuilt.
+        let Some(kept) = desired.tables.get(&table.name) else {
+            continue;
+        };
         for c in &mut table.columns {
+            if kept.column(&c.name).is_none() {
+                continue;
+            }
             if c.data_type == type_name || c.data_type == array_name {
                 columns.push(EnumColumn {
                     table: table.name.clone(),
@@ -473,6 +677,14 @@ fn diff_enum_values(live: &mut Schema, have: &Enum, want: &Enum, out: &mut Vec<C
         .filter(|v| !want.values.contains(v))
         .cloned()
         .collect();
+    let detach = dependents::Detach {
+        columns: columns
+            .iter()
+            .map(|c| (c.table.clone(), c.column.clone()))
+            .collect(),
+        type_names: BTreeSet::from([want.name.name.clone()]),
+    };
+    dependents::detach(live, desired, detach, out);
     out.push(Change::RecreateEnum {
         old: have.clone(),
         new: want.clone(),
@@ -548,6 +760,14 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
                     });
                 }
                 if have.owned_by != want.owned_by {
+                    if want.owned_by.is_some() && owner_goes_away(desired, &have.owned_by) {
+                        // Released before its old column or table is dropped, which would
+                        // take the sequence with it.
+                        out.push(Change::SetSequenceOwner {
+                            name: name.clone(),
+                            owner: None,
+                        });
+                    }
                     out.push(Change::SetSequenceOwner {
                         name: name.clone(),
                         owner: want.owned_by.clone(),
@@ -567,16 +787,20 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
             continue;
         }
         // A sequence owned by a column that goes away goes with it.
-        let dies_with_owner = have.owned_by.as_ref().is_some_and(|(table, column)| {
-            desired
-                .tables
-                .get(table)
-                .is_none_or(|t| t.column(column).is_none())
-        });
-        if !dies_with_owner {
+        if !owner_goes_away(desired, &have.owned_by) {
             out.push(Change::DropSequence(name.clone()));
         }
     }
+}
+
+/// True when a sequence's owning column is dropped by the plan (with its table or alone).
+fn owner_goes_away(desired: &Schema, owner: &Option<(QualifiedName, String)>) -> bool {
+    owner.as_ref().is_some_and(|(table, column)| {
+        desired
+            .tables
+            .get(table)
+            .is_none_or(|t| t.column(column).is_none())
+    })
 }
 
 /// `'name'::regclass` as `pg_get_expr` prints it inside `nextval(...)`.
@@ -593,12 +817,7 @@ pub fn regclass_literal(name: &QualifiedName) -> String {
 // ---------------------------------------------------------------------------- tables
 
 fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
-    let enum_types: BTreeSet<String> = desired
-        .enums
-        .keys()
-        .chain(live.enums.keys())
-        .map(type_text)
-        .collect();
+    let enum_types = enum_type_names(desired, live);
     // Unique / primary keys that are dropped or rebuilt, so that foreign keys leaning on
     // them can be rebuilt too.
     let mut rebuilt_keys: BTreeSet<(QualifiedName, Vec<String>)> = BTreeSet::new();
@@ -747,13 +966,12 @@ fn diff_column(
     out: &mut Vec<Change>,
 ) {
     let column = || want.name.clone();
-    let generated_changed = match (&want.generated, &have.generated) {
-        (Some(w), Some(h)) => !same_expression(w, h),
-        (Some(_), None) => true,
-        _ => false,
-    };
-    if generated_changed || (want.generated.is_some() && want.data_type != have.data_type) {
+    if recreates(want, have) {
         out.push(Change::RecreateColumn {
+            table: table.clone(),
+            column: want.clone(),
+        });
+        out.push(Change::AddColumn {
             table: table.clone(),
             column: want.clone(),
         });
@@ -808,9 +1026,7 @@ fn diff_column(
             from: have.data_type.clone(),
             to: want.data_type.clone(),
             collation: want.collation.clone(),
-            via_text: [&want.data_type, &have.data_type]
-                .iter()
-                .any(|t| enum_types.contains(t.trim_end_matches("[]"))),
+            via_text: converts_via_text(want, have, enum_types),
         });
     }
     if let Some(expression) = &want.default

@@ -5,9 +5,14 @@
 //! kind ([`QUERY_COUNT`] in all), each taking the schema list as a `text[]` parameter;
 //! they are sent together (pipelined) and the rows are assembled into the model here.
 //!
-//! The caller sets the session's `search_path` to `public` first: `format_type`,
-//! `pg_get_expr` and `pg_get_indexdef` then print public objects unqualified and others
-//! qualified, which is the canonical form of the model (see [`crate::model`]).
+//! [`introspect`] reads in a read-only transaction of its own whose settings are pinned
+//! ([`pin_settings`], `SET LOCAL`, so that it also holds through a transaction pooler):
+//! `search_path = public` makes `format_type`, `pg_get_expr` and `pg_get_indexdef` print
+//! public objects unqualified and others qualified, which is the canonical form of the
+//! model (see [`crate::model`]), and DateStyle, TimeZone, IntervalStyle, ... make the
+//! constants they print (`'2024-03-02'::date`, `'2024-03-02 10:00:00+00'`) the same
+//! whatever the database's, role's or connection's settings, and mean the same when read
+//! back under any settings.
 //!
 //! Not read (yet): partitioned tables, partitions and inheritance children (skipped
 //! whole), exclusion constraints (skipped; their indexes too), index storage parameters
@@ -20,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::{Client, GenericClient, IsolationLevel, Row};
 
 use crate::model::{
     CheckConstraint, Column, Deferrable, Enum, ExclusionConstraint, FkAction, ForeignKey, Identity,
@@ -51,10 +56,7 @@ pub enum IntrospectError {
 
 impl IntrospectError {
     pub fn query(what: &'static str, source: tokio_postgres::Error) -> Self {
-        let message = match source.as_db_error() {
-            Some(db) => db.message().to_string(),
-            None => source.to_string(),
-        };
+        let message = crate::db::error::describe(&source);
         IntrospectError::Query {
             what,
             message,
@@ -70,9 +72,49 @@ pub struct Stats {
     pub queries: usize,
 }
 
-/// Reads every object brain-db manages in the given schemas.
-pub async fn introspect(
+/// Session settings that change how the server prints constants (and reads them), with
+/// the values brain-db's own transactions pin: ISO dates (never ambiguous, whatever
+/// DateStyle reads them), UTC offsets written out, intervals with every sign written
+/// (read back the same under any IntervalStyle), floats printed exactly, hex bytea,
+/// standard strings, identifiers quoted only when needed.
+pub const PINNED_SETTINGS: &[(&str, &str)] = &[
+    ("DateStyle", "ISO, MDY"),
+    ("TimeZone", "UTC"),
+    ("IntervalStyle", "postgres"),
+    ("extra_float_digits", "1"),
+    ("bytea_output", "hex"),
+    ("standard_conforming_strings", "on"),
+    ("quote_all_identifiers", "off"),
+    ("lc_monetary", "C"),
+    ("xmloption", "content"),
+];
+
+/// Pins [`PINNED_SETTINGS`] and the given `search_path` (already SQL: `public`,
+/// `"x", public`) for the rest of the current transaction (`set_config(.., true)`, i.e.
+/// `SET LOCAL`), in one statement. Outside a transaction it would last one statement
+/// only: call it first thing in a transaction.
+pub async fn pin_settings(
     client: &impl GenericClient,
+    search_path: &str,
+) -> Result<(), tokio_postgres::Error> {
+    let mut names: Vec<&str> = PINNED_SETTINGS.iter().map(|(n, _)| *n).collect();
+    let mut values: Vec<&str> = PINNED_SETTINGS.iter().map(|(_, v)| *v).collect();
+    names.push("search_path");
+    values.push(search_path);
+    client
+        .query(
+            "SELECT pg_catalog.set_config(s.name, s.value, true) \
+             FROM unnest($1::text[], $2::text[]) AS s(name, value)",
+            &[&names, &values],
+        )
+        .await
+        .map(drop)
+}
+
+/// Reads every object brain-db manages in the given schemas, in one read-only
+/// transaction with pinned settings (see the module documentation).
+pub async fn introspect(
+    client: &mut Client,
     schemas: &[String],
 ) -> Result<Schema, IntrospectError> {
     introspect_with_stats(client, schemas)
@@ -80,8 +122,33 @@ pub async fn introspect(
         .map(|(schema, _)| schema)
 }
 
-/// [`introspect`], also reporting how many statements were sent.
-pub async fn introspect_with_stats<C: GenericClient>(
+/// [`introspect`], also reporting how many catalog queries were sent.
+pub async fn introspect_with_stats(
+    client: &mut Client,
+    schemas: &[String],
+) -> Result<(Schema, Stats), IntrospectError> {
+    let tx = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()
+        .await
+        .map_err(|source| IntrospectError::query("starting a read-only transaction", source))?;
+    pin_settings(&tx, "public").await.map_err(pin_error)?;
+    let read = read_catalog(&tx, schemas).await?;
+    tx.commit()
+        .await
+        .map_err(|source| IntrospectError::query("ending the read-only transaction", source))?;
+    Ok(read)
+}
+
+pub(crate) fn pin_error(source: tokio_postgres::Error) -> IntrospectError {
+    IntrospectError::query("pinning the session settings", source)
+}
+
+/// The catalog queries of [`introspect`], in the caller's transaction, whose settings the
+/// caller has pinned ([`pin_settings`]).
+pub(crate) async fn read_catalog<C: GenericClient>(
     client: &C,
     schemas: &[String],
 ) -> Result<(Schema, Stats), IntrospectError> {
@@ -244,7 +311,7 @@ fn one_char(row: &Row, idx: usize) -> char {
 }
 
 fn column(row: &Row) -> Result<Column, IntrospectError> {
-    let mut column = Column::new(row.get::<_, String>(1), row.get::<_, String>(2));
+    let mut column = Column::new(row.get::<_, String>(1), column_type(row));
     column.not_null = row.get(3);
     let expression: Option<String> = row.get(6);
     match one_char(row, 5) {
@@ -262,10 +329,12 @@ fn column(row: &Row) -> Result<Column, IntrospectError> {
         'a' => Some(Identity {
             kind: IdentityKind::Always,
             options: None,
+            sequence: None,
         }),
         'd' => Some(Identity {
             kind: IdentityKind::ByDefault,
             options: None,
+            sequence: None,
         }),
         other => {
             return Err(IntrospectError::Unexpected(format!(
@@ -283,6 +352,20 @@ fn column(row: &Row) -> Result<Column, IntrospectError> {
     };
     column.comment = row.get(9);
     Ok(column)
+}
+
+/// `format_type`'s spelling, except that a type of `public` other than an enum (an
+/// extension's type such as `citext`, a domain) is schema-qualified, as the file writes
+/// it: the SQL rendered from the model then does not depend on search_path.
+fn column_type(row: &Row) -> String {
+    let printed: String = row.get(2);
+    let type_schema: String = row.get(10);
+    let is_enum: bool = row.get(11);
+    if type_schema == "public" && !is_enum && !printed.starts_with("public.") {
+        format!("public.{printed}")
+    } else {
+        printed
+    }
 }
 
 fn deferrable(row: &Row, deferrable_idx: usize, deferred_idx: usize) -> Deferrable {
@@ -434,6 +517,7 @@ fn add_sequence(out: &mut Schema, row: &Row) -> Result<(), IntrospectError> {
             if let Some(identity) = column.identity.as_mut() {
                 let defaults = SequenceOptions::defaults_for(&column.data_type, options.increment);
                 identity.options = (options != defaults).then_some(options);
+                identity.sequence = Some(name.name.clone());
             }
         }
         ('i', None) => {

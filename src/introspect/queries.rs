@@ -44,17 +44,23 @@ pub const TABLES: &str = concat!(
 
 /// One row per live column, in (table, attnum) order: table oid, name, type, not null,
 /// identity kind, generated kind, default / generation expression, non-default
-/// collation (schema, name), comment.
+/// collation (schema, name), comment, the schema of the type (of its element type for
+/// an array) and whether that type is an enum.
 pub const COLUMNS: &str = concat!(
     managed_tables_cte!(),
     "SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
             a.attnotnull, a.attidentity::text, a.attgenerated::text,
             pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
-            cn.nspname::text, co.collname::text, d.description
+            cn.nspname::text, co.collname::text, d.description,
+            etn.nspname::text, et.typtype = 'e'
      FROM tbl
      JOIN pg_catalog.pg_attribute a
        ON a.attrelid = tbl.oid AND a.attnum > 0 AND NOT a.attisdropped
      JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+     JOIN pg_catalog.pg_type et
+       ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem
+                        ELSE t.oid END
+     JOIN pg_catalog.pg_namespace etn ON etn.oid = et.typnamespace
      LEFT JOIN pg_catalog.pg_attrdef ad
        ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
      LEFT JOIN pg_catalog.pg_collation co

@@ -1,5 +1,13 @@
 //! Migration files: discovery (`NNNN_name.sql`), canonical text and its sha256.
 //!
+//! A migration's file name is at least four digits, `_`, a name of ASCII letters, digits,
+//! `_` and `-`, and `.sql` in lower case (`0003_add_tags.sql`). Any other file in the folder
+//! that *looks like* a migration is an error naming it rather than silently skipped: a name
+//! ending in `.sql` in any case (`0001_x.SQL`, `1_x.sql`, `0001-x.sql`, `init.sql`) or
+//! starting with a digit (`0001_x.sql.bak`, `0002_y.txt`). Everything else is left alone:
+//! `brain-db.sum`, hidden files (`.gitkeep`, editor swap files), subfolders (`meta/`),
+//! `README.md` and other notes.
+//!
 //! The canonical form of a file is its text with a leading byte-order mark removed and
 //! every CRLF turned into LF, so that a checkout with Windows line endings hashes the same.
 
@@ -28,11 +36,8 @@ pub struct MigrationFile {
 impl MigrationFile {
     /// Builds a migration from its file name (`0003_add_tags.sql`) and raw text.
     pub fn new(file_name: &str, text: &str) -> Result<MigrationFile, FilesError> {
-        let name = file_name
-            .strip_suffix(".sql")
-            .ok_or_else(|| FilesError::BadName(file_name.to_string()))?;
-        let version =
-            parse_version(name).ok_or_else(|| FilesError::BadName(file_name.to_string()))?;
+        let (version, name) =
+            parse_file_name(file_name).ok_or_else(|| FilesError::BadName(file_name.to_string()))?;
         let sql = canonical(text);
         let no_transaction = sql
             .lines()
@@ -53,13 +58,48 @@ impl MigrationFile {
     }
 }
 
-/// `0003_add_tags` → 3; `None` unless the name is digits, `_`, then at least one character.
-fn parse_version(name: &str) -> Option<i64> {
+/// The fewest digits a migration number has (`0001`).
+const MIN_DIGITS: usize = 4;
+
+/// `0003_add_tags.sql` → (3, `0003_add_tags`); `None` unless the name follows
+/// `NNNN_name.sql` (see the module documentation).
+fn parse_file_name(file_name: &str) -> Option<(i64, &str)> {
+    let name = file_name.strip_suffix(".sql")?;
     let (digits, rest) = name.split_once('_')?;
-    if digits.is_empty() || rest.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let valid = digits.len() >= MIN_DIGITS
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
         return None;
     }
-    digits.parse().ok()
+    Some((digits.parse().ok()?, name))
+}
+
+/// What a file at the top of the migrations folder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Migration,
+    /// Looks like a migration but does not follow `NNNN_name.sql`: an error.
+    Misnamed,
+    /// The sum file, notes, hidden files: not brain-db's business.
+    Other,
+}
+
+fn classify(file_name: &str) -> Entry {
+    if parse_file_name(file_name).is_some() {
+        Entry::Migration
+    } else if file_name.starts_with('.') || file_name == super::sum::SUM_FILE {
+        Entry::Other
+    } else if file_name.to_ascii_lowercase().ends_with(".sql")
+        || file_name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        Entry::Misnamed
+    } else {
+        Entry::Other
+    }
 }
 
 /// Errors reading a migrations folder.
@@ -71,9 +111,41 @@ pub enum FilesError {
         source: std::io::Error,
     },
     #[error(
-        "migration file {0} is not named NNNN_name.sql; rename it (e.g. 0001_init.sql) or move it out of the migrations folder"
+        "the migrations folder {} does not exist; check --migrations (run from the project folder), \
+         or create it with `brain-db generate`",
+        .0.display()
+    )]
+    NoFolder(PathBuf),
+    #[error("{} is not UTF-8 text (invalid byte at line {line}); save it as UTF-8", path.display())]
+    NotUtf8 { path: PathBuf, line: usize },
+    #[error(
+        "migration file {0} is not named NNNN_name.sql (at least 4 digits, `_`, a name of letters, \
+         digits, `_` or `-`, then `.sql` in lower case); rename it (e.g. 0001_init.sql) or move it \
+         out of the migrations folder"
     )]
     BadName(String),
+}
+
+/// The text of a file, or an error naming it (missing, unreadable, or not UTF-8).
+pub fn read_text(path: &Path) -> Result<String, FilesError> {
+    let bytes = std::fs::read(path).map_err(|source| FilesError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    utf8(path, bytes)
+}
+
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, FilesError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        FilesError::NotUtf8 {
+            path: path.to_path_buf(),
+            line: 1 + e.as_bytes()[..valid]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count(),
+        }
+    })
 }
 
 /// The text with a leading BOM removed and CRLF turned into LF.
@@ -96,11 +168,25 @@ pub fn sha256_hex(text: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Migrations {
     pub files: Vec<MigrationFile>,
+    /// The text of the folder's `brain-db.sum`, when it has one (checked by
+    /// `migrate_database` before anything runs).
+    pub sum: Option<String>,
 }
 
 impl Migrations {
-    /// Reads every `*.sql` file of `dir` (not its subfolders). A missing folder holds no
-    /// migrations.
+    /// Reads the migrations of an existing folder: a missing folder is an error
+    /// ([`FilesError::NoFolder`]), so that a mistyped `--migrations` never reads as
+    /// "nothing to do".
+    pub fn from_existing_dir(dir: &Path) -> Result<Migrations, FilesError> {
+        if !dir.is_dir() {
+            return Err(FilesError::NoFolder(dir.to_path_buf()));
+        }
+        Migrations::from_dir(dir)
+    }
+
+    /// Reads every migration file at the top of `dir` (not its subfolders); a file that
+    /// looks like a migration but is misnamed is an error. A missing folder holds no
+    /// migrations (for `generate`, which creates it).
     pub fn from_dir(dir: &Path) -> Result<Migrations, FilesError> {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
@@ -121,19 +207,35 @@ impl Migrations {
                 source,
             })?;
             let path = entry.path();
-            let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            if !file_name.ends_with(".sql") || !path.is_file() {
+            if path.is_dir() {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| FilesError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let file_name = entry.file_name();
+            let Some(file_name) = file_name.to_str() else {
+                let lossy = file_name.to_string_lossy();
+                if classify(&lossy) == Entry::Other {
+                    continue;
+                }
+                return Err(FilesError::BadName(path.display().to_string()));
+            };
+            match classify(file_name) {
+                Entry::Other => continue,
+                Entry::Misnamed => return Err(FilesError::BadName(path.display().to_string())),
+                Entry::Migration => {}
+            }
+            let text = read_text(&path)?;
             files.push(MigrationFile::new(file_name, &text)?);
         }
-        Ok(Migrations::sorted(files))
+        let sum_path = dir.join(super::sum::SUM_FILE);
+        let sum = if sum_path.exists() {
+            Some(read_text(&sum_path)?)
+        } else {
+            None
+        };
+        Ok(Migrations {
+            sum,
+            ..Migrations::sorted(files)
+        })
     }
 
     /// Migrations given as `(file name, text)` pairs, e.g. compiled into the binary with
@@ -149,25 +251,32 @@ impl Migrations {
     /// Migrations embedded with `include_dir!` (the `*.sql` files at the folder's top level).
     pub fn from_include_dir(dir: &include_dir::Dir<'_>) -> Result<Migrations, FilesError> {
         let mut files = Vec::new();
+        let mut sum = None;
         for file in dir.files() {
             let Some(file_name) = file.path().file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
-            if !file_name.ends_with(".sql") {
+            if file_name == super::sum::SUM_FILE {
+                sum = Some(utf8(file.path(), file.contents().to_vec())?);
                 continue;
             }
-            let text = file.contents_utf8().ok_or_else(|| FilesError::Read {
-                path: file.path().to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"),
-            })?;
-            files.push(MigrationFile::new(file_name, text)?);
+            match classify(file_name) {
+                Entry::Other => continue,
+                Entry::Misnamed => return Err(FilesError::BadName(file_name.to_string())),
+                Entry::Migration => {}
+            }
+            let text = utf8(file.path(), file.contents().to_vec())?;
+            files.push(MigrationFile::new(file_name, &text)?);
         }
-        Ok(Migrations::sorted(files))
+        Ok(Migrations {
+            sum,
+            ..Migrations::sorted(files)
+        })
     }
 
     fn sorted(mut files: Vec<MigrationFile>) -> Migrations {
         files.sort_by(|a, b| (a.version, &a.name).cmp(&(b.version, &b.name)));
-        Migrations { files }
+        Migrations { files, sum: None }
     }
 
     pub fn len(&self) -> usize {
@@ -211,6 +320,36 @@ mod tests {
         assert!(MigrationFile::new("init.sql", "").is_err());
         assert!(MigrationFile::new("0001.sql", "").is_err());
         assert!(MigrationFile::new("01a_x.sql", "").is_err());
+        assert!(MigrationFile::new("0001_x.SQL", "").is_err());
+        assert!(MigrationFile::new("1_x.sql", "").is_err());
+        assert!(MigrationFile::new("0001-x.sql", "").is_err());
+        assert!(MigrationFile::new("0001_a b.sql", "").is_err());
+        assert_eq!(MigrationFile::new("00012_x-y.sql", "").unwrap().version, 12);
+    }
+
+    #[test]
+    fn what_looks_like_a_migration() {
+        for misnamed in [
+            "0001_x.SQL",
+            "1_x.sql",
+            "0001-x.sql",
+            "0001_x.sql.bak",
+            "0002_y.txt",
+            "init.sql",
+            "Init.Sql",
+        ] {
+            assert_eq!(classify(misnamed), Entry::Misnamed, "{misnamed}");
+        }
+        for other in [
+            "brain-db.sum",
+            "README.md",
+            "notes.txt",
+            ".gitkeep",
+            ".0001_x.sql.swp",
+        ] {
+            assert_eq!(classify(other), Entry::Other, "{other}");
+        }
+        assert_eq!(classify("0001_init.sql"), Entry::Migration);
     }
 
     #[test]

@@ -1,15 +1,24 @@
-//! `generate`: the next migration file, computed offline from a snapshot of the schema the
+//! `generate`: the next migration file, computed from a snapshot of the schema the
 //! existing migrations produce (`migrations/meta/snapshot.toml`) and schema.toml.
 //!
 //! The starting state comes from the snapshot, never from a live database, so running
 //! `push` on a development database and then `generate` still yields the right file.
-//! Both sides are declared text, so expressions compare as written (no server needed).
+//! Both sides are declared text: to compare them exactly as push compares schema.toml
+//! with a live database, every expression of both is first rewritten in the server's
+//! spelling ([`canonicalize_all`]) in a scratch database the caller provides, so that two
+//! spellings push calls identical (`status in ('a','b')`, `status = ANY (ARRAY[...])`)
+//! generate nothing, and the SQL written holds the server's unambiguous constants (ISO
+//! dates, explicit offsets).
 
 use std::path::{Path, PathBuf};
 
+use tokio_postgres::Client;
+
 use super::files::{FilesError, Migrations};
 use super::sum;
+use crate::apply::canonicalize::canonicalize_all;
 use crate::diff;
+use crate::introspect::IntrospectError;
 use crate::model::Schema;
 use crate::plan::{self, Hazard, Plan};
 use crate::schema_file::{self, SchemaFileError};
@@ -36,6 +45,11 @@ pub enum GenerateError {
     },
     #[error("invalid migration name {0:?}: use letters, digits, '_' and '-'")]
     BadName(String),
+    #[error("canonicalising expressions in the scratch database: {0}")]
+    Canonicalize(#[from] IntrospectError),
+    /// The snapshot holds both names of a declared rename.
+    #[error(transparent)]
+    Rename(#[from] diff::RenameConflict),
 }
 
 /// One written file.
@@ -60,21 +74,19 @@ pub enum Generated {
 /// neither migrations nor a snapshot).
 pub fn read_snapshot(dir: &Path, migrations: &Migrations) -> Result<Schema, GenerateError> {
     let path = dir.join(SNAPSHOT);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            schema_file::parse(&text, &path.display().to_string()).map_err(GenerateError::Snapshot)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if migrations.is_empty() {
-                Ok(schema_file::parse("", SNAPSHOT).map_err(GenerateError::Snapshot)?)
-            } else {
-                Err(GenerateError::NoSnapshot {
-                    dir: dir.display().to_string(),
-                    count: migrations.len(),
-                })
-            }
-        }
-        Err(source) => Err(GenerateError::Write { path, source }),
+    if path.exists() {
+        // Unreadable or not UTF-8: an error naming the snapshot (never "cannot write").
+        let text = super::files::read_text(&path)?;
+        return schema_file::parse(&text, &path.display().to_string())
+            .map_err(GenerateError::Snapshot);
+    }
+    if migrations.is_empty() {
+        Ok(schema_file::parse("", SNAPSHOT).map_err(GenerateError::Snapshot)?)
+    } else {
+        Err(GenerateError::NoSnapshot {
+            dir: dir.display().to_string(),
+            count: migrations.len(),
+        })
     }
 }
 
@@ -98,22 +110,46 @@ pub fn snapshot_of(desired: &Schema) -> Schema {
     s
 }
 
-/// Writes the migration(s) that take the snapshot to `desired`, then the new snapshot and
-/// the sum. Statements that must be committed before use (new enum values) go into a file
-/// of their own before the rest.
-pub fn generate(
-    dir: &Path,
-    desired: &Schema,
-    name: Option<&str>,
-) -> Result<Generated, GenerateError> {
+/// What generate starts from, read and checked before any server is contacted.
+pub struct Start {
+    migrations: Migrations,
+    snapshot: Schema,
+}
+
+/// Checks the name and reads the migrations folder and its snapshot.
+pub fn start(dir: &Path, name: Option<&str>) -> Result<Start, GenerateError> {
     if let Some(n) = name {
         check_name(n)?;
     }
     let migrations = Migrations::from_dir(dir)?;
     let snapshot = read_snapshot(dir, &migrations)?;
+    Ok(Start {
+        migrations,
+        snapshot,
+    })
+}
+
+/// Writes the migration(s) that take the snapshot to `desired`, then the new snapshot and
+/// the sum. Statements that must be committed before use (new enum values) go into a file
+/// of their own before the rest. `scratch` is a session on a scratch database (see the
+/// module documentation); nothing is left in it.
+pub async fn generate(
+    scratch: &mut Client,
+    dir: &Path,
+    start: Start,
+    desired: &Schema,
+    name: Option<&str>,
+) -> Result<Generated, GenerateError> {
+    let Start {
+        migrations,
+        mut snapshot,
+    } = start;
     let target = snapshot_of(desired);
+    let mut canonical = desired.clone();
+    canonicalize_all(scratch, &mut canonical).await?;
+    canonicalize_all(scratch, &mut snapshot).await?;
     // Diff from the declared model: its rename hints turn drop + add into a rename.
-    let plan = plan::plan(diff::diff(desired, snapshot));
+    let plan = plan::plan(diff::diff(&canonical, snapshot)?);
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }
@@ -127,11 +163,11 @@ pub fn generate(
     let mut files = Vec::new();
     let parts: Vec<(String, Plan)> = match (early.is_empty(), rest.is_empty()) {
         (false, false) => vec![
-            (format!("{base}_enum_values"), Plan { steps: early }),
-            (base, Plan { steps: rest }),
+            (format!("{base}_enum_values"), Plan::of_steps(early)),
+            (base, Plan::of_steps(rest)),
         ],
-        (false, true) => vec![(base, Plan { steps: early })],
-        _ => vec![(base, Plan { steps: rest })],
+        (false, true) => vec![(base, Plan::of_steps(early))],
+        _ => vec![(base, Plan::of_steps(rest))],
     };
     for (version, (stem, part)) in (migrations.next_version()..).zip(parts) {
         let path = dir.join(format!("{version:04}_{stem}.sql"));
@@ -273,16 +309,15 @@ mod tests {
     use crate::plan::Step;
 
     fn plan(sqls: &[&str]) -> Plan {
-        Plan {
-            steps: sqls
-                .iter()
+        Plan::of_steps(
+            sqls.iter()
                 .map(|s| Step {
                     sql: (*s).to_string(),
                     hazard: None,
                     commit_first: false,
                 })
                 .collect(),
-        }
+        )
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The history table `public.__migrations`: one row per applied migration.
 
+use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
 
 use super::decide::AppliedRow;
@@ -15,13 +16,14 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS public.__migrations (\n\
     execution_ms bigint NOT NULL\n)";
 
 /// One row of the history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryRow {
     pub id: i64,
     pub name: String,
     pub sha256: String,
-    /// As the server prints it (`2026-11-28 12:30:01.123+00`).
-    pub applied_at: String,
+    /// Read as a timestamp (binary protocol), so the session's TimeZone and DateStyle
+    /// do not change it.
+    pub applied_at: DateTime<Utc>,
     pub execution_ms: i64,
 }
 
@@ -55,7 +57,7 @@ pub async fn ensure(client: &impl GenericClient) -> Result<(), tokio_postgres::E
 pub async fn read(client: &impl GenericClient) -> Result<Vec<HistoryRow>, tokio_postgres::Error> {
     let rows = client
         .query(
-            "SELECT id, name, sha256, applied_at::text, execution_ms FROM public.__migrations \
+            "SELECT id, name, sha256, applied_at, execution_ms FROM public.__migrations \
              WHERE to_regclass('public.__migrations') IS NOT NULL ORDER BY id, name",
             &[],
         )
@@ -95,4 +97,18 @@ pub async fn insert(
         )
         .await?;
     Ok(())
+}
+
+/// Records `files` as applied without running them (`migrate --baseline`), in one
+/// transaction, creating the table if needed. Call only while holding the lock.
+pub async fn record_baseline(
+    client: &mut tokio_postgres::Client,
+    files: &[&super::MigrationFile],
+) -> Result<(), tokio_postgres::Error> {
+    ensure(&*client).await?;
+    let tx = client.transaction().await?;
+    for f in files {
+        insert(&tx, f.version, &f.name, &f.sha256, 0).await?;
+    }
+    tx.commit().await
 }

@@ -7,19 +7,25 @@
 //! - [`decide`]: applied rows × files → files to apply, or typed refusals (pure).
 //! - [`lock`]: `pg_try_advisory_lock` polled with backoff on a dedicated connection.
 //! - [`history`]: the `__migrations` table.
+//! - [`report`]: [`MigrationStatus`], the state `status` prints and an app's health counts.
 //! - [`applier`]: one file per transaction, or statement by statement for
 //!   `-- brain-db:no-transaction` files.
 //! - [`migrate`]: all of the above in order, the lock released on every path.
+//! - [`entry`]: [`migrate_database`], the one entry point of `brain-db migrate` and of an
+//!   app's start-up: session URL, sum check, DDL lock timeout, then [`migrate`].
 //!
 //! Architecture invariant: nothing here depends on `diff`, `plan` or `introspect`; the
 //! generator (which does) lives in `generate`.
 
 pub mod applier;
 pub mod decide;
+pub mod entry;
 pub mod files;
+#[cfg(feature = "schema")]
 pub mod generate;
 pub mod history;
 pub mod lock;
+pub mod report;
 pub mod split;
 pub mod sum;
 
@@ -29,8 +35,13 @@ use tokio_postgres::Client;
 
 pub use applier::FileFailure;
 pub use decide::{AppliedRow, Refusal, State};
+pub use entry::{
+    MigrateRunError, MigrateSettings, MigrateTarget, migrate_database,
+    migrate_database_cancellable, migrate_database_with_progress,
+};
 pub use files::{MigrationFile, Migrations};
 pub use lock::LockError;
+pub use report::{MigrationCounts, MigrationEntry, MigrationStatus};
 
 /// The default time `migrate` waits for another migrator's lock.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -120,6 +131,26 @@ pub async fn migrate(
     migrations: &Migrations,
     options: MigrateOptions,
 ) -> Result<MigrateReport, MigrateError> {
+    migrate_with_progress(client, migrations, options, &mut |_| {}).await
+}
+
+/// One step of a migrate run, reported as it happens (see [`migrate_with_progress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// A file was applied and recorded (committed, for a file in a transaction).
+    Applied { file: &'a str, ms: i64 },
+}
+
+/// [`migrate`], calling `progress` after each file is recorded, so that a caller can
+/// print (and flush) each line at once: a run killed later still leaves the lines of
+/// what it applied.
+pub async fn migrate_with_progress(
+    client: &mut Client,
+    migrations: &Migrations,
+    options: MigrateOptions,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<MigrateReport, MigrateError> {
     let key = lock::lock_key(history::TABLE);
     if options.skip_if_locked {
         if !lock::try_lock(client, key).await? {
@@ -131,7 +162,7 @@ pub async fn migrate(
     } else {
         lock::lock(client, key, options.lock_timeout).await?;
     }
-    let result = migrate_locked(client, migrations).await;
+    let result = migrate_locked(client, migrations, progress).await;
     let unlocked = lock::unlock(client, key).await;
     match (result, unlocked) {
         (Ok(report), Ok(())) => Ok(report),
@@ -145,6 +176,7 @@ pub async fn migrate(
 async fn migrate_locked(
     client: &mut Client,
     migrations: &Migrations,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<MigrateReport, MigrateError> {
     history::ensure(&*client)
         .await
@@ -161,7 +193,11 @@ async fn migrate_locked(
     for i in pending {
         let file = &migrations.files[i];
         match applier::apply_file(client, file).await {
-            Ok(ms) => report.applied.push((file.file_name(), ms)),
+            Ok(ms) => {
+                let name = file.file_name();
+                progress(Progress::Applied { file: &name, ms });
+                report.applied.push((name, ms));
+            }
             Err(failure) => {
                 return Err(MigrateError::Failed {
                     failure,
@@ -185,6 +221,8 @@ mod tests {
             ("files.rs", include_str!("files.rs")),
             ("history.rs", include_str!("history.rs")),
             ("lock.rs", include_str!("lock.rs")),
+            ("entry.rs", include_str!("entry.rs")),
+            ("report.rs", include_str!("report.rs")),
             ("split.rs", include_str!("split.rs")),
             ("sum.rs", include_str!("sum.rs")),
             ("../startup.rs", include_str!("../startup.rs")),

@@ -124,6 +124,18 @@ pub fn split(sql: &str) -> Vec<Statement> {
                             _ => i += 1,
                         }
                     }
+                    _ if c == b'_' || c.is_ascii_alphabetic() || !c.is_ascii() => {
+                        // A keyword or identifier; a `$` inside one belongs to it (`a$b$` is
+                        // a name, not the start of a dollar quote).
+                        i += 1;
+                        while i < n
+                            && (bytes[i].is_ascii_alphanumeric()
+                                || matches!(bytes[i], b'_' | b'$')
+                                || !bytes[i].is_ascii())
+                        {
+                            i += 1;
+                        }
+                    }
                     _ => {
                         i += sql[i..].chars().next().map_or(1, char::len_utf8);
                     }
@@ -182,6 +194,21 @@ mod tests {
         let kept = texts("\u{a0}/*'");
         assert_eq!(kept, vec![(1, "\u{a0}/*'".to_string())]);
         assert_eq!(texts(&kept[0].1), kept);
+    }
+
+    #[test]
+    fn dollar_signs_inside_names_do_not_open_a_quote() {
+        let sql = "select 1 as a$b$;\ndrop table canary;\nselect 2 as c$b$;\nselect $q$;$q$;";
+        let got = texts(sql);
+        assert_eq!(
+            got,
+            vec![
+                (1, "select 1 as a$b$".to_string()),
+                (2, "drop table canary".to_string()),
+                (3, "select 2 as c$b$".to_string()),
+                (4, "select $q$;$q$".to_string()),
+            ]
+        );
     }
 
     #[test]

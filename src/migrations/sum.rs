@@ -8,9 +8,10 @@
 //! 0002_add_tags.sql 03bd…
 //! ```
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::files::{Migrations, sha256_hex};
+use super::files::{FilesError, Migrations, read_text, sha256_hex};
 
 /// The sum file's name inside the migrations folder.
 pub const SUM_FILE: &str = "brain-db.sum";
@@ -77,12 +78,12 @@ impl std::fmt::Display for SumMismatch {
     }
 }
 
-/// Compares a sum file's text with the folder's files.
+/// Compares a sum file's text with the folder's files, in time linear in their number.
 pub fn compare(sum_text: &str, migrations: &Migrations) -> SumMismatch {
     let text = super::files::canonical(sum_text);
     let mut total = None;
     let mut listed: Vec<(String, String)> = Vec::new();
-    let mut listed_lines = String::new();
+    let mut listed_lines = String::with_capacity(text.len());
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -102,16 +103,21 @@ pub fn compare(sum_text: &str, migrations: &Migrations) -> SumMismatch {
         bad_total: total.as_deref() != Some(sha256_hex(&listed_lines).as_str()),
         ..SumMismatch::default()
     };
+    let hash_of: HashMap<&str, &str> = listed
+        .iter()
+        .map(|(name, hash)| (name.as_str(), hash.as_str()))
+        .collect();
+    let on_disk: HashSet<String> = migrations.files.iter().map(|f| f.file_name()).collect();
     for f in &migrations.files {
         let file_name = f.file_name();
-        match listed.iter().find(|(n, _)| *n == file_name) {
+        match hash_of.get(file_name.as_str()) {
             None => out.unlisted.push(file_name),
-            Some((_, hash)) if *hash != f.sha256 => out.changed.push(file_name),
+            Some(hash) if *hash != f.sha256 => out.changed.push(file_name),
             Some(_) => {}
         }
     }
     for (name, _) in &listed {
-        if !migrations.files.iter().any(|f| f.file_name() == *name) {
+        if !on_disk.contains(name) {
             out.missing.push(name.clone());
         }
     }
@@ -131,20 +137,35 @@ pub fn sum_path(dir: &Path) -> PathBuf {
     dir.join(SUM_FILE)
 }
 
-/// Reads `dir/brain-db.sum` (if any) and compares it with `migrations`.
-pub fn check_dir(dir: &Path, migrations: &Migrations) -> std::io::Result<SumCheck> {
-    match std::fs::read_to_string(sum_path(dir)) {
-        Ok(text) => {
-            let m = compare(&text, migrations);
-            Ok(if m.is_empty() {
+/// What the sum file that came with `migrations` (read by `Migrations::from_dir` or
+/// embedded with the files) says about them.
+pub fn check(migrations: &Migrations) -> SumCheck {
+    match &migrations.sum {
+        None => SumCheck::Absent,
+        Some(text) => {
+            let m = compare(text, migrations);
+            if m.is_empty() {
                 SumCheck::Matches
             } else {
                 SumCheck::Mismatch(m)
-            })
+            }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SumCheck::Absent),
-        Err(e) => Err(e),
     }
+}
+
+/// Reads `dir/brain-db.sum` (if any) and compares it with `migrations`. A sum file that
+/// cannot be read, or is not UTF-8, is an error naming it.
+pub fn check_dir(dir: &Path, migrations: &Migrations) -> Result<SumCheck, FilesError> {
+    let path = sum_path(dir);
+    if !path.exists() {
+        return Ok(SumCheck::Absent);
+    }
+    let m = compare(&read_text(&path)?, migrations);
+    Ok(if m.is_empty() {
+        SumCheck::Matches
+    } else {
+        SumCheck::Mismatch(m)
+    })
 }
 
 /// Writes `dir/brain-db.sum` for the folder's migrations.

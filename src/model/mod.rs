@@ -227,6 +227,10 @@ pub struct Identity {
     /// The identity sequence's parameters; `None` means PostgreSQL's defaults for the
     /// column's type. Introspection reports `None` when they equal the defaults.
     pub options: Option<SequenceOptions>,
+    /// The identity sequence's name in the database (introspection only; a file never
+    /// names it): PostgreSQL keeps it when the table or column is renamed, brain-db
+    /// renames it along so that the name is what a fresh push gives, and free.
+    pub sequence: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 
 mod render;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::diff::{Change, Constraint};
@@ -124,11 +124,27 @@ pub struct Step {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub steps: Vec<Step>,
+    /// Tables the plan renames: declared name -> live name. Hazards name tables as the
+    /// plan leaves them; their rows are counted before it runs, under the live names.
+    pub renamed_tables: BTreeMap<QualifiedName, QualifiedName>,
 }
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// A plan of these statements, with no renames to account for.
+    pub fn of_steps(steps: Vec<Step>) -> Self {
+        Plan {
+            steps,
+            renamed_tables: BTreeMap::new(),
+        }
+    }
+
+    /// The name `table` (as the plan leaves it) has in the database before the plan runs.
+    pub fn live_name<'a>(&'a self, table: &'a QualifiedName) -> &'a QualifiedName {
+        self.renamed_tables.get(table).unwrap_or(table)
     }
 
     pub fn hazards(&self) -> Vec<&Hazard> {
@@ -150,45 +166,62 @@ impl Plan {
 }
 
 /// Order in which kinds of change run; within a phase, the diff's order is kept.
+///
+/// Names of tables, views, indexes, sequences and key constraints share one namespace per
+/// schema (and a table's row type shares the type namespace with enums), so everything
+/// that frees a name runs before anything that may take it: drops (explicit, and those
+/// implied by a dropped table) come first, then renames of indexes, constraints and
+/// sequences, then creations. A drop waits only for what it depends on: foreign keys
+/// before the keys and tables they reference, defaults before the sequences they call,
+/// column conversions before the enum they leave.
 fn phase(change: &Change) -> u8 {
     match change {
         Change::CreateSchema(_) => 0,
-        Change::RenameEnum { .. } | Change::RenameTable { .. } | Change::RenameSequence { .. } => 1,
+        // Table, enum and column renames take names that are free (the diff refuses a
+        // rename onto a live name) and everything after names the objects by their new
+        // names.
+        Change::RenameEnum { .. } | Change::RenameTable { .. } => 1,
         Change::RenameColumn { .. } => 2,
-        Change::RenameConstraint { .. } | Change::RenameIndex { .. } => 3,
-        Change::AddEnumValue { .. } => 4,
-        Change::CreateEnum(_) => 5,
+        // A sequence leaves a column that is dropped: released first, or it would be
+        // dropped with it.
+        Change::SetSequenceOwner { owner: None, .. } => 3,
         Change::DropConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
-        } => 6,
-        Change::DropIndex { .. } | Change::DropConstraint { .. } => 7,
-        Change::RecreateEnum { .. } => 8,
-        Change::CreateSequence(_) | Change::AlterSequence { .. } => 9,
-        Change::CreateTable(_) => 10,
+        } => 4,
+        Change::DropIndex { .. } | Change::DropConstraint { .. } => 5,
         Change::SetLogged { .. }
         | Change::DropExpression { .. }
         | Change::DropDefault { .. }
-        | Change::DropIdentity { .. } => 11,
-        Change::AlterColumnType { .. } | Change::AlterIdentity { .. } => 12,
+        | Change::DropIdentity { .. } => 6,
+        // The drop half of a recreated column runs before plain column drops: a
+        // generated column may depend on a column that goes away.
+        Change::RecreateColumn { .. } => 7,
+        Change::DropColumn { .. } => 8,
+        Change::DropTable(_) => 9,
+        Change::DropSequence(_) => 10,
+        Change::RenameConstraint { .. } | Change::RenameIndex { .. } => 11,
+        Change::RenameSequence { .. } => 11,
+        Change::AddEnumValue { .. } => 12,
+        Change::CreateEnum(_) => 13,
+        Change::RecreateEnum { .. } => 14,
+        Change::AlterColumnType { .. } | Change::AlterIdentity { .. } => 15,
+        Change::DropEnum(_) => 16,
+        Change::CreateSequence(_) | Change::AlterSequence { .. } => 17,
+        Change::CreateTable(_) => 18,
         Change::AddColumn { .. }
-        | Change::RecreateColumn { .. }
         | Change::SetDefault { .. }
         | Change::DropNotNull { .. }
         | Change::SetNotNull { .. }
-        | Change::AddIdentity { .. } => 13,
+        | Change::AddIdentity { .. } => 19,
         Change::AddConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
-        } => 16,
-        Change::AddConstraint { .. } => 14,
-        Change::CreateIndex { .. } => 15,
-        Change::SetSequenceOwner { .. } => 17,
-        Change::DropColumn { .. } => 18,
-        Change::DropTable(_) => 19,
-        Change::DropSequence(_) => 20,
-        Change::DropEnum(_) => 21,
-        Change::SetComment { .. } => 22,
+        } => 22,
+        Change::AddConstraint { .. } => 20,
+        Change::CreateIndex { .. } => 21,
+        Change::SetSequenceOwner { .. } => 23,
+        Change::SetComment { .. } => 24,
     }
 }
 
@@ -196,6 +229,15 @@ fn phase(change: &Change) -> u8 {
 pub fn plan(mut changes: Vec<Change>) -> Plan {
     changes.sort_by_key(phase);
     let replacements = Replacements::of(&changes);
+    let renamed_tables = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameTable { from, to } => {
+                Some((QualifiedName::new(&from.schema, to), from.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let mut steps = Vec::new();
     for change in &changes {
         let hazard = hazard_of(change, &replacements);
@@ -212,7 +254,10 @@ pub fn plan(mut changes: Vec<Change>) -> Plan {
             });
         }
     }
-    Plan { steps }
+    Plan {
+        steps,
+        renamed_tables,
+    }
 }
 
 /// What the plan adds back, so that dropping a key it replaces is not called destructive.
@@ -327,7 +372,7 @@ mod tests {
     fn plan_between(from: &str, to: &str) -> Plan {
         let from = parse(from, "from.toml").expect("valid from");
         let to = parse(to, "to.toml").expect("valid to");
-        plan(diff(&to, from))
+        plan(diff(&to, from).expect("no rename conflict"))
     }
 
     #[test]
@@ -375,9 +420,9 @@ id = { type = "integer", primary_key = true }
         assert_eq!(
             hazards,
             vec![
-                "changes t.b from character varying(10) to character varying(5), which may fail or lose data",
                 "drops column t.c",
                 "drops table gone",
+                "changes t.b from character varying(10) to character varying(5), which may fail or lose data",
             ]
         );
     }
@@ -479,6 +524,72 @@ c = "circle"
                 .any(|s| s.sql.starts_with("ALTER TYPE public.m RENAME TO"))
         );
         assert_eq!(remove.hazards().len(), 1);
+    }
+
+    fn position(p: &Plan, prefix: &str) -> usize {
+        p.steps
+            .iter()
+            .position(|s| s.sql.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in\n{}", p.to_sql()))
+    }
+
+    #[test]
+    fn drops_that_free_names_run_before_creations_that_take_them() {
+        let p = plan_between(
+            r#"
+[enums]
+priority = ["low", "high"]
+[tables.todo.columns]
+id = { type = "integer", primary_key = true }
+p = "priority"
+[tables.todo.indexes]
+todo_open_idx = { columns = ["id"] }
+[tables.tags.columns]
+id = "integer"
+"#,
+            r#"
+[enums]
+tags = ["work"]
+[tables.tasks.columns]
+id = { type = "integer", primary_key = true }
+[tables.tasks.indexes]
+todo_open_idx = { columns = ["id"] }
+[tables.priority.columns]
+id = "integer"
+"#,
+        );
+        // An index name of a dropped table; a table's row type and an enum, both ways.
+        assert!(
+            position(&p, "DROP TABLE public.todo") < position(&p, "CREATE INDEX todo_open_idx")
+        );
+        assert!(
+            position(&p, "DROP TYPE public.priority")
+                < position(&p, "CREATE TABLE public.priority")
+        );
+        assert!(position(&p, "DROP TABLE public.tags") < position(&p, "CREATE TYPE public.tags"));
+    }
+
+    #[test]
+    fn identity_to_serial_frees_the_sequence_name_first() {
+        let p = plan_between(
+            "[tables.t.columns]\nid = { type = \"integer\", identity = \"always\" }\n",
+            "[tables.t.columns]\nid = \"serial\"\n",
+        );
+        assert!(
+            position(&p, "ALTER TABLE public.t ALTER COLUMN id DROP IDENTITY")
+                < position(&p, "CREATE SEQUENCE public.t_id_seq")
+        );
+    }
+
+    #[test]
+    fn hazards_count_rows_under_the_live_name_of_a_renamed_table() {
+        let p = plan_between(
+            "[tables.a.columns]\nid = \"integer\"\nx = \"text\"\n",
+            "[tables.a2]\nrenamed_from = \"a\"\n[tables.a2.columns]\nid = \"integer\"\n",
+        );
+        let tables: Vec<&QualifiedName> = p.hazards().iter().flat_map(|h| h.tables()).collect();
+        assert_eq!(tables, [&QualifiedName::public("a2")]);
+        assert_eq!(p.live_name(tables[0]), &QualifiedName::public("a"));
     }
 
     #[test]

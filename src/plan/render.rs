@@ -181,14 +181,11 @@ pub fn statements(change: &Change) -> Vec<String> {
                 ident(column)
             )]
         }
-        Change::RecreateColumn { table, column } => vec![
-            format!("{} DROP COLUMN {}", alter_table(table), ident(&column.name)),
-            format!(
-                "{} ADD COLUMN {}",
-                alter_table(table),
-                column_definition(column)
-            ),
-        ],
+        Change::RecreateColumn { table, column } => vec![format!(
+            "{} DROP COLUMN {}",
+            alter_table(table),
+            ident(&column.name)
+        )],
         Change::AlterColumnType {
             table,
             column,

@@ -11,7 +11,7 @@ use crate::model::{
     IdentityKind, Index, PrimaryKey, QualifiedName, Schema, Sequence, SequenceOptions, Table,
     UniqueConstraint, names,
 };
-use crate::sql::quote;
+use crate::sql::{fragment, quote};
 
 pub(crate) const TOP_KEYS: &[&str] = &["schemas", "enums", "sequences", "tables"];
 pub(crate) const TABLE_KEYS: &[&str] = &[
@@ -139,14 +139,39 @@ impl Ctx<'_> {
         }
     }
 
+    /// A raw-SQL value: one expression, checked by [`fragment::check`].
     fn sql(&mut self, node: &Node, what: &str) -> Option<String> {
-        let s = self.string(node, what)?;
-        let s = s.trim();
+        let raw = self.string(node, what)?;
+        let s = raw.trim();
         if s.is_empty() {
             self.error(&node.span, format!("{what} is empty"), None);
             return None;
         }
-        Some(s.to_string())
+        // A NUL is reported once, by `reject_nul`.
+        if s.contains('\0') {
+            return None;
+        }
+        let checked = fragment::check(s, what);
+        self.fragment_result(node, &raw, s, checked)
+            .then(|| s.to_string())
+    }
+
+    /// Reports a rejected fragment `text` (a part of the string value `raw` at `node`) at
+    /// its own line and column; whether it passed.
+    fn fragment_result(
+        &mut self,
+        node: &Node,
+        raw: &str,
+        text: &str,
+        checked: Result<(), fragment::FragmentError>,
+    ) -> bool {
+        let Err(e) = checked else {
+            return true;
+        };
+        let lead = raw.find(text).unwrap_or(0);
+        let at = value_offset(self.src, &node.span, raw, lead + e.offset);
+        self.error(&(at..at), e.message, e.hint);
+        false
     }
 
     fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
@@ -264,6 +289,62 @@ impl Ctx<'_> {
     }
 }
 
+/// The file offset of byte `offset` of the string `value` written at `span`: exact when
+/// the value is written without escapes, else the start of the value.
+fn value_offset(src: &str, span: &Span, value: &str, offset: usize) -> usize {
+    let Some(raw) = src.get(span.clone()) else {
+        return span.start;
+    };
+    let delim = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    let Some(inner) = raw.get(delim..raw.len().saturating_sub(delim)) else {
+        return span.start;
+    };
+    // A line break right after an opening `"""` is not part of the value.
+    let skipped = match inner {
+        _ if delim == 1 => 0,
+        _ if inner.starts_with("\r\n") => 2,
+        _ if inner.starts_with('\n') => 1,
+        _ => 0,
+    };
+    if inner.get(skipped..) == Some(value) {
+        span.start + delim + skipped + offset
+    } else {
+        span.start
+    }
+}
+
+/// Every key and string of the file that holds a NUL: PostgreSQL can store it in no
+/// name and no text.
+fn reject_nul(ctx: &mut Ctx<'_>, node: &Node) {
+    let hint = || {
+        Some("PostgreSQL cannot store NUL (\\u0000) in a name or a string; remove it".to_string())
+    };
+    match &node.val {
+        Val::Str(s) if s.contains('\0') => {
+            let at = value_offset(ctx.src, &node.span, s, s.find('\0').unwrap_or(0));
+            ctx.error(&(at..at), "this string contains a NUL character", hint());
+        }
+        Val::Array(items) => items.iter().for_each(|item| reject_nul(ctx, item)),
+        Val::Table(entries) => {
+            for e in entries {
+                if e.key.contains('\0') {
+                    ctx.error(
+                        &e.key_span,
+                        format!("the name {:?} contains a NUL character", e.key),
+                        hint(),
+                    );
+                }
+                reject_nul(ctx, &e.node);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn find<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Entry> {
     entries.iter().find(|e| e.key == key)
 }
@@ -351,6 +432,7 @@ pub(crate) fn load(source: &str) -> Result<Schema, Vec<Diagnostic>> {
             return Err(ctx.diags);
         }
     };
+    reject_nul(&mut ctx, &root);
     let schema = load_root(&mut ctx, &root);
     if ctx.diags.is_empty() {
         Ok(schema)
@@ -388,6 +470,11 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         }
     }
     let enum_names: BTreeSet<QualifiedName> = schema.enums.keys().cloned().collect();
+    if let Some(e) = find(top, "enums")
+        && let Val::Table(entries) = &e.node.val
+    {
+        check_renames(ctx, "enum", &enum_names, rename_hints(entries));
+    }
 
     let mut pending_fks = Vec::new();
     let mut owners = Vec::new();
@@ -456,6 +543,12 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         }
     }
 
+    if let Some(e) = find(top, "tables")
+        && let Val::Table(entries) = &e.node.val
+    {
+        let declared = schema.tables.keys().cloned().collect();
+        check_renames(ctx, "table", &declared, rename_hints(entries));
+    }
     resolve_fks(ctx, &mut schema, pending_fks);
     for o in owners {
         let ok = schema
@@ -503,6 +596,73 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
     }
     schema.schemas = managed.into_iter().collect();
     schema
+}
+
+/// The `renamed_from` string of an entry's fields, with where it is written.
+fn rename_hint(fields: &[Entry]) -> Option<(String, Span)> {
+    let e = find(fields, "renamed_from")?;
+    match &e.node.val {
+        Val::Str(old) => Some((old.clone(), e.node.span.clone())),
+        _ => None,
+    }
+}
+
+/// (declared name, old name in the same schema, span) for every entry with a hint.
+fn rename_hints(entries: &[Entry]) -> Vec<(QualifiedName, QualifiedName, Span)> {
+    entries
+        .iter()
+        .filter_map(|e| {
+            let Val::Table(fields) = &e.node.val else {
+                return None;
+            };
+            let name = path::parse_qualified(&e.key)?;
+            let (old, span) = rename_hint(fields)?;
+            let old = QualifiedName::new(&name.schema, old);
+            Some((name, old, span))
+        })
+        .collect()
+}
+
+/// A rename must name something this file no longer declares, and only once: with both
+/// names declared (a swap, or a rename onto a declared name) it would be ignored.
+fn check_renames(
+    ctx: &mut Ctx<'_>,
+    what: &str,
+    declared: &BTreeSet<QualifiedName>,
+    hints: Vec<(QualifiedName, QualifiedName, Span)>,
+) {
+    let mut claimed: BTreeMap<QualifiedName, QualifiedName> = BTreeMap::new();
+    for (new, old, span) in hints {
+        let (new_text, old_text) = (new.name.as_str(), old.name.as_str());
+        if old == new {
+            ctx.error(
+                &span,
+                format!("{what} {new_text} is renamed from itself"),
+                Some("remove `renamed_from`".into()),
+            );
+        } else if declared.contains(&old) {
+            ctx.error(
+                &span,
+                format!(
+                    "{what} {new_text} is renamed from {old_text}, but this file also declares {what} {old_text}"
+                ),
+                Some(format!(
+                    "a rename moves {old_text} to the new name, so both cannot be declared; remove `renamed_from` to keep {old_text} as it is, or swap names in two steps through a third name"
+                )),
+            );
+        } else if let Some(first) = claimed.get(&old) {
+            ctx.error(
+                &span,
+                format!(
+                    "{what}s {} and {new_text} are both renamed from {old_text}",
+                    first.name
+                ),
+                Some("only one of them can take over its rows; remove one `renamed_from`".into()),
+            );
+        } else {
+            claimed.insert(old, new);
+        }
+    }
 }
 
 fn qualified_key(ctx: &mut Ctx<'_>, e: &Entry, what: &str) -> Option<QualifiedName> {
@@ -799,6 +959,27 @@ fn load_table(
                 table.columns.push(col);
             }
         }
+        // Column names are scoped to their table: checked per table, in no schema.
+        let declared = table
+            .columns
+            .iter()
+            .map(|c| QualifiedName::new("", &c.name))
+            .collect();
+        let hints = cols
+            .iter()
+            .filter_map(|c| {
+                let Val::Table(fields) = &c.node.val else {
+                    return None;
+                };
+                let (old, span) = rename_hint(fields)?;
+                Some((
+                    QualifiedName::new("", &c.key),
+                    QualifiedName::new("", old),
+                    span,
+                ))
+            })
+            .collect();
+        check_renames(ctx, "column", &declared, hints);
     }
 
     // Primary key.
@@ -1069,6 +1250,12 @@ fn load_table(
                 }
                 _ => definition,
             };
+            let checked = fragment::check_exclusion_body(&definition, "exclude");
+            if let Val::Str(raw) = &x.node.val
+                && !ctx.fragment_result(&x.node, raw, &definition, checked)
+            {
+                continue;
+            }
             table.exclusions.push(ExclusionConstraint {
                 name: x.key.clone(),
                 definition,
@@ -1417,11 +1604,13 @@ fn identity(
             Some(Identity {
                 kind,
                 options: Some(options),
+                sequence: None,
             })
         }
         _ => Some(Identity {
             kind: kind_of(ctx, node)?,
             options: None,
+            sequence: None,
         }),
     }
 }
@@ -1519,6 +1708,14 @@ fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Option<Index>
                 }
                 if s.is_empty() {
                     ctx.error(&item.span, "empty index key", None);
+                }
+                let raw = match &item.val {
+                    Val::Str(raw) => raw.as_str(),
+                    _ => s,
+                };
+                let checked = fragment::check(s, "an index key");
+                if !s.contains('\0') && !ctx.fragment_result(item, raw, s, checked) {
+                    continue;
                 }
                 keys.push(s.to_string());
             }

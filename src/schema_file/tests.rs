@@ -525,6 +525,7 @@ fn hostile_model() -> Schema {
             start: 100,
             ..SequenceOptions::defaults_for("bigint", 1)
         }),
+        sequence: None,
     });
     t1.columns.push(c);
     let mut c = col("ident2", "smallint");
@@ -532,12 +533,13 @@ fn hostile_model() -> Schema {
     c.identity = Some(Identity {
         kind: IdentityKind::Always,
         options: None,
+        sequence: None,
     });
     t1.columns.push(c);
     let mut c = col("gen", "numeric(10,2)");
     c.generated = Some("(ident * 2)".into());
     t1.columns.push(c);
-    let mut c = col("ext", "citext");
+    let mut c = col("ext", "public.citext");
     c.default = Some("'a\\b'::text".into());
     t1.columns.push(c);
     let mut c = col("neg", "integer");
@@ -811,4 +813,174 @@ fn documented_examples_load_and_round_trip() {
     );
     let text = write(&s);
     assert_eq!(ok(&text), s, "{text}");
+}
+
+#[test]
+fn a_rename_onto_a_declared_name_or_a_swap_is_an_error_where_it_is_written() {
+    let d = errors(
+        r#"
+[enums]
+mood = { values = ["a"], renamed_from = "feeling" }
+feeling = ["b"]
+
+[tables.a]
+renamed_from = "b"
+[tables.a.columns]
+x = { type = "text", renamed_from = "y" }
+y = { type = "text", renamed_from = "x" }
+z = { type = "text", renamed_from = "z" }
+
+[tables.b]
+renamed_from = "a"
+[tables.b.columns]
+id = "integer"
+"#,
+    );
+    let got: Vec<(usize, usize, &str)> = d
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                3,
+                41,
+                "enum mood is renamed from feeling, but this file also declares enum feeling"
+            ),
+            (
+                7,
+                16,
+                "table a is renamed from b, but this file also declares table b"
+            ),
+            (
+                9,
+                37,
+                "column x is renamed from y, but this file also declares column y"
+            ),
+            (
+                10,
+                37,
+                "column y is renamed from x, but this file also declares column x"
+            ),
+            (11, 37, "column z is renamed from itself"),
+            (
+                14,
+                16,
+                "table b is renamed from a, but this file also declares table a"
+            ),
+        ]
+    );
+    let twice = errors(
+        "[tables.a]\nrenamed_from = \"old\"\n[tables.a.columns]\nid = \"integer\"\n\
+         [tables.b]\nrenamed_from = \"old\"\n[tables.b.columns]\nid = \"integer\"\n",
+    );
+    assert_eq!(twice.len(), 1);
+    assert_eq!(
+        (twice[0].line, twice[0].message.as_str()),
+        (6, "tables a and b are both renamed from old")
+    );
+    // Another schema's table of the old name is not the renamed one.
+    ok(
+        "schemas = [\"s\"]\n[tables.a]\nrenamed_from = \"b\"\n[tables.a.columns]\nid = \"integer\"\n\
+        [tables.\"s.b\"]\n[tables.\"s.b\".columns]\nid = \"integer\"\n",
+    );
+}
+
+/// Every raw-SQL key holds exactly one expression (or one exclusion body), reported at
+/// the offending character.
+#[test]
+fn raw_sql_values_hold_one_expression() {
+    // (file, the text the diagnostic points at, what the message says)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[tables.t.columns]\nb = { type = \"int\", check = \"true)); drop table canary; create table zz (b int check (true\" }\n",
+            ")); drop",
+            "closes nothing",
+        ),
+        (
+            "[tables.t.columns]\nb = { type = \"int\", default_sql = \"1; drop table canary\" }\n",
+            "; drop",
+            "`;`",
+        ),
+        (
+            "[tables.t.columns]\nb = { type = \"int\", generated = \"1) stored, c int generated always as (1\" }\n",
+            ") stored",
+            "closes nothing",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.indexes]\ni = { columns = [\"b\"], where = \"b > 0 -- positive\" }\n",
+            "-- positive",
+            "`--` comment",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.indexes]\ni = { columns = [\"lower(b::text); drop table canary\"] }\n",
+            "; drop",
+            "`;`",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.indexes]\ni = { columns = [{ sql = \"b, (1/0)\" }] }\n",
+            ", (1/0)",
+            "`,` outside brackets",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.checks]\nc = \"b > 0 /* unclosed\"\n",
+            "/* unclosed",
+            "unterminated /*",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int\"\n[tables.t.checks]\nc = { expression = \"'abc\" }\n",
+            "'abc",
+            "unterminated string",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int4range\"\n[tables.t.exclude]\nx = \"USING gist (b WITH &&)); drop table canary; --\"\n",
+            "); drop",
+            "closes nothing",
+        ),
+        (
+            "[tables.t.columns]\nb = \"int4range\"\n[tables.t.exclude]\nx = \"check (true)\"\n",
+            "check (true)",
+            "must start with",
+        ),
+        (
+            "[tables.t.columns]\nb = { type = \"int\", check = '''\nb > 0\n  ; drop table canary''' }\n",
+            "; drop",
+            "`;`",
+        ),
+    ];
+    for (src, marker, needle) in cases {
+        let diags = errors(src);
+        assert_eq!(diags.len(), 1, "{src}: {diags:?}");
+        let d = &diags[0];
+        assert!(d.message.contains(needle), "{src}: {d:?}");
+        let at = src.find(marker).expect("marker in the file");
+        assert_eq!((d.line, d.column), tree::line_col(src, at), "{src}: {d:?}");
+        assert!(d.hint.is_some(), "{d:?}");
+    }
+    // Lookalikes inside quotes, dollar quotes and comments are one expression.
+    let s = ok("[tables.t.columns]\n\
+         b = { type = \"text\", default_sql = \"'a;b'\", check = \"b <> $$);$$ /* ; ) */\" }\n\
+         [tables.t.indexes]\n\
+         i = { columns = [\"b\"], where = \"\"\"b <> ';' -- a comment, ended\nAND b <> ')'\"\"\" }\n");
+    let t = &s.tables[&q("t")];
+    assert_eq!(t.columns[0].default.as_deref(), Some("'a;b'"));
+    assert_eq!(
+        t.indexes[0].predicate.as_deref(),
+        Some("b <> ';' -- a comment, ended\nAND b <> ')'")
+    );
+}
+
+/// PostgreSQL stores no NUL in a name or a string: each is reported where it is.
+#[test]
+fn nul_in_names_and_strings_is_rejected() {
+    let diags = errors(
+        "[enums]\nmood = [\"ok\", \"b\\u0000d\"]\n\
+         [tables.\"t\\u0000x\".columns]\n\
+         id = \"int\"\n\
+         \"c\\u0000\" = { type = \"text\", comment = \"x\\u0000\", default_sql = \"'\\u0000'\" }\n",
+    );
+    let at: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
+    assert_eq!(at, [(2, 15), (3, 9), (5, 1), (5, 40), (5, 65)], "{diags:?}");
+    assert!(diags.iter().all(|d| d.message.contains("NUL")), "{diags:?}");
 }

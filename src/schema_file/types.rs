@@ -325,15 +325,19 @@ fn base(
             let name = parts[1].0.clone();
             let args = p.args()?;
             let qn = QualifiedName::new(&*schema, &*name);
-            let base = if schema == "public" {
-                quote::ident(&name)
-            } else {
-                quote::qualified(&schema, &name)
-            };
             if enums.contains(&qn) {
+                // A declared enum prints as `format_type` does (public ones unqualified).
+                let base = if schema == "public" {
+                    quote::ident(&name)
+                } else {
+                    quote::qualified(&schema, &name)
+                };
                 no_args(args, &base)?;
                 return Ok((base.clone(), base));
             }
+            // Any other type (an extension's, a domain) keeps the qualification the file
+            // gave, also in `public`: rendered SQL then does not depend on search_path.
+            let base = quote::qualified(&schema, &name);
             let mods = match args {
                 None => String::new(),
                 Some(a) => format!(
@@ -651,7 +655,9 @@ mod tests {
             ("mood[]", "mood[]"),
             ("other.mood", "other.mood"),
             ("\"My Mood\"", "\"My Mood\""),
-            ("public.citext", "citext"),
+            ("public.citext", "public.citext"),
+            ("public.citext[]", "public.citext[]"),
+            ("public.vector(3)", "public.vector(3)"),
             ("ext.\"Vec\"(3)", "ext.\"Vec\"(3)"),
             ("pg_catalog.int4", "integer"),
         ];

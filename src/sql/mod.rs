@@ -1,3 +1,4 @@
 //! SQL text helpers shared by every stage that reads or writes SQL.
 
+pub mod fragment;
 pub mod quote;

@@ -260,6 +260,7 @@ fn a_second_at_sign_is_refused_before_any_connection() {
     let port = server.port;
     let project = Project::new();
     project.write_schema("[tables.t.columns]\nid = \"integer\"\n");
+    std::fs::create_dir(project.path().join("migrations")).unwrap();
     for url in [
         format!("postgres://u:Sec@retTail@127.0.0.1:{port}/db"),
         format!("postgres://app:hun@ter:2/pw%zz#?@127.0.0.1:{port}/appdb"),

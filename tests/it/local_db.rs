@@ -115,6 +115,24 @@ fn push_without_a_url_creates_starts_and_reuses_the_local_cluster() {
     let run = p.run(&["pull"]);
     run.assert_code(0);
     assert!(run.stdout.contains("[tables.notes"), "{}", run.stdout);
+    // So does generate: its scratch database is made (and dropped) on the local cluster.
+    let run = p.run(&["generate"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("wrote migrations/0001_init.sql") && run.stderr.contains("(running;"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let left = Command::new("psql")
+        .args([
+            "-XAtc",
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'brain_db_%'",
+            &url,
+        ])
+        .output()
+        .expect("run psql");
+    assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "0");
 }
 
 #[test]
@@ -158,4 +176,29 @@ fn the_test_harness_falls_back_to_the_local_cluster_when_nothing_answers() {
         with_local_fallback(remote.clone(), p.project.path()),
         remote
     );
+}
+
+/// A server killed without cleaning up leaves a stale postmaster.pid: `down` says it
+/// was not running (pg_ctl status's exit code), instead of failing.
+#[test]
+fn down_after_a_crash_reports_not_running() {
+    let server = crate::cluster::TempCluster::start(|_| Ok(()));
+    let pid_file = server.cluster.data_dir().join("postmaster.pid");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let pid = pid.lines().next().unwrap().trim().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-9", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // The postmaster is gone once its port stops answering.
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", server.port)).is_ok() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(pid_file.exists(), "the crash leaves postmaster.pid behind");
+    assert!(!server.cluster.down().unwrap());
 }

@@ -12,13 +12,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::harness::TestDb;
 
 fn options(url: Option<&str>, migrations: Migrations) -> StartupOptions {
-    StartupOptions {
-        database_url: url.map(str::to_string),
-        migrations,
-        skip_migrations: false,
-        lock_timeout: Duration::from_secs(30),
-        pool_size: 2,
-    }
+    let mut options = StartupOptions::new(url.map(str::to_string), migrations);
+    options.lock_timeout = Duration::from_secs(30);
+    options.pool_size = 2;
+    options
 }
 
 #[tokio::test]
@@ -42,7 +39,7 @@ async fn startup_migrates_and_a_failure_keeps_the_pool_serving() {
     let state = startup::run(options(Some(&db.url), ok)).await;
     let health = state.health().await;
     assert_eq!(health.status, Status::Ok, "{health:?}");
-    assert_eq!((health.applied, health.pending), (1, 0));
+    assert_eq!((health.counts.applied, health.counts.pending), (1, 0));
     assert!(health.server_version.is_some());
 
     let failing = Migrations::from_static(&[
@@ -57,7 +54,7 @@ async fn startup_migrates_and_a_failure_keeps_the_pool_serving() {
     let health = state.health().await;
     assert_eq!(health.status, Status::MigrationFailed, "{health:?}");
     assert!(!health.is_healthy());
-    assert_eq!((health.applied, health.pending), (1, 1));
+    assert_eq!((health.counts.applied, health.counts.pending), (1, 1));
     assert!(
         health.error.as_deref().unwrap().contains("0002_bad.sql"),
         "{health:?}"
@@ -86,7 +83,7 @@ async fn startup_migrates_and_a_failure_keeps_the_pool_serving() {
     let health = startup::run(skip).await.health().await;
     assert_eq!(health.status, Status::Ok);
     assert!(health.migrations_skipped);
-    assert_eq!((health.applied, health.pending), (1, 1));
+    assert_eq!((health.counts.applied, health.counts.pending), (1, 1));
 }
 
 /// The example's binary, built once per test run.
@@ -109,7 +106,7 @@ fn app_binary() -> &'static PathBuf {
     })
 }
 
-struct App(Child);
+pub struct App(pub Child);
 
 impl Drop for App {
     fn drop(&mut self) {
@@ -118,7 +115,7 @@ impl Drop for App {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -126,7 +123,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_app(env: &[(&str, &str)]) -> (App, u16) {
+pub fn start_app(env: &[(&str, &str)]) -> (App, u16) {
     let port = free_port();
     let mut cmd = Command::new(app_binary());
     cmd.env_remove("DATABASE_URL")
@@ -142,11 +139,16 @@ fn start_app(env: &[(&str, &str)]) -> (App, u16) {
 }
 
 /// GET /api/health: (status code, JSON body), retrying until the app listens.
-async fn get_health(port: u16) -> (u16, serde_json::Value) {
+pub async fn get_health(port: u16) -> (u16, serde_json::Value) {
+    get(port, "/api/health").await
+}
+
+/// GET `path`: (status code, JSON body), retrying until the app listens.
+pub async fn get(port: u16, path: &str) -> (u16, serde_json::Value) {
     let started = Instant::now();
     loop {
         if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            s.write_all(b"GET /api/health HTTP/1.1\r\nhost: x\r\n\r\n")
+            s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
                 .await
                 .unwrap();
             let mut buf = String::new();

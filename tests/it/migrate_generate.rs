@@ -70,18 +70,15 @@ async fn generated_series_migrates_like_a_push_of_the_final_schema() {
     let project = Project::new();
 
     project.write_schema(V1);
-    let run = project.run_offline(&["generate"]);
+    let run = project.run(&dev, &["generate"]);
     run.assert_code(0);
     assert!(
         run.stdout.contains("wrote migrations/0001_init.sql"),
         "{}",
         run.stdout
     );
-    project.run_offline(&["generate"]).assert_code(0);
-    assert_eq!(
-        project.run_offline(&["generate"]).stdout.trim(),
-        "no changes"
-    );
+    project.run(&dev, &["generate"]).assert_code(0);
+    assert_eq!(project.run(&dev, &["generate"]).stdout.trim(), "no changes");
 
     // The trap: the developer pushes v2 onto the dev database first, then generates.
     // The starting state comes from the snapshot, not the database, so the file is right.
@@ -100,7 +97,7 @@ async fn generated_series_migrates_like_a_push_of_the_final_schema() {
     assert!(v2.contains("lower(title)"), "{v2}");
 
     project.write_schema(V3);
-    let run = project.run_offline(&["generate"]);
+    let run = project.run(&dev, &["generate"]);
     run.assert_code(0);
     assert!(run.stdout.contains("destructive"), "{}", run.stdout);
     let newest = migration_files(&project).pop().unwrap();
@@ -108,10 +105,7 @@ async fn generated_series_migrates_like_a_push_of_the_final_schema() {
     let v3 = std::fs::read_to_string(project.path().join("migrations").join(&newest)).unwrap();
     assert!(v3.contains("-- destructive: drops table notes"), "{v3}");
     assert!(v3.contains("RENAME COLUMN title TO headline"), "{v3}");
-    assert_eq!(
-        project.run_offline(&["generate"]).stdout.trim(),
-        "no changes"
-    );
+    assert_eq!(project.run(&dev, &["generate"]).stdout.trim(), "no changes");
 
     // Migrate the series into an empty database; push the final schema into another.
     project.run(&migrated, &["migrate"]).assert_code(0);
@@ -143,7 +137,7 @@ async fn generated_series_migrates_like_a_push_of_the_final_schema() {
     );
     assert_eq!(
         migrated
-            .value("select count(*)::text from pg_database where datname like 'brain_db_check_%'")
+            .value("select count(*)::text from pg_database where datname like 'brain_db_scratch_%'")
             .await,
         "0",
         "check drops its scratch database"
@@ -152,9 +146,10 @@ async fn generated_series_migrates_like_a_push_of_the_final_schema() {
 
 #[tokio::test]
 async fn generate_empty_writes_a_file_for_hand_written_sql_in_the_sum() {
+    let server = TestDb::new("generate_empty_server").await;
     let project = Project::new();
     project.write_schema("[tables.t.columns]\nid = \"integer\"\n");
-    project.run_offline(&["generate"]).assert_code(0);
+    project.run(&server, &["generate"]).assert_code(0);
     let run = project.run_offline(&["generate", "--empty", "--name", "backfill"]);
     run.assert_code(0);
     assert!(

@@ -10,7 +10,7 @@ use crate::cluster::{TempCluster, write_server_file};
 use crate::harness::Project;
 
 /// A CA: its PEM and an issuer to sign with.
-fn new_ca(name: &str) -> (String, Issuer<'static, KeyPair>) {
+pub fn new_ca(name: &str) -> (String, Issuer<'static, KeyPair>) {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params
@@ -27,7 +27,7 @@ fn new_ca(name: &str) -> (String, Issuer<'static, KeyPair>) {
 
 /// A TLS-only server (`hostssl` lines only) whose certificate names `localhost` only,
 /// signed by `ca`. Returns the cluster and the CA and wrong-CA PEM paths.
-fn tls_server() -> (TempCluster, String, String) {
+pub fn tls_server() -> (TempCluster, String, String) {
     let (ca_pem, ca) = new_ca("brain-db test CA");
     let (wrong_pem, _) = new_ca("some other CA");
     let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();

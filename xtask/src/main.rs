@@ -1,6 +1,9 @@
 //! `cargo xtask <command>`: the developer loop of brain-db, std only.
 //!
-//! - `ci`: fmt check, clippy (warnings denied), the tests against PostgreSQL.
+//! - `ci`: fmt check, clippy (warnings denied), the applier-only build, the tests
+//!   against PostgreSQL.
+//! - `applier-only`: the library with only the `applier` feature builds and compiles no
+//!   CLI, TOML parser or diff engine.
 //! - `test`: the tests only (starts the machine's PostgreSQL if it is down).
 //! - `bench`: brain-db beside the floors and peers (`../shared/bench`), with the ratios.
 //! - `corpus`: the round-trip corpus (`../shared/corpus`) with brain-db pull + push.
@@ -25,9 +28,12 @@ const HELP: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  ci        cargo fmt --check, cargo clippy -D warnings, then the tests (nextest if
+  ci        cargo fmt --check, cargo clippy -D warnings, applier-only, then the tests (nextest if
             installed) against the test PostgreSQL (BRAIN_DB_TEST_URL, else DATABASE_URL,
             else postgres://postgres@127.0.0.1:5432/postgres), started if it is down
+  applier-only
+            cargo build --no-default-features --features applier (lib and example app),
+            and a check that its dependency tree holds no clap, toml, similar, anyhow...
   test      only the tests, as in ci; arguments go to cargo nextest run / cargo test
   bench     see below
   corpus    see below
@@ -62,6 +68,7 @@ fn main() -> ExitCode {
     let result = match command {
         "ci" => ci::ci(rest),
         "test" => ci::test(rest),
+        "applier-only" => ci::applier_only(),
         "bench" => bench::run_bench(rest),
         "corpus" => corpus::run_corpus(rest),
         "db-up" => local::db_up(rest),
