@@ -64,12 +64,20 @@ fn redact_url(conn: &str, scheme_len: usize) -> String {
         Some((base, query)) => {
             out.push_str(base);
             out.push('?');
+            // Found by fuzzing: a password holding an unencoded '&' spills into the
+            // parameters after it, and a value may hold a `password=` of its own; both
+            // are hidden.
+            let mut after_password = false;
             let params: Vec<String> = query
                 .split('&')
                 .map(|param| match param.split_once('=') {
                     Some((key, value))
-                        if is_password_key(&percent_decode(key)) || holds_secret(value) =>
+                        if after_password
+                            || is_password_key(&percent_decode(key))
+                            || holds_secret(value)
+                            || first_password_key(&percent_decode(value)).is_some() =>
                     {
+                        after_password |= is_password_key(&percent_decode(key));
                         format!("{key}={MASK}")
                     }
                     _ => param.to_string(),
@@ -376,7 +384,8 @@ mod tests {
         );
         hides(
             "postgres://host/db?sslmode=require&password=hunter2&application_name=x",
-            "postgres://host/db?sslmode=require&password=***&application_name=x",
+            // What follows a password parameter may be the rest of it (an unencoded '&').
+            "postgres://host/db?sslmode=require&password=***&application_name=***",
             "hunter2",
         );
         // Refused (the driver knows only `password`), and still hidden.
@@ -420,6 +429,14 @@ mod tests {
         assert_eq!(
             redact("postgres://h/db?password=hun@ter:2/pw%zz#?"),
             "postgres://h/db?password=***"
+        );
+        assert_eq!(
+            redact("postgres://h/db?password=Kq7Zw&user=Kq7Zw"),
+            "postgres://h/db?password=***&user=***"
+        );
+        assert_eq!(
+            redact("postgres://@q?user='l/db?password=Kq7Zw"),
+            "postgres://@q?user=***"
         );
     }
 
