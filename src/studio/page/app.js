@@ -295,7 +295,12 @@ function renderDrift(drift) {
   const badge = $("table-drift");
   const box = $("drift");
   box.replaceChildren();
-  badge.hidden = !drift.checked;
+  badge.hidden = !drift.checked && !drift.unknown;
+  if (drift.unknown) {
+    badge.className = "badge";
+    badge.textContent = drift.reason;
+    return;
+  }
   if (!drift.checked) return;
   if (!drift.in_schema_file) {
     badge.className = "badge warn";

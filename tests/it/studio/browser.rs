@@ -458,6 +458,13 @@ async fn studio_page_in_read_only_mode_offers_no_writes() {
         )
         .await;
     assert_eq!(browser.texts("#mode").await, ["read-only"]);
+    // Drift is judged in the server's spelling even though this session cannot write.
+    browser
+        .wait_until(
+            "the drift badge",
+            "return document.getElementById('table-drift').textContent === 'matches schema.toml';",
+        )
+        .await;
     let insert_disabled = page
         .execute("return document.getElementById('insert').disabled;", vec![])
         .await
