@@ -259,10 +259,15 @@ fn input_kind(column: &Column, choices: &Option<Vec<String>>) -> &'static str {
     match t {
         "boolean" => "boolean",
         "json" | "jsonb" => "json",
-        "smallint" | "integer" | "bigint" | "real" | "double precision" => "number",
+        "smallint" | "integer" | "bigint" => "integer",
+        "real" | "double precision" => "number",
         t if t.starts_with("numeric") => "number",
         "date" => "date",
+        t if t.starts_with("timestamptz") || t.starts_with("timestamp with time zone") => {
+            "timestamptz"
+        }
         t if t.starts_with("timestamp") => "timestamp",
+        t if t.starts_with("timetz") || t.starts_with("time with time zone") => "text",
         t if t.starts_with("time") => "time",
         "uuid" => "uuid",
         _ => "text",
