@@ -38,7 +38,7 @@ pub enum Constraint {
 }
 
 impl Constraint {
-    fn set_name(&mut self, name: String) {
+    pub fn set_name(&mut self, name: String) {
         match self {
             Constraint::PrimaryKey(c) => c.name = name,
             Constraint::Unique(c) => c.name = name,
