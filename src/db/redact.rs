@@ -29,12 +29,8 @@ pub fn redact(conn: &str) -> String {
         Some(len) if valid => redact_url(conn, len),
         Some(len) => format!("{}{}", &conn[..len], redact_unparsed(&conn[len..])),
         None if valid => redact_keyword_value(conn),
-        None => match conn.find("://") {
-            Some(i) if conn.contains('@') => {
-                format!("{}{}", &conn[..i + 3], redact_unparsed(&conn[i + 3..]))
-            }
-            _ => redact_unparsed(conn),
-        },
+        // Found by fuzzing: no prefix is kept (a `key=value` string may hold "://").
+        None => redact_unparsed(conn),
     }
 }
 
@@ -68,12 +64,20 @@ fn redact_url(conn: &str, scheme_len: usize) -> String {
         Some((base, query)) => {
             out.push_str(base);
             out.push('?');
+            // Found by fuzzing: a password holding an unencoded '&' spills into the
+            // parameters after it, and a value may hold a `password=` of its own; both
+            // are hidden.
+            let mut after_password = false;
             let params: Vec<String> = query
                 .split('&')
                 .map(|param| match param.split_once('=') {
                     Some((key, value))
-                        if is_password_key(&percent_decode(key)) || holds_secret(value) =>
+                        if after_password
+                            || is_password_key(&percent_decode(key))
+                            || holds_secret(value)
+                            || first_password_key(&percent_decode(value)).is_some() =>
                     {
+                        after_password |= is_password_key(&percent_decode(key));
                         format!("{key}={MASK}")
                     }
                     _ => param.to_string(),
@@ -116,15 +120,12 @@ fn redact_unparsed(text: &str) -> String {
     format!("{shown}{cut}")
 }
 
-/// Without an `@`, `name:word` in the authority may be a user name and password that
-/// lost their `@`: the part after the ':' is hidden.
+/// Without an `@`, what follows a ':' may be a password that lost its `@` (`u:pw/db`,
+/// `?:pw`): nothing after the first ':' is shown.
 fn hide_port_like(text: &str) -> String {
-    let authority_end = text.find(['/', '?']).unwrap_or(text.len());
-    match text[..authority_end].find(':') {
-        Some(colon) if !text[..authority_end].starts_with('[') => {
-            format!("{}:{MASK}{}", &text[..colon], &text[authority_end..])
-        }
-        _ => text.to_string(),
+    match text.find(':') {
+        Some(colon) => format!("{}:{MASK}", &text[..colon]),
+        None => text.to_string(),
     }
 }
 
@@ -132,9 +133,12 @@ fn hide_port_like(text: &str) -> String {
 fn first_password_key(text: &str) -> Option<usize> {
     text.match_indices('=').find_map(|(eq, _)| {
         let before = text[..eq].trim_end();
+        // Found by fuzzing: the separator may be a multi-byte space (U+0085).
         let key_start = before
-            .rfind(|c: char| c == '&' || c == '?' || c.is_whitespace())
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| c == '&' || c == '?' || c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         is_password_key(&percent_decode(&before[key_start..])).then_some(eq + 1)
     })
 }
@@ -339,12 +343,19 @@ mod tests {
             "pw%zz",
         );
         // No '@' at all: what looks like a port may be a password.
-        assert_eq!(redact("postgres://bob:s3cret/db"), "postgres://bob:***/db");
+        assert_eq!(redact("postgres://bob:s3cret/db"), "postgres://bob:***");
+        // Found by `cargo fuzz run redact`: a '?' or '(' before the ':'.
+        assert_eq!(redact("postgres://?:Kq7Zw"), "postgres://?:***");
+        assert_eq!(redact("postgres://:Kq7Zw(/Kq7Zw"), "postgres://:***");
+        assert_eq!(redact("postgres://:Kq7Zw?Kq7Zw"), "postgres://:***");
         // Not even a URL: a typo in the scheme.
+        assert_eq!(redact("postgress://bob:s3cret@host/db"), "***@host/db");
+        // Found by fuzzing: a key=value string holding "://", a multi-byte space.
         assert_eq!(
-            redact("postgress://bob:s3cret@host/db"),
-            "postgress://***@host/db"
+            redact("host=@h user=p password='Kq7Zw' s://"),
+            "***@h user=p password=***"
         );
+        assert_eq!(redact("a\u{85}password=Kq7Zw%zz"), "a\u{85}password=***");
         // A password parameter cuts the rest.
         assert_eq!(
             redact("postgres://h/db?password=ab&cd=ef"),
@@ -373,7 +384,8 @@ mod tests {
         );
         hides(
             "postgres://host/db?sslmode=require&password=hunter2&application_name=x",
-            "postgres://host/db?sslmode=require&password=***&application_name=x",
+            // What follows a password parameter may be the rest of it (an unencoded '&').
+            "postgres://host/db?sslmode=require&password=***&application_name=***",
             "hunter2",
         );
         // Refused (the driver knows only `password`), and still hidden.
@@ -417,6 +429,14 @@ mod tests {
         assert_eq!(
             redact("postgres://h/db?password=hun@ter:2/pw%zz#?"),
             "postgres://h/db?password=***"
+        );
+        assert_eq!(
+            redact("postgres://h/db?password=Kq7Zw&user=Kq7Zw"),
+            "postgres://h/db?password=***&user=***"
+        );
+        assert_eq!(
+            redact("postgres://@q?user='l/db?password=Kq7Zw"),
+            "postgres://@q?user=***"
         );
     }
 

@@ -14,7 +14,8 @@
 //! (or with `sslrootcert=system`) the Mozilla roots of `webpki-roots`.
 //!
 //! tokio-postgres parses only disable/prefer/require and rejects `sslrootcert`, so
-//! [`split_tls_params`] takes both off the URL before the driver sees it.
+//! brain-db's own connection-string parser (`db::conn_string`) takes both off before the
+//! driver sees the rest.
 
 use std::fmt;
 use std::sync::Arc;
@@ -28,8 +29,6 @@ use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 use tokio_postgres::config::Host;
-
-use super::redact::percent_decode;
 
 /// libpq's `sslmode` values (`allow` is read as `prefer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,67 +98,6 @@ impl TlsParams {
             (None, None) => SslMode::Require,
         }
     }
-}
-
-/// A TLS parameter of a connection string that cannot be understood. Holds no password
-/// (only the bad value).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TlsParamError {
-    #[error("unknown sslmode `{0}` (expected disable, prefer, require, verify-ca or verify-full)")]
-    UnknownSslMode(String),
-}
-
-/// Takes `sslmode` and `sslrootcert` off a `postgres://` URL's query (or a libpq
-/// `key=value` string) and returns the rest. Fails on an unknown `sslmode` value, with
-/// a message that holds no password (it names only the bad value).
-pub fn split_tls_params(conn: &str) -> Result<(String, TlsParams), TlsParamError> {
-    let mut params = TlsParams::default();
-    let mut take = |key: &str, value: String| -> Result<bool, TlsParamError> {
-        match key {
-            "sslmode" => {
-                params.mode =
-                    Some(SslMode::parse(&value).ok_or(TlsParamError::UnknownSslMode(value))?);
-                Ok(true)
-            }
-            "sslrootcert" => {
-                params.root_cert = Some(value);
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    };
-    let rest = if conn.starts_with("postgres://") || conn.starts_with("postgresql://") {
-        match conn.split_once('?') {
-            None => conn.to_string(),
-            Some((base, query)) => {
-                let mut kept = Vec::new();
-                for pair in query.split('&').filter(|p| !p.is_empty()) {
-                    let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                    if !take(&percent_decode(key), percent_decode(value))? {
-                        kept.push(pair);
-                    }
-                }
-                if kept.is_empty() {
-                    base.to_string()
-                } else {
-                    format!("{base}?{}", kept.join("&"))
-                }
-            }
-        }
-    } else {
-        let mut kept = Vec::new();
-        for word in conn.split_whitespace() {
-            let taken = match word.split_once('=') {
-                Some((key, value)) => take(key, value.trim_matches('\'').to_string())?,
-                None => false,
-            };
-            if !taken {
-                kept.push(word);
-            }
-        }
-        kept.join(" ")
-    };
-    Ok((rest, params))
 }
 
 /// Whether a host is this machine or the compose file's `db` service: `localhost`,
@@ -384,40 +322,6 @@ pub(super) fn remedy(mode: SslMode, error: Option<&rustls::Error>) -> &'static s
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn split(url: &str) -> (String, TlsParams) {
-        split_tls_params(url).unwrap()
-    }
-
-    #[test]
-    fn tls_params_leave_the_url() {
-        let (rest, p) = split(
-            "postgres://u:p@h/db?sslmode=verify-full&application_name=x&sslrootcert=%2Ftmp%2Fca.pem",
-        );
-        assert_eq!(rest, "postgres://u:p@h/db?application_name=x");
-        assert_eq!(p.mode, Some(SslMode::VerifyFull));
-        assert_eq!(p.root_cert.as_deref(), Some("/tmp/ca.pem"));
-        let (rest, p) = split("postgresql://h/db?sslmode=require");
-        assert_eq!(
-            (rest.as_str(), p.mode),
-            ("postgresql://h/db", Some(SslMode::Require))
-        );
-        let (rest, p) = split("host=h sslmode=verify-ca dbname=d");
-        assert_eq!(
-            (rest.as_str(), p.mode),
-            ("host=h dbname=d", Some(SslMode::VerifyCa))
-        );
-        let (rest, p) = split("postgres://h/db");
-        assert_eq!(
-            (rest.as_str(), p),
-            ("postgres://h/db", TlsParams::default())
-        );
-        let err = split_tls_params("postgres://u:hunter2@h/db?sslmode=always")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("unknown sslmode `always`"), "{err}");
-        assert!(!err.contains("hunter2"), "{err}");
-    }
 
     #[test]
     fn default_mode_is_plain_for_local_hosts_and_required_for_others() {

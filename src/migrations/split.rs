@@ -13,6 +13,13 @@ pub struct Statement {
     pub sql: String,
 }
 
+/// PostgreSQL's whitespace (its lexer's `[ \t\n\r\f\v]`). Statements are trimmed of
+/// exactly these, so a statement never starts with text the scanner skipped over (such
+/// as a no-break space) nor loses it: found by fuzzing.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c' | '\x0b')
+}
+
 /// The statements of a script; statements holding only comments and blanks are skipped.
 pub fn split(sql: &str) -> Vec<Statement> {
     let bytes = sql.as_bytes();
@@ -58,14 +65,14 @@ pub fn split(sql: &str) -> Vec<Statement> {
                 if start_line.is_some() {
                     out.push(Statement {
                         line: start_line.unwrap_or(line),
-                        sql: sql[start..i].trim().to_string(),
+                        sql: sql[start..i].trim_matches(is_space).to_string(),
                     });
                 }
                 start_line = None;
                 i += 1;
                 start = i;
             }
-            _ if c.is_ascii_whitespace() => i += 1,
+            _ if is_space(c as char) => i += 1,
             _ => {
                 if start_line.is_none() {
                     start_line = Some(line);
@@ -137,7 +144,7 @@ pub fn split(sql: &str) -> Vec<Statement> {
         }
     }
     if let Some(l) = start_line {
-        let rest = sql[start..].trim();
+        let rest = sql[start..].trim_matches(is_space);
         if !rest.is_empty() {
             out.push(Statement {
                 line: l,
@@ -177,6 +184,16 @@ mod tests {
         assert!(got[1].1.ends_with("$$ select 1; $$"));
         assert_eq!(got[2].0, 3);
         assert_eq!(got[3].1, "select $1");
+    }
+
+    #[test]
+    fn vertical_tab_is_whitespace_and_other_spaces_are_kept() {
+        // Inputs found by `cargo fuzz run split`: a statement must not be a lone comment
+        // once trimmed, and splitting the statements again must give them back.
+        assert_eq!(texts("\u{b}/*'"), vec![]);
+        let kept = texts("\u{a0}/*'");
+        assert_eq!(kept, vec![(1, "\u{a0}/*'".to_string())]);
+        assert_eq!(texts(&kept[0].1), kept);
     }
 
     #[test]
