@@ -395,7 +395,9 @@ fn set_aside_names_taken_before_they_are_freed(
         taken_so_far.extend(names_taken(&change));
         match set_aside {
             Some((_, rename, drop)) => {
-                if let (Change::DropTable(from), Change::DropTable(to)) = (&change, &drop) {
+                if let (Change::DropTable(from), Change::DropTable(to))
+                | (Change::DropSequence(from), Change::DropSequence(to)) = (&change, &drop)
+                {
                     moved.insert(from.clone(), to.clone());
                 }
                 renames_first.push((rename, None));
@@ -404,12 +406,15 @@ fn set_aside_names_taken_before_they_are_freed(
             None => rest.push((change, hazard)),
         }
     }
-    // A table set aside is named by its new name in the changes that drop its parts.
+    // A table or sequence set aside is named by its new name in the changes that take
+    // it apart or release it.
     for (change, _) in &mut rest {
-        if let Change::DropConstraint { table, .. } | Change::DropIndex { table, .. } = change
-            && let Some(to) = moved.get(table)
+        if let Change::DropConstraint { table: n, .. }
+        | Change::DropIndex { table: n, .. }
+        | Change::SetSequenceOwner { name: n, .. } = change
+            && let Some(to) = moved.get(n)
         {
-            *table = to.clone();
+            *n = to.clone();
         }
     }
     let schemas = rest

@@ -570,6 +570,21 @@ async fn a_rename_takes_a_name_that_a_drop_frees() {
                 "[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = \"integer\"\n",
             ),
             (
+                "table renamed onto the index of a dropped primary key",
+                "[tables.o.columns]\nid = { type = \"integer\", primary_key = true }\n[tables.t.columns]\nid = \"integer\"\n",
+                "[tables.o.columns]\nid = \"integer\"\n[tables.o_pkey]\nrenamed_from = \"t\"\n[tables.o_pkey.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "table renamed onto the sequence of a dropped serial column",
+                "[tables.a.columns]\nid = \"integer\"\nn = \"serial\"\n[tables.t.columns]\nid = \"integer\"\n",
+                "[tables.a.columns]\nid = \"integer\"\n[tables.a_n_seq]\nrenamed_from = \"t\"\n[tables.a_n_seq.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "table renamed onto an index of a dropped table",
+                "[tables.o.columns]\nid = \"integer\"\n[tables.o.indexes]\nix = { columns = [\"id\"] }\n[tables.t.columns]\nid = \"integer\"\n",
+                "[tables.ix]\nrenamed_from = \"t\"\n[tables.ix.columns]\nid = \"integer\"\n",
+            ),
+            (
                 "enum renamed onto a dropped table's row type",
                 "[enums]\nmood = [\"a\"]\n[tables.feel.columns]\nid = \"integer\"\n",
                 "[enums.feel]\nvalues = [\"a\"]\nrenamed_from = \"mood\"\n",
