@@ -259,10 +259,15 @@ fn input_kind(column: &Column, choices: &Option<Vec<String>>) -> &'static str {
     match t {
         "boolean" => "boolean",
         "json" | "jsonb" => "json",
-        "smallint" | "integer" | "bigint" | "real" | "double precision" => "number",
+        "smallint" | "integer" | "bigint" => "integer",
+        "real" | "double precision" => "number",
         t if t.starts_with("numeric") => "number",
         "date" => "date",
+        t if t.starts_with("timestamptz") || t.starts_with("timestamp with time zone") => {
+            "timestamptz"
+        }
         t if t.starts_with("timestamp") => "timestamp",
+        t if t.starts_with("timetz") || t.starts_with("time with time zone") => "text",
         t if t.starts_with("time") => "time",
         "uuid" => "uuid",
         _ => "text",
@@ -419,24 +424,53 @@ async fn drift(state: &AppState, live: &Schema, table: &Table) -> Value {
     };
     let mut desired = one(declared);
     let actual = one(table);
-    // Declared expressions are compared in the server's spelling; that needs a scratch
-    // table in a rolled-back transaction, which a read-only studio does not open.
-    let mut note = None;
-    if state.read_only {
-        note = Some("expressions compared as written (--read-only)");
-    } else if let Ok(mut client) = state.session().await
-        && crate::apply::canonicalize::canonicalize(&mut client, &mut desired, &actual)
-            .await
-            .is_err()
-    {
-        note = Some("expressions compared as written");
-    }
+    // Declared expressions are compared in the server's spelling, exactly as push
+    // compares them; that builds scratch tables in a transaction that is rolled back, on
+    // a session of its own (the studio's may be read-only).
+    let note = match canonical(state, &mut desired, &actual).await {
+        Canonical::Done => None,
+        Canonical::ReadOnlyServer => {
+            return json!({ "checked": false, "unknown": true, "reason": "drift unknown (read-only server)" });
+        }
+        Canonical::Failed => Some("expressions compared as written"),
+    };
     let plan = match crate::diff::diff(&desired, actual) {
         Ok(changes) => crate::plan::plan(changes),
         Err(e) => return json!({ "checked": false, "reason": e.to_string() }),
     };
     let statements: Vec<String> = plan.steps.iter().map(|s| format!("{};", s.sql)).collect();
     json!({ "checked": true, "in_schema_file": true, "statements": statements, "note": note })
+}
+
+enum Canonical {
+    Done,
+    /// The server takes no writes at all (a hot standby): the server's spelling of the
+    /// declared expressions cannot be had, so no drift can be claimed either way.
+    ReadOnlyServer,
+    Failed,
+}
+
+async fn canonical(state: &AppState, desired: &mut Schema, actual: &Schema) -> Canonical {
+    let mut client = match state.scratch_session().await {
+        Ok(client) => client,
+        Err(e) => {
+            log::warn!("studio: no scratch session for drift: {e}");
+            return Canonical::Failed;
+        }
+    };
+    match crate::apply::canonicalize::canonicalize(&mut client, desired, actual).await {
+        Ok(()) => Canonical::Done,
+        Err(crate::introspect::IntrospectError::Query { error, .. })
+            if error.code()
+                == Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION) =>
+        {
+            Canonical::ReadOnlyServer
+        }
+        Err(e) => {
+            log::warn!("studio: canonicalising for drift: {e}");
+            Canonical::Failed
+        }
+    }
 }
 
 /// Foreign keys of any table that point at `target`.

@@ -169,6 +169,24 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// A short-lived session of its own for scratch work (canonicalising declared
+    /// expressions in a transaction that is always rolled back): the studio's session is
+    /// read-only under `--read-only`, and it never runs anything but reads and the
+    /// user's own writes. Read-write only for this session, which holds no user data.
+    pub(crate) async fn scratch_session(&self) -> Result<Client, StudioError> {
+        let client = db::connect(&self.url).await?;
+        client
+            .batch_execute(
+                "SET default_transaction_read_only = off; \
+                 SET application_name = 'brain-db studio (scratch)'",
+            )
+            .await
+            .map_err(StudioError::Session)?;
+        Ok(client)
+    }
+}
+
 /// A session whose text output does not depend on the server's or the role's settings
 /// (ISO dates that the page can send back as they are), read-only by default when the
 /// studio is.

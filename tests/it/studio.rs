@@ -719,3 +719,55 @@ async fn studio_writes_are_guarded_by_the_values_seen() {
     assert_eq!(db.value("SELECT count(*) FROM log_lines").await, "0");
     studio.stop().await;
 }
+
+/// The drift badge agrees with push, with and without `--read-only`: schema.toml's
+/// `status in ('todo', ...)` check and `now()` defaults are spelled differently by the
+/// server (`status = ANY (ARRAY[...])`, `now()` as is), yet match; a real difference shows.
+async fn drift_of(studio: &Studio) -> Value {
+    studio
+        .call("GET", "/api/tables/public/tasks", None)
+        .await
+        .json()["drift"]
+        .clone()
+}
+
+#[tokio::test]
+async fn studio_drift_agrees_with_push_in_read_only_mode_too() {
+    let (db, project) = seeded_db("studio_drift_ro").await;
+    project.run(&db, &["push"]).assert_code(0);
+    for mode in [&[][..], &["--read-only"][..]] {
+        let studio = Studio::start(&db, &project, mode).await;
+        let drift = drift_of(&studio).await;
+        assert_eq!(drift["checked"], true, "{mode:?}: {drift}");
+        assert_eq!(drift["statements"], json!([]), "{mode:?}: {drift}");
+        assert_eq!(drift["note"], Value::Null, "{mode:?}: {drift}");
+        studio.stop().await;
+    }
+    // The scratch work left nothing behind.
+    assert_eq!(
+        db.value("SELECT count(*) FROM pg_namespace WHERE nspname LIKE '%scratch%'")
+            .await,
+        "0"
+    );
+
+    db.exec("ALTER TABLE tasks ALTER COLUMN priority SET DEFAULT 7; \
+             ALTER TABLE tasks DROP CONSTRAINT tasks_status_check; \
+             ALTER TABLE tasks ADD CONSTRAINT tasks_status_check CHECK (status IN ('todo', 'in_progress', 'done', 'blocked', 'archived'))")
+        .await;
+    for mode in [&[][..], &["--read-only"][..]] {
+        let studio = Studio::start(&db, &project, mode).await;
+        let drift = drift_of(&studio).await;
+        assert_eq!(drift["checked"], true, "{mode:?}: {drift}");
+        let statements = drift["statements"].to_string();
+        assert!(
+            statements.contains("SET DEFAULT 0"),
+            "{mode:?}: {statements}"
+        );
+        assert!(
+            statements.contains("tasks_status_check"),
+            "{mode:?}: {statements}"
+        );
+        assert!(!statements.contains("created_at"), "{mode:?}: {statements}");
+        studio.stop().await;
+    }
+}

@@ -295,7 +295,12 @@ function renderDrift(drift) {
   const badge = $("table-drift");
   const box = $("drift");
   box.replaceChildren();
-  badge.hidden = !drift.checked;
+  badge.hidden = !drift.checked && !drift.unknown;
+  if (drift.unknown) {
+    badge.className = "badge";
+    badge.textContent = drift.reason;
+    return;
+  }
   if (!drift.checked) return;
   if (!drift.in_schema_file) {
     badge.className = "badge warn";
@@ -357,6 +362,26 @@ function newRow() {
   renderRowForm(true);
 }
 
+// Native pickers for dates and times, used only when the stored text (ISO, as the
+// studio's session prints it) fits the picker exactly: otherwise (BC, infinity, a year
+// past 9999, more than millisecond precision) the field stays text, so nothing is lost.
+const TIME = "(\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,3})?)?)";
+const secondsStep = (v) => { const m = /\.(\d+)/.exec(v || ""); return m ? "0.001" : "1"; };
+// The picker's value back as PostgreSQL text: "T" to a space, seconds always written.
+const pgTime = (t) => (/^\d{2}:\d{2}$/.test(t) ? `${t}:00` : t);
+const PICKERS = {
+  date: { type: "date", step: () => null,
+    parse: (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? { local: v } : null), text: (v) => v },
+  time: { type: "time", step: secondsStep,
+    parse: (v) => (new RegExp(`^${TIME}$`).test(v) ? { local: v } : null), text: pgTime },
+  timestamp: { type: "datetime-local", step: secondsStep,
+    parse: (v) => { const m = new RegExp(`^(\\d{4}-\\d{2}-\\d{2}) ${TIME}$`).exec(v); return m ? { local: `${m[1]}T${m[2]}` } : null; },
+    text: (v) => { const [d, t] = v.split("T"); return `${d} ${pgTime(t)}`; } },
+  timestamptz: { type: "datetime-local", step: secondsStep,
+    parse: (v) => { const m = new RegExp(`^(\\d{4}-\\d{2}-\\d{2}) ${TIME}([+-]\\d{2}(?::\\d{2}){0,2})$`).exec(v); return m ? { local: `${m[1]}T${m[2]}`, offset: m[3] } : null; },
+    text: (v) => { const [d, t] = v.split("T"); return `${d} ${pgTime(t)}`; } },
+};
+
 // The input for one column; returns {field, read} where read() gives
 // {skip} | {value} | {error}.
 function fieldFor(column, value, inserting, writable) {
@@ -364,6 +389,7 @@ function fieldFor(column, value, inserting, writable) {
   const locked = !writable || column.generated || column.identity === "always" || (!inserting && column.primary_key);
   let input;
   const kind = column.input;
+  const picker = PICKERS[kind];
   if (kind === "boolean") {
     input = el("select", { id, name: column.name }, el("option", { value: "true", text: "true" }), el("option", { value: "false", text: "false" }));
   } else if (kind === "choice") {
@@ -371,17 +397,42 @@ function fieldFor(column, value, inserting, writable) {
     if (value !== null && value !== undefined && !column.choices.includes(value)) input.append(el("option", { value, text: value }));
   } else if (kind === "json" || (value && value.length > 80) || column.type === "text" && value && value.includes("\n")) {
     input = el("textarea", { id, name: column.name, rows: kind === "json" ? 6 : 4, spellcheck: kind !== "json" });
+  } else if (picker && (value === null || value === undefined || picker.parse(value))) {
+    input = el("input", { id, name: column.name, type: picker.type, step: picker.step(value) });
   } else {
-    input = el("input", { id, name: column.name, inputmode: kind === "number" ? "decimal" : null });
+    // Numbers stay text (with a numeric keyboard): type="number" rounds bigint and
+    // numeric through a double.
+    input = el("input", { id, name: column.name,
+      inputmode: kind === "integer" ? "numeric" : kind === "number" ? "decimal" : null });
   }
-  const placeholders = { timestamp: "2026-01-31 09:30:00+00", date: "2026-01-31", time: "09:30:00", uuid: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", array: "{a,b,c}", json: '{"key": "value"}', number: "0" };
-  if (placeholders[kind] && input.tagName !== "SELECT") input.placeholder = placeholders[kind];
+  const placeholders = { timestamptz: "2026-01-31 09:30:00+00", timestamp: "2026-01-31 09:30:00", date: "2026-01-31", time: "09:30:00", uuid: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", array: "{a,b,c}", json: '{"key": "value"}', number: "0", integer: "0" };
+  if (placeholders[kind] && input.tagName !== "SELECT" && input.type === "text") input.placeholder = placeholders[kind];
   if (kind === "json" && value) {
     try { value = JSON.stringify(JSON.parse(value), null, 2); } catch { /* shown as stored */ }
   }
   const original = value;
-  if (value !== null && value !== undefined) input.value = value;
+  const usesPicker = input.type === picker?.type;
+  // timestamptz: the offset is kept as the server printed it and can be edited beside the
+  // picker, so no value is ever shifted into the browser's own time zone.
+  const offsetBox = usesPicker && kind === "timestamptz"
+    ? el("input", { id: `${id}-offset`, name: `${column.name}-offset`, class: "offset", "aria-label": `${column.name} UTC offset`,
+      size: 6, title: "UTC offset, e.g. +00 or -05:30" })
+    : null;
+  let pickerStart = null;
+  if (value !== null && value !== undefined) {
+    if (usesPicker) {
+      const parts = picker.parse(value);
+      input.value = parts.local;
+      if (offsetBox) offsetBox.value = parts.offset;
+    } else {
+      input.value = value;
+    }
+  } else if (offsetBox) {
+    offsetBox.value = "+00";
+  }
+  if (usesPicker) pickerStart = input.value + (offsetBox ? offsetBox.value : "");
   input.disabled = locked;
+  if (offsetBox) offsetBox.disabled = locked;
 
   const nullable = !column.not_null && !locked;
   const nullBox = nullable ? el("input", { type: "checkbox", id: `${id}-null`, name: `${column.name}-null` }) : null;
@@ -392,7 +443,7 @@ function fieldFor(column, value, inserting, writable) {
     el("label", { class: "label", for: id }, column.name, el("span", { class: "type", text: column.type }),
       column.primary_key ? el("span", { class: "tag", text: "primary key" }) : null,
       column.references ? el("span", { class: "tag", text: `→ ${column.references.table}` }) : null),
-    el("div", { class: "controls" }, input,
+    el("div", { class: "controls" }, input, offsetBox,
       nullBox ? el("label", { class: "nullbox", for: `${id}-null` }, nullBox, "null") : null,
       defaultBox ? el("label", { class: "nullbox", for: `${id}-default` }, defaultBox, "default") : null),
     hasDefault && column.default ? el("div", { class: "hint", text: `default: ${column.default}` }) : null,
@@ -401,6 +452,7 @@ function fieldFor(column, value, inserting, writable) {
     const isDefault = defaultBox && defaultBox.checked;
     if (nullBox) nullBox.disabled = isDefault;
     input.disabled = locked || isDefault || (nullBox && nullBox.checked);
+    if (offsetBox) offsetBox.disabled = input.disabled;
     if (!inserting) field.classList.toggle("changed", JSON.stringify(read().value) !== JSON.stringify(original) && !read().skip);
   };
   if (nullBox) {
@@ -410,13 +462,22 @@ function fieldFor(column, value, inserting, writable) {
   }
   if (defaultBox) defaultBox.addEventListener("change", sync);
   input.addEventListener("input", sync);
+  if (offsetBox) offsetBox.addEventListener("input", sync);
   input.addEventListener("change", sync);
 
   function read() {
     invalid.hidden = true;
     if (locked || (defaultBox && defaultBox.checked)) return { skip: true };
     if (nullBox && nullBox.checked) return { value: null };
-    const text = input.value;
+    let text = input.value;
+    if (usesPicker) {
+      // Untouched: exactly what the server printed (sub-seconds and all).
+      if (original !== null && original !== undefined && input.value + (offsetBox ? offsetBox.value : "") === pickerStart) return { value: original };
+      if (input.value === "") return { error: "pick a value, or tick null" };
+      if (offsetBox && !/^[+-]\d{2}(:\d{2}){0,2}$/.test(offsetBox.value)) return { error: "UTC offset like +00, -05:30" };
+      text = picker.text(input.value) + (offsetBox ? offsetBox.value : "");
+    }
+    if (kind === "integer" && text.trim() !== "" && !/^[+-]?\d+$/.test(text.trim())) return { error: "not a whole number" };
     if (kind === "json") {
       try { JSON.parse(text); } catch (e) { return { error: `not valid JSON: ${e.message}` }; }
     }

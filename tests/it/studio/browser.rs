@@ -458,6 +458,13 @@ async fn studio_page_in_read_only_mode_offers_no_writes() {
         )
         .await;
     assert_eq!(browser.texts("#mode").await, ["read-only"]);
+    // Drift is judged in the server's spelling even though this session cannot write.
+    browser
+        .wait_until(
+            "the drift badge",
+            "return document.getElementById('table-drift').textContent === 'matches schema.toml';",
+        )
+        .await;
     let insert_disabled = page
         .execute("return document.getElementById('insert').disabled;", vec![])
         .await
@@ -475,6 +482,160 @@ async fn studio_page_in_read_only_mode_offers_no_writes() {
         .unwrap();
     assert_eq!(status, json!(403));
     assert_eq!(db.value("SELECT count(*) FROM tasks").await, "120");
+    browser.close().await;
+    studio.stop().await;
+}
+
+/// Dates and times edit through the browser's own pickers and round-trip exactly: the
+/// timestamptz keeps the offset the user chose (never the browser's zone), a value the
+/// picker cannot hold (microseconds) stays text, and an untouched field is not written.
+#[tokio::test]
+async fn studio_page_edits_dates_and_times_exactly() {
+    let (db, project) = seeded_db("studio_browser_times").await;
+    db.exec(
+        "CREATE TABLE events (id integer PRIMARY KEY, on_day date, at timestamptz, \
+         at_local timestamp, noted_at timestamptz, starts time, done boolean, size bigint); \
+         INSERT INTO events VALUES (1, '2026-05-01', '2026-05-01 10:20:30+00', \
+         '2026-05-01 10:20:30', '2026-05-01 10:20:30.123456+00', '08:15:00', true, 9007199254740993)",
+    )
+    .await;
+    let studio = Studio::start(&db, &project, &[]).await;
+    let browser = Browser::start().await;
+    let page = browser.client();
+    browser.open(&studio.url).await;
+    browser
+        .wait_for("a[data-table='public.events']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the events grid",
+            "return document.querySelectorAll('#grid tbody tr[data-key]').length === 1;",
+        )
+        .await;
+    page.find(Locator::Css("#grid tbody tr[data-key]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("#field-at-offset").await;
+    let kinds = page
+        .execute(
+            "return ['on_day', 'at', 'at_local', 'noted_at', 'starts', 'done', 'size'].map((c) => { \
+               const e = document.getElementById('field-' + c); \
+               return [c, e.tagName === 'SELECT' ? 'select' : e.type, e.getAttribute('step'), e.getAttribute('inputmode'), e.value]; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds,
+        json!([
+            ["on_day", "date", null, null, "2026-05-01"],
+            ["at", "datetime-local", "1", null, "2026-05-01T10:20:30"],
+            [
+                "at_local",
+                "datetime-local",
+                "1",
+                null,
+                "2026-05-01T10:20:30"
+            ],
+            // Microseconds do not fit the picker: text, as stored.
+            [
+                "noted_at",
+                "text",
+                null,
+                null,
+                "2026-05-01 10:20:30.123456+00"
+            ],
+            ["starts", "time", "1", null, "08:15:00"],
+            ["done", "select", null, null, "true"],
+            // bigint stays text: a number input would round it through a double.
+            ["size", "text", null, "numeric", "9007199254740993"]
+        ])
+    );
+    let offset = page
+        .execute(
+            "return document.getElementById('field-at-offset').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(offset, json!("+00"));
+
+    // Edit the date and the timestamptz (with an offset of its own); leave the rest.
+    page.execute(
+        "const set = (id, v) => { const e = document.getElementById(id); e.value = v; \
+           e.dispatchEvent(new Event('input', { bubbles: true })); }; \
+         set('field-on_day', '2026-06-15'); set('field-at', '2026-06-15T23:59:58'); \
+         set('field-at-offset', '+05:30');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    browser.shot("edit-times").await;
+    page.find(Locator::Css("#save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the saved row",
+            "return document.getElementById('toast').textContent === 'row updated';",
+        )
+        .await;
+    assert_eq!(
+        db.value(
+            "SELECT concat_ws('|', on_day, at = timestamptz '2026-06-15 23:59:58+05:30', \
+             at_local, noted_at = timestamptz '2026-05-01 10:20:30.123456+00', starts, done, size) \
+             FROM events WHERE id = 1"
+        )
+        .await,
+        "2026-06-15|t|2026-05-01 10:20:30|t|08:15:00|t|9007199254740993"
+    );
+    let log = browser.texts("#sql-log li").await;
+    assert!(log[0].starts_with("UPDATE public.events SET "), "{log:?}");
+    for untouched in ["at_local =", "noted_at =", "starts =", "size ="] {
+        assert!(
+            !log[0].split(" WHERE ").next().unwrap().contains(untouched),
+            "{log:?}"
+        );
+    }
+
+    // A value the picker left alone is sent back exactly as stored when another field
+    // changes: save the date once more, the microseconds of noted_at survive.
+    page.execute(
+        "const e = document.getElementById('field-on_day'); e.value = '2026-06-16'; \
+         e.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    page.find(Locator::Css("#save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "the second save",
+            "return document.querySelectorAll('#sql-log li').length === 2;",
+        )
+        .await;
+    assert_eq!(
+        db.value(
+            "SELECT concat_ws('|', on_day, at = timestamptz '2026-06-15 23:59:58+05:30', \
+             noted_at = timestamptz '2026-05-01 10:20:30.123456+00') FROM events WHERE id = 1"
+        )
+        .await,
+        "2026-06-16|t|t"
+    );
     browser.close().await;
     studio.stop().await;
 }
