@@ -38,7 +38,7 @@ pub enum Constraint {
 }
 
 impl Constraint {
-    fn set_name(&mut self, name: String) {
+    pub fn set_name(&mut self, name: String) {
         match self {
             Constraint::PrimaryKey(c) => c.name = name,
             Constraint::Unique(c) => c.name = name,
@@ -786,8 +786,16 @@ fn diff_sequences(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
         if desired.sequences.contains_key(name) {
             continue;
         }
-        // A sequence owned by a column that goes away goes with it.
+        // A sequence owned by a column that goes away goes with it, unless a declared
+        // table takes its name: then it is released and dropped on its own, so that the
+        // plan can free the name before a table rename takes it.
         if !owner_goes_away(desired, &have.owned_by) {
+            out.push(Change::DropSequence(name.clone()));
+        } else if desired.tables.contains_key(name) {
+            out.push(Change::SetSequenceOwner {
+                name: name.clone(),
+                owner: None,
+            });
             out.push(Change::DropSequence(name.clone()));
         }
     }
@@ -837,6 +845,34 @@ fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
                 table: name.clone(),
                 constraint: Constraint::ForeignKey(fk.clone()),
             });
+        }
+        // An index (or a key's index) that goes with the table but whose name a declared
+        // table takes is dropped on its own, so that the plan can free the name before a
+        // table rename takes it.
+        let declares = |index: &str| {
+            desired
+                .tables
+                .contains_key(&QualifiedName::new(&name.schema, index))
+        };
+        for index in &have.indexes {
+            if declares(&index.name) {
+                out.push(Change::DropIndex {
+                    table: name.clone(),
+                    index: index.clone(),
+                });
+            }
+        }
+        for key in constraints_of(have).into_values() {
+            if matches!(
+                key,
+                Constraint::PrimaryKey(_) | Constraint::Unique(_) | Constraint::Exclusion(_)
+            ) && declares(key.name())
+            {
+                out.push(Change::DropConstraint {
+                    table: name.clone(),
+                    constraint: key,
+                });
+            }
         }
         out.push(Change::DropTable(name.clone()));
     }

@@ -1474,6 +1474,11 @@ fn load_column(
 
     if let Some(x) = get("identity") {
         col.identity = identity(ctx, &x.node, &canon, enums);
+        // PostgreSQL makes an identity column NOT NULL; the file says so without writing
+        // it, or every push would try to drop a NOT NULL that cannot be dropped.
+        if col.identity.is_some() {
+            col.not_null = true;
+        }
         if let Some(d) = default_key {
             ctx.error(
                 &d.key_span,

@@ -482,3 +482,204 @@ id = { type = "integer", primary_key = true, default_sql = "nextval('a_id_seq')"
         "public.a_id_seq"
     );
 }
+
+/// One leap from `from` to `to`, by push and by generate + migrate; both must end as a
+/// fresh push of `to` and settle. Returns the failures, labelled by `case`.
+async fn pair_leap(label: &str, case: &str, from: &str, to: &str) -> Vec<String> {
+    let versions = [from, to];
+    let project = Project::new();
+    let fresh_db = TestDb::new(&format!("{label}_fresh")).await;
+    project.write_schema(to);
+    project.run(&fresh_db, &["push"]).assert_code(0);
+    let fresh = dump_ignoring_column_order(&fresh_db);
+    let mut failures = Vec::new();
+
+    let db = TestDb::new(&format!("{label}_push")).await;
+    project.write_schema(from);
+    project.run(&db, &["push"]).assert_code(0);
+    project.write_schema(to);
+    let run = project.run(&db, &["push", "--force"]);
+    if run.code != 0 {
+        failures.push(format!(
+            "{case}: push failed\n{}\n{}",
+            run.stdout, run.stderr
+        ));
+    } else if dump_ignoring_column_order(&db) != fresh {
+        failures.push(format!("{case}: push differs from a fresh push"));
+    } else if project.run(&db, &["push"]).stdout.trim() != "no changes" {
+        failures.push(format!("{case}: push does not settle"));
+    }
+
+    let db = TestDb::new(&format!("{label}_gen")).await;
+    let project = Project::new();
+    for version in versions {
+        project.write_schema(version);
+        project.run(&db, &["generate"]).assert_code(0);
+    }
+    let run = project.run(&db, &["migrate"]);
+    if run.code != 0 {
+        failures.push(format!(
+            "{case}: migrate failed\n{}\n{}",
+            run.stdout, run.stderr
+        ));
+    } else {
+        db.exec("drop table __migrations").await;
+        if dump_ignoring_column_order(&db) != fresh {
+            failures.push(format!("{case}: migrate differs from a fresh push"));
+        }
+    }
+    failures
+}
+
+async fn assert_pair_leaps(label: &str, cases: &[(&str, &str, &str)]) {
+    let mut failures = Vec::new();
+    for (i, (case, from, to)) in cases.iter().enumerate() {
+        failures.extend(pair_leap(&format!("{label}_{i}"), case, from, to).await);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[tokio::test]
+async fn a_rename_takes_a_name_that_a_drop_frees() {
+    assert_pair_leaps(
+        "leap_rename_takes",
+        &[
+            (
+                "table renamed onto a dropped enum",
+                "[enums]\nmood = [\"a\"]\n[tables.t.columns]\nid = \"integer\"\n",
+                "[tables.mood]\nrenamed_from = \"t\"\n[tables.mood.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "table renamed onto a dropped enum a column of it used",
+                "[enums]\nmood = [\"a\"]\n[tables.t.columns]\nid = \"integer\"\nm = \"mood\"\n",
+                "[tables.mood]\nrenamed_from = \"t\"\n[tables.mood.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "table renamed onto a dropped index",
+                "[tables.t.columns]\nid = \"integer\"\n[tables.o.columns]\nx = \"text\"\n[tables.o.indexes]\nu = { columns = [\"x\"] }\n",
+                "[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = \"integer\"\n[tables.o.columns]\nx = \"text\"\n",
+            ),
+            (
+                "table renamed onto a dropped sequence",
+                "[sequences]\nu = { type = \"bigint\" }\n[tables.t.columns]\nid = \"integer\"\n",
+                "[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "table renamed onto the index of a dropped primary key",
+                "[tables.o.columns]\nid = { type = \"integer\", primary_key = true }\n[tables.t.columns]\nid = \"integer\"\n",
+                "[tables.o.columns]\nid = \"integer\"\n[tables.o_pkey]\nrenamed_from = \"t\"\n[tables.o_pkey.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "table renamed onto the sequence of a dropped serial column",
+                "[tables.a.columns]\nid = \"integer\"\nn = \"serial\"\n[tables.t.columns]\nid = \"integer\"\n",
+                "[tables.a.columns]\nid = \"integer\"\n[tables.a_n_seq]\nrenamed_from = \"t\"\n[tables.a_n_seq.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "table renamed onto an index of a dropped table",
+                "[tables.o.columns]\nid = \"integer\"\n[tables.o.indexes]\nix = { columns = [\"id\"] }\n[tables.t.columns]\nid = \"integer\"\n",
+                "[tables.ix]\nrenamed_from = \"t\"\n[tables.ix.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "enum renamed onto a dropped table's row type",
+                "[enums]\nmood = [\"a\"]\n[tables.feel.columns]\nid = \"integer\"\n",
+                "[enums.feel]\nvalues = [\"a\"]\nrenamed_from = \"mood\"\n",
+            ),
+            (
+                "identity sequence follows a table rename onto a dropped table's name",
+                "[tables.t.columns]\nid = { type = \"integer\", identity = \"always\" }\n[tables.u_id_seq.columns]\nx = \"text\"\n",
+                "[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = { type = \"integer\", identity = \"always\" }\n",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_creation_takes_a_name_that_a_rename_frees() {
+    assert_pair_leaps(
+        "leap_rename_frees",
+        &[
+            (
+                "table renamed, a new enum takes its old name",
+                "[tables.t.columns]\nid = \"integer\"\n",
+                "[enums]\nt = [\"a\"]\n[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "enum renamed, a new table takes its old name",
+                "[enums]\nmood = [\"a\"]\n",
+                "[tables.mood.columns]\nid = \"integer\"\n[enums.feel]\nvalues = [\"a\"]\nrenamed_from = \"mood\"\n",
+            ),
+            (
+                "identity sequence renamed with its table, a new sequence takes its old name",
+                "[tables.t.columns]\nid = { type = \"integer\", identity = \"always\" }\n",
+                "[sequences]\nt_id_seq = { type = \"bigint\" }\n[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = { type = \"integer\", identity = \"always\" }\n",
+            ),
+            (
+                "key index renamed with its table, a new table takes its old name",
+                "[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\n",
+                "[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = { type = \"integer\", primary_key = true }\n[tables.t_pkey.columns]\nid = \"integer\"\n",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_creation_takes_a_name_that_a_drop_frees() {
+    assert_pair_leaps(
+        "leap_drop_frees",
+        &[
+            (
+                "dropped serial column, a new serial column takes its sequence",
+                "[tables.a.columns]\nid = \"integer\"\nb_c = \"serial\"\n",
+                "[tables.a.columns]\nid = \"integer\"\n[tables.a_b.columns]\nc = \"serial\"\n",
+            ),
+            (
+                "dropped serial column, a [sequences] entry takes its sequence",
+                "[tables.a.columns]\nid = \"integer\"\nn = \"serial\"\n",
+                "[sequences]\na_n_seq = { type = \"bigint\" }\n[tables.a.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "dropped serial column, a new table takes its sequence's name",
+                "[tables.a.columns]\nid = \"integer\"\nn = \"serial\"\n",
+                "[tables.a.columns]\nid = \"integer\"\n[tables.a_n_seq.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "dropped serial column, a new identity column takes its sequence",
+                "[tables.a.columns]\nid = \"integer\"\nb_c = \"serial\"\n",
+                "[tables.a.columns]\nid = \"integer\"\n[tables.a_b.columns]\nc = { type = \"integer\", identity = \"always\" }\n",
+            ),
+            (
+                "serial column becomes a plain column, a [sequences] entry takes its sequence",
+                "[tables.a.columns]\nn = \"serial\"\n",
+                "[sequences]\na_n_seq = { type = \"integer\" }\n[tables.a.columns]\nn = \"integer\"\n",
+            ),
+            (
+                "dropped table, a new enum takes its row type's name",
+                "[tables.t.columns]\nid = \"integer\"\n",
+                "[enums]\nt = [\"a\"]\n",
+            ),
+            (
+                "dropped enum, a new table takes its name",
+                "[enums]\nt = [\"a\"]\n",
+                "[tables.t.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "dropped primary key's index name taken by a new table",
+                "[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\n",
+                "[tables.t.columns]\nid = \"integer\"\n[tables.t_pkey.columns]\nid = \"integer\"\n",
+            ),
+            (
+                "dropped table, a new index takes its name",
+                "[tables.t.columns]\nid = \"integer\"\n[tables.ix.columns]\nid = \"integer\"\n",
+                "[tables.t.columns]\nid = \"integer\"\n[tables.t.indexes]\nix = { columns = [\"id\"] }\n",
+            ),
+        ],
+    )
+    .await;
+}
