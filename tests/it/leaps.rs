@@ -387,11 +387,40 @@ async fn generated_leap(
     Ok(())
 }
 
-async fn all_leaps(label: &str, pairs: Vec<(usize, usize)>) {
+#[derive(Clone, Copy)]
+enum Direction {
+    Forward,
+    Backward,
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Push,
+    Generate,
+}
+
+/// Every (from, to) pair of distinct versions, in the given direction.
+fn leap_pairs(direction: Direction) -> Vec<(usize, usize)> {
+    let n = VERSIONS.len();
+    (0..n)
+        .flat_map(|i| {
+            (i + 1..n).map(move |j| match direction {
+                Direction::Forward => (i, j),
+                Direction::Backward => (j, i),
+            })
+        })
+        .collect()
+}
+
+async fn all_leaps(label: &str, direction: Direction, mode: Mode) {
     let fresh = fresh_dumps(label).await;
     let mut failures = Vec::new();
-    for (from, to) in pairs {
-        if let Err(e) = leap(label, from, to, &fresh).await {
+    for (from, to) in leap_pairs(direction) {
+        let result = match mode {
+            Mode::Push => leap(label, from, to, &fresh).await,
+            Mode::Generate => generated_leap(label, from, to, &fresh).await,
+        };
+        if let Err(e) = result {
             failures.push(e);
         }
     }
@@ -405,54 +434,22 @@ async fn all_leaps(label: &str, pairs: Vec<(usize, usize)>) {
 
 #[tokio::test]
 async fn every_forward_leap_converges_to_a_fresh_push() {
-    let n = VERSIONS.len();
-    let pairs = (0..n)
-        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
-        .collect();
-    all_leaps("leap_fwd", pairs).await;
+    all_leaps("leap_fwd", Direction::Forward, Mode::Push).await;
 }
 
 #[tokio::test]
 async fn every_backward_leap_converges_to_a_fresh_push() {
-    let n = VERSIONS.len();
-    let pairs = (0..n)
-        .flat_map(|i| (i + 1..n).map(move |j| (j, i)))
-        .collect();
-    all_leaps("leap_back", pairs).await;
-}
-
-async fn all_generated_leaps(label: &str, pairs: Vec<(usize, usize)>) {
-    let fresh = fresh_dumps(label).await;
-    let mut failures = Vec::new();
-    for (from, to) in pairs {
-        if let Err(e) = generated_leap(label, from, to, &fresh).await {
-            failures.push(e);
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} leap(s) failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    all_leaps("leap_back", Direction::Backward, Mode::Push).await;
 }
 
 #[tokio::test]
 async fn every_forward_leap_through_generate_migrates_to_a_fresh_push() {
-    let n = VERSIONS.len();
-    let pairs = (0..n)
-        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
-        .collect();
-    all_generated_leaps("leap_gen_fwd", pairs).await;
+    all_leaps("leap_gen_fwd", Direction::Forward, Mode::Generate).await;
 }
 
 #[tokio::test]
 async fn every_backward_leap_through_generate_migrates_to_a_fresh_push() {
-    let n = VERSIONS.len();
-    let pairs = (0..n)
-        .flat_map(|i| (i + 1..n).map(move |j| (j, i)))
-        .collect();
-    all_generated_leaps("leap_gen_back", pairs).await;
+    all_leaps("leap_gen_back", Direction::Backward, Mode::Generate).await;
 }
 
 #[tokio::test]

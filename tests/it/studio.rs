@@ -406,6 +406,31 @@ pub fn urlencode(text: &str) -> String {
 }
 
 /// Walks every page of a view and returns the rows' first column values.
+/// Walking `table` page by page with `query` yields its keys (the first column) in the
+/// order PostgreSQL gives for `order`.
+async fn assert_walk_in_order(
+    studio: &Studio,
+    db: &TestDb,
+    table: &str,
+    key: &str,
+    query: &str,
+    order: &str,
+    what: &str,
+) {
+    let walked: Vec<String> = walk(studio, table, query)
+        .await
+        .into_iter()
+        .map(|row| row[0].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = db
+        .column(&format!("SELECT {key}::text AS value FROM {table} {order}"))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(walked, expected, "{what}");
+}
+
 async fn walk(studio: &Studio, table: &str, query: &str) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     let mut after: Option<Value> = None;
@@ -450,18 +475,7 @@ async fn studio_pages_in_keyset_order_with_sort_and_filters() {
         ("sort=id&desc=true", "ORDER BY id DESC"),
     ];
     for (query, order) in cases {
-        let ids: Vec<String> = walk(&studio, "tasks", query)
-            .await
-            .into_iter()
-            .map(|row| row[0].as_str().unwrap().to_string())
-            .collect();
-        let expected: Vec<String> = db
-            .column(&format!("SELECT id::text AS value FROM tasks {order}"))
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
-        assert_eq!(ids, expected, "{query}");
+        assert_walk_in_order(&studio, &db, "tasks", "id", query, order, query).await;
     }
 
     // An integer key and an integer sort column: typed order, not the text order
@@ -478,18 +492,8 @@ async fn studio_pages_in_keyset_order_with_sort_and_filters() {
         ("sort=m", "ORDER BY m, n"),
         ("sort=m&desc=true", "ORDER BY m DESC, n DESC"),
     ] {
-        let ns: Vec<String> = walk(&studio, "numbers", query)
-            .await
-            .into_iter()
-            .map(|row| row[0].as_str().unwrap().to_string())
-            .collect();
-        let expected: Vec<String> = db
-            .column(&format!("SELECT n::text AS value FROM numbers {order}"))
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
-        assert_eq!(ns, expected, "numbers {query}");
+        let what = format!("numbers {query}");
+        assert_walk_in_order(&studio, &db, "numbers", "n", query, order, &what).await;
     }
 
     // Filters: equals, contains, is null, <, > (combined), compared with PostgreSQL.

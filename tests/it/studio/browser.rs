@@ -122,6 +122,50 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// The element, which must be on the page now.
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        click_element(self.find(css).await, css).await;
+    }
+
+    /// Clicks the element once it appears.
+    async fn click_when_ready(&self, css: &str) {
+        click_element(self.wait_for(css).await, css).await;
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot select {value} in {css}: {e}"));
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        type_into_element(&self.find(css).await, css, text).await;
+    }
+
+    /// Types into the element once it appears.
+    async fn type_when_ready(&self, css: &str, text: &str) {
+        type_into_element(&self.wait_for(css).await, css, text).await;
+    }
+
+    /// Empties the field once it appears, then types into it.
+    async fn clear_and_type(&self, css: &str, text: &str) {
+        let element = self.wait_for(css).await;
+        element
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("cannot clear {css}: {e}"));
+        type_into_element(&element, css, text).await;
+    }
+
     /// Waits until the script returns true.
     async fn wait_until(&self, what: &str, script: &str) {
         for _ in 0..200 {
@@ -161,6 +205,20 @@ impl Browser {
     }
 }
 
+async fn click_element(element: fantoccini::elements::Element, css: &str) {
+    element
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
+async fn type_into_element(element: &fantoccini::elements::Element, css: &str, text: &str) {
+    element
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
+}
+
 async fn title_of(db: &crate::harness::TestDb, id: u32) -> String {
     db.value(&format!(
         "SELECT title FROM tasks WHERE id = '00000000-0000-0000-0000-{id:012}'"
@@ -190,11 +248,8 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
 
     // Open tasks: the first page in key order, NULL shown apart from the empty string.
     browser
-        .wait_for("a[data-table='public.tasks']")
-        .await
-        .click()
-        .await
-        .expect("open tasks");
+        .click_when_ready("a[data-table='public.tasks']")
+        .await;
     browser
         .wait_until(
             "the tasks grid",
@@ -216,30 +271,10 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     browser.shot("tasks").await;
 
     // Filter: title contains "Task 11".
-    page.find(Locator::Css("#filter-column"))
-        .await
-        .unwrap()
-        .select_by_value("title")
-        .await
-        .unwrap();
-    page.find(Locator::Css("#filter-op"))
-        .await
-        .unwrap()
-        .select_by_value("contains")
-        .await
-        .unwrap();
-    page.find(Locator::Css("#filter-value"))
-        .await
-        .unwrap()
-        .send_keys("Task 11")
-        .await
-        .unwrap();
-    page.find(Locator::Css("#filter-add"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.select("#filter-column", "title").await;
+    browser.select("#filter-op", "contains").await;
+    browser.type_into("#filter-value", "Task 11").await;
+    browser.click("#filter-add").await;
     browser
         .wait_until(
             "the filtered grid",
@@ -252,26 +287,16 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     browser.shot("tasks-filtered").await;
 
     // Follow a reminder's task_id to its task.
-    page.find(Locator::Css("a[data-table='public.reminders']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("a[data-table='public.reminders']").await;
     browser
         .wait_until(
             "the reminders grid",
             "return document.querySelectorAll('#grid tbody tr[data-key]').length === 5;",
         )
         .await;
-    page.find(Locator::Css(
-        "#grid tbody tr:nth-child(2) td[data-column='task_id'] a.fk",
-    ))
-    .await
-    .expect("task_id is a link")
-    .click()
-    .await
-    .unwrap();
+    browser
+        .click("#grid tbody tr:nth-child(2) td[data-column='task_id'] a.fk")
+        .await;
     browser
         .wait_until(
             "the referenced task",
@@ -284,12 +309,7 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     );
 
     // Open the row: its reminders are listed; edit its title.
-    page.find(Locator::Css("#grid tbody tr[data-key]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#grid tbody tr[data-key]").await;
     let refs = browser
         .wait_for("#drawer-refs a[data-ref='public.reminders']")
         .await;
@@ -301,19 +321,11 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
         .await
         .unwrap();
     assert_eq!(parent, "reminders via task_id: 1 row");
-    let title = browser.wait_for("#row-form [name='title']").await;
-    title.clear().await.unwrap();
-    title
-        .send_keys("Task 14, edited in the studio")
-        .await
-        .unwrap();
+    browser
+        .clear_and_type("#row-form [name='title']", "Task 14, edited in the studio")
+        .await;
     browser.shot("edit").await;
-    page.find(Locator::Css("#save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#save").await;
     browser
         .wait_until(
             "the saved row",
@@ -336,15 +348,10 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     // A stale edit: the row changes in PostgreSQL after the page loaded it.
     db.exec("UPDATE tasks SET title = 'changed meanwhile' WHERE id = '00000000-0000-0000-0000-000000000014'")
         .await;
-    let title = browser.wait_for("#row-form [name='title']").await;
-    title.clear().await.unwrap();
-    title.send_keys("my late edit").await.unwrap();
-    page.find(Locator::Css("#save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .clear_and_type("#row-form [name='title']", "my late edit")
+        .await;
+    browser.click("#save").await;
     let error = browser.wait_for("#drawer-error:not([hidden])").await;
     assert!(
         error
@@ -357,44 +364,22 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     browser.shot("stale-edit").await;
 
     // Insert a row, then delete it.
-    page.find(Locator::Css("a[data-table='public.tasks']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("a[data-table='public.tasks']").await;
     browser
         .wait_until(
             "the tasks grid",
             "return document.querySelectorAll('#grid tbody tr[data-key]').length === 50;",
         )
         .await;
-    page.find(Locator::Css("#insert"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let title = browser.wait_for("#row-form [name='title']").await;
-    title.send_keys("Inserted from the page").await.unwrap();
+    browser.click("#insert").await;
     browser
-        .wait_for("#row-form [name='priority-default']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    page.find(Locator::Css("#row-form [name='priority']"))
-        .await
-        .unwrap()
-        .send_keys("4")
-        .await
-        .unwrap();
-    page.find(Locator::Css("#save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .type_when_ready("#row-form [name='title']", "Inserted from the page")
+        .await;
+    browser
+        .click_when_ready("#row-form [name='priority-default']")
+        .await;
+    browser.type_into("#row-form [name='priority']", "4").await;
+    browser.click("#save").await;
     browser
         .wait_until(
             "the inserted row",
@@ -408,7 +393,7 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     page.execute("window.confirm = () => true;", vec![])
         .await
         .unwrap();
-    browser.wait_for("#delete").await.click().await.unwrap();
+    browser.click_when_ready("#delete").await;
     browser
         .wait_until(
             "the deleted row",
@@ -422,12 +407,7 @@ async fn studio_page_browses_follows_and_edits_in_chromium() {
     );
 
     // The structure tab: the table in schema.toml's notation.
-    page.find(Locator::Css("#tab-structure"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#tab-structure").await;
     let toml = browser.wait_for("#toml").await.text().await.unwrap();
     assert!(toml.contains("[tables.tasks.columns]"), "{toml}");
     assert!(toml.contains("title"), "{toml}");
@@ -446,11 +426,8 @@ async fn studio_page_in_read_only_mode_offers_no_writes() {
     let page = browser.client();
     browser.open(&studio.url).await;
     browser
-        .wait_for("a[data-table='public.tasks']")
-        .await
-        .click()
-        .await
-        .unwrap();
+        .click_when_ready("a[data-table='public.tasks']")
+        .await;
     browser
         .wait_until(
             "the tasks grid",
@@ -504,23 +481,15 @@ async fn studio_page_edits_dates_and_times_exactly() {
     let page = browser.client();
     browser.open(&studio.url).await;
     browser
-        .wait_for("a[data-table='public.events']")
-        .await
-        .click()
-        .await
-        .unwrap();
+        .click_when_ready("a[data-table='public.events']")
+        .await;
     browser
         .wait_until(
             "the events grid",
             "return document.querySelectorAll('#grid tbody tr[data-key]').length === 1;",
         )
         .await;
-    page.find(Locator::Css("#grid tbody tr[data-key]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#grid tbody tr[data-key]").await;
     browser.wait_for("#field-at-offset").await;
     let kinds = page
         .execute(
@@ -577,12 +546,7 @@ async fn studio_page_edits_dates_and_times_exactly() {
     .await
     .unwrap();
     browser.shot("edit-times").await;
-    page.find(Locator::Css("#save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#save").await;
     browser
         .wait_until(
             "the saved row",
@@ -616,12 +580,7 @@ async fn studio_page_edits_dates_and_times_exactly() {
     )
     .await
     .unwrap();
-    page.find(Locator::Css("#save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#save").await;
     browser
         .wait_until(
             "the second save",
