@@ -31,8 +31,8 @@ pub struct ConnSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlProblem {
     #[error(
-        "it holds more than one unencoded '@' before the path; percent-encode each '@' of \
-         the user name or password as %40"
+        "it holds more than one unencoded '@' (or one after its password); percent-encode \
+         each '@' of the user name or password as %40"
     )]
     SeveralAt,
     #[error(
@@ -179,6 +179,7 @@ pub fn parse(conn: &str) -> Result<ConnSpec, UrlProblem> {
 fn url_params(rest: &str) -> Result<(Vec<Param>, Option<Vec<u8>>), UrlProblem> {
     let mut params = Vec::new();
     let mut password = None;
+    let mut has_password = false;
     let after_creds = match rest.find('@') {
         Some(at) => {
             let creds = &rest[..at];
@@ -190,6 +191,7 @@ fn url_params(rest: &str) -> Result<(Vec<Param>, Option<Vec<u8>>), UrlProblem> {
                 None => (creds, None),
             };
             if let Some(pw) = pw {
+                has_password = true;
                 password = Some(decode_bytes(pw, "password")?);
             }
             let user = decode(user, "user name")?;
@@ -204,12 +206,17 @@ fn url_params(rest: &str) -> Result<(Vec<Param>, Option<Vec<u8>>), UrlProblem> {
         Some((before, query)) => (before, Some(query)),
         None => (after_creds, None),
     };
-    // An '@' may stand in a query value (`application_name=me@corp`), nowhere else.
+    // An '@' may stand in a query value (`application_name=me@corp`), nowhere else; and
+    // after a password, nowhere at all: a password holding unencoded '@', '/' and '?'
+    // would put its tail in the query, where it would be shown (found by fuzzing).
     let query_keys = query
         .unwrap_or("")
         .split('&')
         .map(|pair| pair.split_once('=').map_or(pair, |(key, _)| key));
-    if before_query.contains('@') || query_keys.clone().any(|key| key.contains('@')) {
+    if before_query.contains('@')
+        || query_keys.clone().any(|key| key.contains('@'))
+        || (has_password && after_creds.contains('@'))
+    {
         return Err(UrlProblem::SeveralAt);
     }
     let (hosts, path) = match before_query.split_once('/') {
@@ -564,6 +571,15 @@ mod tests {
                 UrlProblem::SeveralAt,
             ),
             ("postgres://u:p@ss?x@h/db", UrlProblem::SeveralAt),
+            // Found by fuzzing: the password `abc@def/ghi?user=jkl` written unencoded.
+            (
+                "postgres://u:abc@def/ghi?user=jkl@h/db",
+                UrlProblem::SeveralAt,
+            ),
+            (
+                "postgres://u:pw@h/db?application_name=me@corp",
+                UrlProblem::SeveralAt,
+            ),
             ("postgres://u:a/b@h/db", UrlProblem::ReservedBeforeAt),
             (
                 "postgres://h/db?application_name=me@corp",

@@ -327,6 +327,12 @@ mod tests {
             "postgres://***@127.0.0.1/db",
             "p@ss:w/rd%41#q?z",
         );
+        // Found by fuzzing: '@', '/' and '?' in the password put its tail in the query.
+        hides(
+            "postgres://u:abc@def/ghi?user=jkl@h/db",
+            "postgres://***@h/db",
+            "abc@def/ghi?user=jkl",
+        );
         hides(
             "postgres://bob:a/b@host/db",
             "postgres://***@host/db",

@@ -272,7 +272,7 @@ fn a_second_at_sign_is_refused_before_any_connection() {
             run.assert_code(1);
             assert!(
                 run.stderr.contains(
-                    "more than one unencoded '@' before the path; percent-encode each '@'"
+                    "more than one unencoded '@' (or one after its password); percent-encode each '@'"
                 ),
                 "{url}: {}",
                 run.stderr
