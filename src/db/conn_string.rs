@@ -230,6 +230,13 @@ fn url_params(rest: &str) -> Result<(Vec<Param>, Option<Vec<u8>>), UrlProblem> {
             let (host, port) = match chunk.strip_prefix('[') {
                 Some(bracketed) => {
                     let (host, after) = bracketed.split_once(']').ok_or(UrlProblem::BadBracket)?;
+                    // Only an IPv6 address (with an optional `%zone`) stands in brackets:
+                    // anything else there may be a password that lost its '@' (found by
+                    // fuzzing: `postgres://[:pw[]`).
+                    let address = host.split_once("%25").map_or(host, |(address, _)| address);
+                    if address.parse::<std::net::Ipv6Addr>().is_err() {
+                        return Err(UrlProblem::BadBracket);
+                    }
                     match after {
                         "" => (host, None),
                         _ => (
@@ -591,6 +598,8 @@ mod tests {
             ),
             ("postgres://u:pw@h:5x/db", UrlProblem::BadPort),
             ("postgres://u:pw/db", UrlProblem::BadPort),
+            ("postgres://[:Kq7Zw[]", UrlProblem::BadBracket),
+            ("postgres://u@[h]/db", UrlProblem::BadBracket),
         ] {
             assert_eq!(parse(url).unwrap_err(), problem, "{url}");
         }

@@ -327,6 +327,8 @@ mod tests {
             "postgres://***@127.0.0.1/db",
             "p@ss:w/rd%41#q?z",
         );
+        // Found by fuzzing: brackets that hold no IPv6 address.
+        assert_eq!(redact("postgres://[:Kq7Zw[]"), "postgres://[:***");
         // Found by fuzzing: '@', '/' and '?' in the password put its tail in the query.
         hides(
             "postgres://u:abc@def/ghi?user=jkl@h/db",
