@@ -66,7 +66,7 @@ pub fn render(a: &Analysis) -> String {
 /// The helpers every table's statements share (hidden: not part of the module's API).
 fn support(out: &mut String) {
     out.push_str(
-        "\n#[doc(hidden)]\npub mod __brain_db {\n    \
+        "\n#[doc(hidden)]\n#[allow(dead_code)]\npub mod __brain_db {\n    \
          /// `INSERT ... RETURNING`, with `$n` placeholders (plus casts) for `columns`.\n    \
          pub fn insert(table: &str, returning: &str, columns: &[(&str, &str)]) -> String {\n        \
          if columns.is_empty() {\n            \
@@ -94,7 +94,7 @@ fn support(out: &mut String) {
 /// `#[postgres(name)]` (a PostgreSQL enum).
 fn enumeration(out: &mut String, name: &str, labels: &[String], sql_names: bool) {
     let variants = variant_names(labels);
-    let _ = writeln!(out, "pub enum {name} {{");
+    let _ = writeln!(out, "#[allow(dead_code)]\npub enum {name} {{");
     for (label, v) in labels.iter().zip(&variants) {
         if sql_names {
             let _ = writeln!(out, "    #[postgres(name = {label:?})]");
@@ -102,7 +102,7 @@ fn enumeration(out: &mut String, name: &str, labels: &[String], sql_names: bool)
         let _ = writeln!(out, "    #[serde(rename = {label:?})]\n    {v},");
     }
     out.push_str("}\n\n");
-    let _ = writeln!(out, "impl {name} {{");
+    let _ = writeln!(out, "#[allow(dead_code)]\nimpl {name} {{");
     let _ = writeln!(
         out,
         "    /// Every value, in the order the schema declares them.\n    \
@@ -208,7 +208,7 @@ fn table(out: &mut String, a: &Analysis, t: &TableInfo) {
         doc(out, "", c);
     }
     out.push_str("#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n");
-    let _ = writeln!(out, "pub struct {ty} {{");
+    let _ = writeln!(out, "#[allow(dead_code)]\npub struct {ty} {{");
     for f in &fields {
         field_doc(out, f);
         rename(out, f, "");
@@ -229,7 +229,7 @@ fn table(out: &mut String, a: &Analysis, t: &TableInfo) {
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "impl {ty} {{\n    \
+        "#[allow(dead_code)]\nimpl {ty} {{\n    \
          /// The table, quoted and schema-qualified.\n    \
          pub const TABLE: &'static str = {qualified:?};\n    \
          /// The select list that `TryFrom<&tokio_postgres::Row>` reads (with `::text`\n    \
@@ -266,6 +266,7 @@ fn table(out: &mut String, a: &Analysis, t: &TableInfo) {
         out,
         "\n/// What an insert into {name} takes: `None` leaves a column to its default (or NULL).\n\
          #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n\
+         #[allow(dead_code)]\n\
          pub struct New{ty} {{"
     );
     for f in &writable {
@@ -281,7 +282,7 @@ fn table(out: &mut String, a: &Analysis, t: &TableInfo) {
     out.push_str("}\n\n");
     let _ = writeln!(
         out,
-        "impl New{ty} {{\n    \
+        "#[allow(dead_code)]\nimpl New{ty} {{\n    \
          /// `INSERT INTO` the table the fields that are set, `RETURNING` `{ty}::COLUMNS`,\n    \
          /// and the parameters to bind: read the row back with `{ty}::try_from(&row)`.\n    \
          pub fn insert_statement(&self) -> (String, Vec<{PARAM}>) {{"
@@ -299,6 +300,7 @@ fn table(out: &mut String, a: &Analysis, t: &TableInfo) {
         "\n/// A change to a row of {name}: only the fields that are `Some` are written\n\
          /// (`Some(None)` sets a nullable column to NULL).\n\
          #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n\
+         #[allow(dead_code)]\n\
          pub struct {ty}Update {{"
     );
     for f in &writable {
@@ -322,7 +324,7 @@ fn table(out: &mut String, a: &Analysis, t: &TableInfo) {
     };
     let _ = writeln!(
         out,
-        "impl {ty}Update {{\n    \
+        "#[allow(dead_code)]\nimpl {ty}Update {{\n    \
          /// Whether no field is set (an UPDATE would have nothing to SET).\n    \
          pub fn is_empty(&self) -> bool {{\n        {empty}\n    }}\n\n    \
          /// `\"col\" = $first_param, ...` for the fields that are set, and their parameters:\n    \

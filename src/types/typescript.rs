@@ -68,6 +68,21 @@ pub fn render(a: &Analysis) -> String {
             ty = t.type_name,
         );
     }
+    for t in &a.tables {
+        for c in &t.columns {
+            if let Some(n) = &c.narrowed {
+                let _ = write!(
+                    out,
+                    "\n/** The values check {} allows in {}.{}. */\nexport type {} = {};\n",
+                    doc_text(&n.constraint),
+                    doc_text(&t.table.name.to_string()),
+                    doc_text(&c.column.name),
+                    n.type_name,
+                    union(&n.labels)
+                );
+            }
+        }
+    }
     for e in &a.enums {
         let _ = write!(
             out,
