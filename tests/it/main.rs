@@ -33,3 +33,5 @@ mod startup;
 #[cfg(feature = "studio")]
 mod studio;
 mod tls;
+#[cfg(feature = "types")]
+mod types;

@@ -19,6 +19,7 @@ mod json;
 mod local;
 mod pg;
 mod studio_bench;
+mod types_bench;
 mod util;
 
 use std::process::ExitCode;
