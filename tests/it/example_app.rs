@@ -781,3 +781,44 @@ async fn example_app_answers_503_while_the_database_is_unavailable() {
         "{health}"
     );
 }
+
+/// The app's row types are the generated module, kept in step with schema.toml: CI fails
+/// here when schema.toml changes without `brain-db types --lang rust --out
+/// examples/app/schema.rs`.
+#[cfg(feature = "types")]
+#[test]
+fn example_app_schema_module_is_what_brain_db_types_generates() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let check = |out: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_brain-db"))
+            .current_dir(repo)
+            .env_remove("DATABASE_URL")
+            .args(["types", "--lang", "rust", "--check", "--out"])
+            .arg(out)
+            .output()
+            .expect("run brain-db types")
+    };
+    let fresh = check(&repo.join("examples/app/schema.rs"));
+    assert_eq!(
+        fresh.status.code(),
+        Some(0),
+        "examples/app/schema.rs is stale: run `cargo run -- types --lang rust --out examples/app/schema.rs`\n{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    // And the check is real: the same file with a field changed is stale (exit 2).
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join("schema.rs");
+    let text = std::fs::read_to_string(repo.join("examples/app/schema.rs")).unwrap();
+    assert!(text.contains("pub priority: Option<i32>,"), "{text}");
+    std::fs::write(
+        &stale,
+        text.replace("pub priority: Option<i32>,", "pub priority: Option<i64>,"),
+    )
+    .unwrap();
+    let run = check(&stale);
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("brain-db types --lang rust"),
+        "{run:?}"
+    );
+}
