@@ -59,8 +59,7 @@ async fn health(State(state): AppState) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = serde_json::to_value(&health).unwrap_or_default();
-    (code, axum::Json(body)).into_response()
+    (code, axum::Json(health)).into_response()
 }
 
 /// The route guard, then a pooled session.

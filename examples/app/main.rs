@@ -88,22 +88,28 @@ async fn main() -> std::process::ExitCode {
     };
     let state = Arc::new(startup::run(StartupOptions::from_env(migrations)).await);
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_string());
+    let Ok(port) = port.trim().parse::<u16>() else {
+        eprintln!("error: PORT must be a port number (0-65535), not {port:?}");
+        return std::process::ExitCode::FAILURE;
+    };
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_string());
-    let listener = match TcpListener::bind(format!("{host}:{port}")).await {
+    // (host, port) rather than "host:port", so that an IPv6 address (`::1`) works.
+    let listener = match TcpListener::bind((host.trim(), port)).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot listen on port {port}: {e}");
+            eprintln!("error: cannot listen on {host} port {port}: {e}");
             return std::process::ExitCode::FAILURE;
         }
     };
     eprintln!(
-        "listening on port {port}; database: {:?}",
+        "listening on {}; database: {}",
+        listener
+            .local_addr()
+            .map_or(format!("{host} port {port}"), |a| a.to_string()),
         state.startup_health().status
     );
     let app = api::routes(state);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    let shutdown = stopped();
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -112,4 +118,20 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::FAILURE;
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// Ctrl-C, or SIGTERM (what a container runtime sends): requests in flight finish first.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

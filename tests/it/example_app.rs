@@ -719,13 +719,14 @@ async fn every_data_route(port: u16, task: &str) -> Vec<(String, u16, Value)> {
     replies
 }
 
-fn assert_all_unavailable(replies: &[(String, u16, Value)], reason: &str) {
+fn assert_all_unavailable(replies: &[(String, u16, Value)], status: &str, reason: &str) {
     for (route, code, reply) in replies {
         assert_eq!(*code, 503, "{route}: {reply}");
-        assert_eq!(reply["status"], "unreachable", "{route}: {reply}");
+        assert_eq!(reply["status"], status, "{route}: {reply}");
         let error = reply["error"].as_str().unwrap();
         assert!(
-            error.starts_with("database unavailable (unreachable)") && error.contains(reason),
+            error.starts_with(&format!("database unavailable ({status})"))
+                && error.contains(reason),
             "{route}: {error}"
         );
     }
@@ -733,6 +734,17 @@ fn assert_all_unavailable(replies: &[(String, u16, Value)], reason: &str) {
 
 #[tokio::test]
 async fn example_app_answers_503_while_the_database_is_unavailable() {
+    // No DATABASE_URL: healthy (disabled), and every data route says why it cannot serve.
+    let (_app, app_port) = start_app(&[]);
+    let (code, health) = get_health(app_port).await;
+    assert_eq!(
+        (code, health["status"].as_str()),
+        (200, Some("disabled")),
+        "{health}"
+    );
+    let replies = every_data_route(app_port, "6d1f3c1e-0000-4000-8000-000000000000").await;
+    assert_all_unavailable(&replies, "disabled", "DATABASE_URL is not set");
+
     // A server that never answers: the guard refuses every data route; health answers.
     let port = crate::migrate_app::free_port();
     let url = format!("postgres://postgres:hunter2@127.0.0.1:{port}/postgres?connect_timeout=2");
@@ -744,7 +756,7 @@ async fn example_app_answers_503_while_the_database_is_unavailable() {
         "{health}"
     );
     let replies = every_data_route(app_port, "6d1f3c1e-0000-4000-8000-000000000000").await;
-    assert_all_unavailable(&replies, &format!("127.0.0.1:{port}"));
+    assert_all_unavailable(&replies, "unreachable", &format!("127.0.0.1:{port}"));
     for (route, _, reply) in &replies {
         assert!(!reply.to_string().contains("hunter2"), "{route}: {reply}");
     }
@@ -769,7 +781,7 @@ async fn example_app_answers_503_while_the_database_is_unavailable() {
         .await
         .unwrap();
     let replies = every_data_route(app_port, task["id"].as_str().unwrap()).await;
-    assert_all_unavailable(&replies, &db.name);
+    assert_all_unavailable(&replies, "unreachable", &db.name);
     let (code, health) = get_health(app_port).await;
     assert_eq!(
         (code, health["status"].as_str()),

@@ -264,4 +264,15 @@ async fn example_app_serves_health_for_each_state() {
         body["error"].as_str().unwrap().contains("0001_bad.sql"),
         "{body}"
     );
+    // The guard follows the state: data routes refuse with it, naming the file.
+    let (code, body) = get(port, "/api/tasks").await;
+    assert_eq!(
+        (code, body["status"].as_str()),
+        (503, Some("migration_failed")),
+        "{body}"
+    );
+    assert!(
+        body["error"].as_str().unwrap().contains("0001_bad.sql"),
+        "{body}"
+    );
 }
