@@ -6,8 +6,6 @@
 //! like with like.
 
 mod dependents;
-pub mod expr;
-pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +13,8 @@ use crate::model::{
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, PrimaryKey,
     QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint, names,
 };
-use expr::same_expression;
+use crate::sql::expr::{self, same_expression};
+use crate::sql::spelling::{regclass_literal, type_text};
 
 /// What a comment is attached to.
 #[derive(Debug, Clone, PartialEq)]
@@ -556,16 +555,6 @@ fn rename_live_column(
     }
 }
 
-/// A type's spelling in the model (public unqualified).
-fn type_text(name: &QualifiedName) -> String {
-    use crate::sql::quote;
-    if name.schema == "public" {
-        quote::ident(&name.name)
-    } else {
-        quote::qualified(&name.schema, &name.name)
-    }
-}
-
 // ---------------------------------------------------------------------------- enums
 
 fn diff_enums(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
@@ -809,17 +798,6 @@ fn owner_goes_away(desired: &Schema, owner: &Option<(QualifiedName, String)>) ->
             .get(table)
             .is_none_or(|t| t.column(column).is_none())
     })
-}
-
-/// `'name'::regclass` as `pg_get_expr` prints it inside `nextval(...)`.
-pub fn regclass_literal(name: &QualifiedName) -> String {
-    use crate::sql::quote;
-    let text = if name.schema == "public" {
-        quote::ident(&name.name)
-    } else {
-        quote::qualified(&name.schema, &name.name)
-    };
-    format!("{}::regclass", quote::literal(&text))
 }
 
 // ---------------------------------------------------------------------------- tables

@@ -498,7 +498,7 @@ fn hazard_of(change: &Change, replacements: &Replacements) -> Option<Hazard> {
             from,
             to,
             ..
-        } if !crate::diff::types::is_widening(from, to) => Some(Hazard::NarrowsType {
+        } if !crate::sql::widening::is_widening(from, to) => Some(Hazard::NarrowsType {
             table: table.clone(),
             column: column.clone(),
             from: from.clone(),

@@ -5,12 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Diagnostic;
 use super::path;
 use super::tree::{self, Entry, Node, Span, Val};
-use super::types::{self, Canon, Lit};
 use crate::model::{
     CheckConstraint, Column, Deferrable, Enum, ExclusionConstraint, FkAction, ForeignKey, Identity,
     IdentityKind, Index, PrimaryKey, QualifiedName, Schema, Sequence, SequenceOptions, Table,
     UniqueConstraint, names,
 };
+use crate::sql::literal::{self, Lit};
+use crate::sql::spelling::nextval;
+use crate::sql::types::{self, Canon};
 use crate::sql::{fragment, quote};
 
 pub(crate) const TOP_KEYS: &[&str] = &["schemas", "enums", "sequences", "tables"];
@@ -1560,16 +1562,6 @@ fn load_column(
     name_ok.then_some((col, sugar))
 }
 
-/// `nextval('seq'::regclass)` as `pg_get_expr` prints it with search_path = public.
-pub(crate) fn nextval(seq: &QualifiedName) -> String {
-    let regclass = if seq.schema == "public" {
-        quote::ident(&seq.name)
-    } else {
-        quote::qualified(&seq.schema, &seq.name)
-    };
-    format!("nextval({}::regclass)", quote::literal(&regclass))
-}
-
 fn identity(
     ctx: &mut Ctx<'_>,
     node: &Node,
@@ -1622,11 +1614,11 @@ fn identity(
 
 fn render_default(ctx: &mut Ctx<'_>, node: &Node, ty: &Canon) -> Option<String> {
     Some(match &node.val {
-        Val::Str(s) => types::render_scalar(&Lit::Str(s), ty),
-        Val::Int(i) => types::render_scalar(&Lit::Int(*i), ty),
-        Val::Float(f) => types::render_scalar(&Lit::Float(*f), ty),
-        Val::Bool(b) => types::render_scalar(&Lit::Bool(*b), ty),
-        Val::Datetime(d) => types::render_scalar(&Lit::Str(d), ty),
+        Val::Str(s) => literal::render_scalar(&Lit::Str(s), ty),
+        Val::Int(i) => literal::render_scalar(&Lit::Int(*i), ty),
+        Val::Float(f) => literal::render_scalar(&Lit::Float(*f), ty),
+        Val::Bool(b) => literal::render_scalar(&Lit::Bool(*b), ty),
+        Val::Datetime(d) => literal::render_scalar(&Lit::Str(d), ty),
         Val::Array(_) => {
             if !ty.array {
                 ctx.error(
@@ -1657,9 +1649,9 @@ fn array_text(ctx: &mut Ctx<'_>, node: &Node) -> Option<String> {
     let mut parts = Vec::new();
     for item in items {
         parts.push(match &item.val {
-            Val::Str(s) | Val::Datetime(s) => types::array_element(s),
+            Val::Str(s) | Val::Datetime(s) => literal::array_element(s),
             Val::Int(i) => i.to_string(),
-            Val::Float(f) => types::array_element(&types::float_text(*f)),
+            Val::Float(f) => literal::array_element(&literal::float_text(*f)),
             Val::Bool(b) => if *b { "t" } else { "f" }.to_string(),
             Val::Array(_) => array_text(ctx, item)?,
             Val::Table(_) => {

@@ -9,14 +9,15 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::load::nextval;
 use super::path;
-use super::types::{self, Canon, Lit};
 use crate::model::{
     Column, Deferrable, FkAction, ForeignKey, IdentityKind, QualifiedName, Schema, SequenceOptions,
     Table, names,
 };
+use crate::sql::literal::{self, Lit};
 use crate::sql::quote;
+use crate::sql::spelling::nextval;
+use crate::sql::types::{self, Canon};
 
 /// Renders a model as schema-file text (the inverse of [`super::parse`]).
 pub fn write(schema: &Schema) -> String {
@@ -532,7 +533,7 @@ fn split_sql_part(text: &str) -> (&str, Option<&str>) {
 /// The default as a TOML literal, if rendering it back gives exactly `expr`.
 fn default_literal(expr: &str, canon: &Canon) -> Option<String> {
     let scalar =
-        |lit: Lit<'_>, toml: String| (types::render_scalar(&lit, canon) == expr).then_some(toml);
+        |lit: Lit<'_>, toml: String| (literal::render_scalar(&lit, canon) == expr).then_some(toml);
     if let Ok(b) = expr.parse::<bool>() {
         return scalar(Lit::Bool(b), b.to_string());
     }
@@ -571,7 +572,7 @@ fn default_literal(expr: &str, canon: &Canon) -> Option<String> {
                 if all_ints {
                     s.clone()
                 } else {
-                    types::array_element(s)
+                    literal::array_element(s)
                 }
             })
             .collect();
@@ -758,6 +759,6 @@ fn toml_float(f: f64) -> String {
     } else if f.is_infinite() {
         if f > 0.0 { "inf".into() } else { "-inf".into() }
     } else {
-        types::float_text(f)
+        literal::float_text(f)
     }
 }
