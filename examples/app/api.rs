@@ -190,7 +190,13 @@ async fn create_task(
         task = Task::try_from(&row).map_err(ApiError::query)?;
     }
     tx.commit().await.map_err(ApiError::query)?;
-    json(StatusCode::CREATED, &task)
+    let location = format!("/api/tasks/{}", task.id);
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+        axum::Json(task),
+    )
+        .into_response())
 }
 
 async fn get_task(State(state): AppState, id: Result<Path<String>, PathRejection>) -> Reply {

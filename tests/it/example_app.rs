@@ -62,13 +62,17 @@ async fn example_app_tasks_crud_filters_and_completed_at() {
     .await;
     assert_eq!(code, 201, "{b}");
     assert_eq!(b["priority"], 0, "{b}");
-    let (code, c) = post(
+    let (code, head, c) = crate::migrate_app::exchange(
         port,
+        "POST",
         "/api/tasks",
-        &json!({"title": "Shipped", "status": "done"}),
+        JSON,
+        &json!({"title": "Shipped", "status": "done"}).to_string(),
     )
     .await;
     assert_eq!(code, 201, "{c}");
+    let location = format!("location: /api/tasks/{}", c["id"].as_str().unwrap());
+    assert!(head.contains(&location), "{head:?}");
     assert!(c["completed_at"].is_string(), "created done: {c}");
     assert_eq!(c["completed_at"], c["created_at"], "{c}");
     // What the API answered is what the table holds.

@@ -178,6 +178,18 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, serde_json::Value) {
+    let (code, _, value) = exchange(port, method, path, headers, body).await;
+    (code, value)
+}
+
+/// [`send`], also giving the response's header lines (names in lower case).
+pub async fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<String>, serde_json::Value) {
     let started = Instant::now();
     loop {
         if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
@@ -194,14 +206,24 @@ pub async fn send(
             let mut buf = String::new();
             s.read_to_string(&mut buf).await.unwrap();
             let code: u16 = buf.split_whitespace().nth(1).unwrap().parse().unwrap();
-            let body = buf.split_once("\r\n\r\n").unwrap().1;
+            let (head, body) = buf.split_once("\r\n\r\n").unwrap();
+            let head: Vec<String> = head
+                .lines()
+                .skip(1)
+                .map(|line| match line.split_once(':') {
+                    Some((name, value)) => {
+                        format!("{}: {}", name.to_ascii_lowercase(), value.trim())
+                    }
+                    None => line.to_string(),
+                })
+                .collect();
             let value = if body.is_empty() {
                 serde_json::Value::Null
             } else {
                 serde_json::from_str(body)
                     .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {body}"))
             };
-            return (code, value);
+            return (code, head, value);
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
