@@ -8,6 +8,7 @@ mod constraints;
 mod converge;
 mod db;
 mod ddl_lock;
+mod example_app;
 mod extension_types;
 mod generate_canonical;
 mod harness;
