@@ -13,6 +13,11 @@ pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
     let text = schema_file::write(&schema);
     match out {
         Some(path) => {
+            // `--out migrations/meta/snapshot.toml` (generate's remedy) before meta/ exists.
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
             std::fs::write(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
