@@ -449,3 +449,75 @@ async fn a_wrong_operator_class_or_parameter_is_named_and_changes_nothing() {
         "0"
     );
 }
+
+/// The README's pgvector example, taken from the README itself.
+fn readme_example() -> String {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split_once("#### pgvector (semantic search)")
+        .expect("the README's pgvector section")
+        .1;
+    let block = section
+        .split_once("```toml\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("a toml block in the README's pgvector section")
+        .0;
+    block.to_string()
+}
+
+#[tokio::test]
+async fn the_readme_example_pushes_settles_and_pulls_back() {
+    let db = vector_db("pgvector_readme", "public").await;
+    let project = Project::new();
+    project.write_schema(&readme_example());
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(
+        db.value(
+            "SELECT count(*)::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = 'public.notes'::regclass \
+             AND a.amname IN ('hnsw', 'ivfflat')"
+        )
+        .await,
+        "5"
+    );
+    let pulled = project.run(&db, &["pull"]);
+    pulled.assert_code(0);
+    project.write_schema(&pulled.stdout);
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn generate_builds_a_halfvec_only_table_with_its_extension() {
+    // No `vector` column names the extension: generate's scratch database still gets
+    // it, so the index key is written in the server's spelling and settles.
+    let project = Project::new();
+    project.write_schema(
+        r#"[tables.passages.columns]
+id = { type = "bigint", primary_key = true }
+half = "public.halfvec(4)"
+
+[tables.passages.indexes]
+passages_half_idx = { columns = ["(half::public.vector(4)) vector_cosine_ops"], using = "hnsw" }
+"#,
+    );
+    let scratch = plain_db("pgvector_halfvec_only_scratch").await;
+    project.run(&scratch, &["generate"]).assert_code(0);
+    let sql: String = std::fs::read_dir(project.path().join("migrations"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(
+        sql.contains("USING hnsw (((half)::vector(4)) vector_cosine_ops)"),
+        "{sql}"
+    );
+    let migrated = vector_db("pgvector_halfvec_only_migrated", "public").await;
+    project.run(&migrated, &["migrate"]).assert_code(0);
+    project.run(&migrated, &["push"]).assert_no_changes();
+    let again = project.run(&scratch, &["generate"]);
+    again.assert_code(0);
+    assert_eq!(again.stdout.trim(), "no changes", "{}", again.stderr);
+}
