@@ -275,6 +275,17 @@ async fn generated_migrations_equal_a_push() {
     let again = project.run(&scratch, &["generate"]);
     again.assert_code(0);
     assert_eq!(again.stdout.trim(), "no changes", "{}", again.stderr);
+    // check replays the files (the extension's first) into a scratch database.
+    let check = project.run(&scratch, &["check"]);
+    check.assert_code(0);
+    assert!(
+        check
+            .stdout
+            .contains("ok: 2 migration(s) replay to exactly schema.toml"),
+        "{}\n{}",
+        check.stdout,
+        check.stderr
+    );
 
     // A change generates just the rebuild of that index, and migrates like a push.
     let changed = NOTES.replace("m = 16", "m = 24");
@@ -374,6 +385,12 @@ async fn the_extension_in_its_own_schema_stays_qualified() {
     // Supabase installs extensions in `extensions`: types and operator classes are then
     // named with that schema, in the file and in every statement.
     let db = vector_db("pgvector_own_schema", "extensions").await;
+    // ... and puts it on the search_path of every session, as Supabase does.
+    db.exec(&format!(
+        "ALTER DATABASE \"{}\" SET search_path = \"$user\", public, extensions",
+        db.name
+    ))
+    .await;
     let project = Project::new();
     let schema = r#"[tables.items.columns]
 id = { type = "bigint", primary_key = true }
