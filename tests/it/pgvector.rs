@@ -538,3 +538,73 @@ passages_half_idx = { columns = ["(half::public.vector(4)) vector_cosine_ops"], 
     again.assert_code(0);
     assert_eq!(again.stdout.trim(), "no changes", "{}", again.stderr);
 }
+
+#[tokio::test]
+async fn a_generated_index_rewritten_to_build_concurrently_settles() {
+    // On a large table the HNSW build must not hold push's transaction: the generated
+    // file is edited to build the index concurrently, outside a transaction.
+    let without_hnsw: String = NOTES
+        .lines()
+        .filter(|l| !l.starts_with("notes_embedding_hnsw"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let db = vector_db("pgvector_concurrently", "public").await;
+    let scratch = plain_db("pgvector_concurrently_scratch").await;
+    let project = Project::new();
+    project.write_schema(&without_hnsw);
+    project
+        .run(&scratch, &["generate", "--name", "notes"])
+        .assert_code(0);
+    project.run(&db, &["migrate"]).assert_code(0);
+    db.exec(
+        "INSERT INTO notes SELECT g, 'note', array_fill(g::real, ARRAY[1536])::vector \
+         FROM generate_series(1, 50) g",
+    )
+    .await;
+
+    project.write_schema(NOTES);
+    project
+        .run(&scratch, &["generate", "--name", "hnsw"])
+        .assert_code(0);
+    let file = std::fs::read_dir(project.path().join("migrations"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with("_hnsw.sql"))
+        .expect("the hnsw migration");
+    let generated = std::fs::read_to_string(&file).unwrap();
+    let body = generated
+        .split_once('\n')
+        .map_or(generated.as_str(), |(_, rest)| rest);
+    assert!(
+        body.contains("CREATE INDEX notes_embedding_hnsw"),
+        "{generated}"
+    );
+    std::fs::write(
+        &file,
+        format!(
+            "-- brain-db:no-transaction\n{}",
+            body.replace("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ")
+        ),
+    )
+    .unwrap();
+    project.run_offline(&["hash"]).assert_code(0);
+    project.run(&db, &["migrate"]).assert_code(0);
+
+    assert_eq!(
+        db.value(
+            "SELECT indisvalid::text FROM pg_index \
+             WHERE indexrelid = 'public.notes_embedding_hnsw'::regclass"
+        )
+        .await,
+        "true"
+    );
+    assert_eq!(
+        opclasses_of(&db, "notes_embedding_hnsw").await,
+        "vector_cosine_ops"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+    let again = project.run(&scratch, &["generate"]);
+    again.assert_code(0);
+    assert_eq!(again.stdout.trim(), "no changes", "{}", again.stderr);
+}
