@@ -608,3 +608,54 @@ async fn a_generated_index_rewritten_to_build_concurrently_settles() {
     again.assert_code(0);
     assert_eq!(again.stdout.trim(), "no changes", "{}", again.stderr);
 }
+
+#[tokio::test]
+async fn an_index_key_in_table_form_is_the_same_index_as_its_text() {
+    let db = vector_db("pgvector_key_table_form", "public").await;
+    let project = Project::new();
+    let table_form = NOTES
+        .replace(
+            r#"["embedding vector_cosine_ops"]"#,
+            r#"[{ column = "embedding", opclass = "vector_cosine_ops" }]"#,
+        )
+        .replace(
+            r#"["embedding vector_ip_ops"]"#,
+            r#"[{ column = "embedding", opclass = "vector_ip_ops" }]"#,
+        );
+    assert_ne!(table_form, NOTES);
+    project.write_schema(&table_form);
+    let dry = project.run(&db, &["push", "--dry-run"]);
+    assert!(
+        dry.stdout
+            .contains("USING hnsw (embedding vector_cosine_ops) WITH (m='16'"),
+        "{}",
+        dry.stdout
+    );
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(
+        opclasses_of(&db, "notes_embedding_hnsw").await,
+        "vector_cosine_ops"
+    );
+    // pull writes the text form: the same indexes.
+    let pulled = project.run(&db, &["pull"]);
+    assert_eq!(
+        pulled.stdout.trim_end(),
+        NOTES.trim_end(),
+        "{}",
+        pulled.stderr
+    );
+    project.write_schema(NOTES);
+    project.run(&db, &["push"]).assert_no_changes();
+    // An operator class changed in table form rebuilds the index.
+    project.write_schema(&table_form.replace(
+        r#"opclass = "vector_cosine_ops""#,
+        r#"opclass = "vector_l1_ops""#,
+    ));
+    project.run(&db, &["push"]).assert_code(0);
+    assert_eq!(
+        opclasses_of(&db, "notes_embedding_hnsw").await,
+        "vector_l1_ops"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+}
