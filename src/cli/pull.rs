@@ -29,6 +29,17 @@ pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
         }
         None => print!("{text}"),
     }
+    let invalid: Vec<String> = (schema.tables.values())
+        .flat_map(|t| t.indexes.iter().filter(|i| i.invalid).map(move |i| (t, i)))
+        .map(|(t, i)| format!("{} (on {})", i.name, t.name))
+        .collect();
+    if !invalid.is_empty() {
+        eprintln!(
+            "note: invalid index(es), as a failed CREATE INDEX CONCURRENTLY leaves them, written \
+             as declared; push rebuilds them: {}",
+            invalid.join(", ")
+        );
+    }
     let unmanaged = introspect::unmanaged_objects(&client, &schemas).await?;
     if !unmanaged.is_empty() {
         let list: Vec<String> = unmanaged

@@ -603,6 +603,7 @@ fn hostile_model() -> Schema {
         nulls_not_distinct: true,
         storage: Vec::new(),
         comment: Some("idx".into()),
+        invalid: false,
     });
     t1.indexes.push(Index {
         name: "ix_gin".into(),
@@ -614,6 +615,7 @@ fn hostile_model() -> Schema {
         nulls_not_distinct: false,
         storage: Vec::new(),
         comment: None,
+        invalid: false,
     });
     t1.indexes.push(Index {
         name: "ix_weird".into(),
@@ -625,6 +627,7 @@ fn hostile_model() -> Schema {
         nulls_not_distinct: false,
         storage: Vec::new(),
         comment: None,
+        invalid: false,
     });
     t1.comment = Some("table comment".into());
     t1.unlogged = true;

@@ -659,3 +659,55 @@ async fn an_index_key_in_table_form_is_the_same_index_as_its_text() {
     );
     project.run(&db, &["push"]).assert_no_changes();
 }
+
+#[tokio::test]
+async fn an_index_left_invalid_by_a_failed_concurrent_build_is_rebuilt() {
+    // An HNSW build of 3-dimension vectors fails on a row of another dimension; built
+    // concurrently, it leaves an index the server does not use, which must not pass for
+    // the declared one.
+    let db = vector_db("pgvector_invalid_index", "public").await;
+    db.exec(
+        "CREATE TABLE items (id bigint PRIMARY KEY, embedding public.vector);
+         INSERT INTO items VALUES (1, '[1,2,3]'), (2, '[1,2]');",
+    )
+    .await;
+    let failed = db
+        .error_of(
+            "CREATE INDEX CONCURRENTLY items_hnsw ON items \
+             USING hnsw ((embedding::public.vector(3)) vector_l2_ops)",
+        )
+        .await;
+    assert!(failed.contains("expected 3 dimensions, not 2"), "{failed}");
+    let validity = "SELECT indisvalid::text FROM pg_index \
+                    WHERE indexrelid = 'public.items_hnsw'::regclass";
+    assert_eq!(db.value(validity).await, "false");
+    db.exec("DELETE FROM items WHERE id = 2").await;
+
+    let project = Project::new();
+    let pulled = project.run(&db, &["pull", "--out", "schema.toml"]);
+    pulled.assert_code(0);
+    assert!(
+        pulled
+            .stderr
+            .contains("push rebuilds them: items_hnsw (on items)"),
+        "{}",
+        pulled.stderr
+    );
+    let dry = project.run(&db, &["push", "--dry-run"]);
+    dry.assert_code(0);
+    assert_eq!(
+        dry.stdout
+            .lines()
+            .filter(|l| !l.starts_with("--"))
+            .collect::<Vec<_>>(),
+        [
+            "DROP INDEX public.items_hnsw;",
+            "CREATE INDEX items_hnsw ON public.items USING hnsw (((embedding)::vector(3)) vector_l2_ops);",
+        ],
+        "{}",
+        dry.stdout
+    );
+    project.run(&db, &["push"]).assert_code(0);
+    assert_eq!(db.value(validity).await, "true");
+    project.run(&db, &["push"]).assert_no_changes();
+}

@@ -177,6 +177,7 @@ pub(super) fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Op
         nulls_not_distinct,
         storage,
         comment,
+        invalid: false,
     })
 }
 
