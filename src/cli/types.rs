@@ -58,7 +58,8 @@ pub fn run(cli: &Cli, lang: LangArg, out: Option<&Path>, check: bool) -> Outcome
             path.display()
         );
         return Ok(match current {
-            Some(c) if c == text => {
+            // A checkout that turned LF into CRLF (git autocrlf) is not stale.
+            Some(c) if c == text || c.replace("\r\n", "\n") == text => {
                 eprintln!(
                     "{} is up to date with {}",
                     path.display(),

@@ -22,6 +22,8 @@ mod migrate_app;
 mod migrate_concurrency;
 mod migrate_generate;
 mod migrate_hardening;
+mod pgvector;
+mod pgvector_server;
 mod pull;
 mod push;
 mod push_safety;

@@ -426,6 +426,9 @@ async fn check_tells_a_stale_file_from_a_fresh_one() {
         check(lang, file).assert_code(0);
     }
     let ts = std::fs::read_to_string(project.path().join("types.ts")).unwrap();
+    // A CRLF checkout of a fresh file is fresh.
+    std::fs::write(project.path().join("crlf.ts"), ts.replace('\n', "\r\n")).unwrap();
+    check("typescript", "crlf.ts").assert_code(0);
     assert!(
         ts.contains("/** how long */\n          estimate: string | null;"),
         "{ts}"
