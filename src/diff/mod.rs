@@ -42,6 +42,7 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     enums::diff_enums(desired, &mut live, &mut out);
     sequences::diff_sequences(desired, &mut live, &mut out);
     columns::detach_from_changed_columns(desired, &mut live, &mut out);
+    policies::detach_policies(desired, &mut live, &mut out);
     tables::diff_tables(desired, &live, &mut out);
     Ok(out)
 }
