@@ -24,6 +24,7 @@ mod migrate_generate;
 mod migrate_hardening;
 mod pgvector;
 mod pgvector_server;
+mod policies;
 mod pull;
 mod push;
 mod push_safety;
