@@ -8,12 +8,16 @@
 mod dependents;
 pub mod expr;
 pub mod types;
+mod views;
+
+pub use views::ViewDropReason;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, PrimaryKey,
-    QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint, names,
+    QualifiedName, Schema, Sequence, SequenceOptions, Table, UniqueConstraint, View, ViewKind,
+    names,
 };
 use expr::same_expression;
 
@@ -25,6 +29,8 @@ pub enum CommentTarget {
     Index(QualifiedName),
     Enum(QualifiedName),
     Sequence(QualifiedName),
+    View(QualifiedName),
+    MaterializedView(QualifiedName),
 }
 
 /// A table constraint that can be added on its own.
@@ -212,6 +218,33 @@ pub enum Change {
         target: CommentTarget,
         comment: Option<String>,
     },
+    RenameView {
+        from: QualifiedName,
+        to: String,
+        kind: ViewKind,
+    },
+    /// `replace`: `CREATE OR REPLACE VIEW` over the live one (same leading columns).
+    CreateView {
+        view: View,
+        replace: bool,
+    },
+    /// `populated`: a materialized view holding rows (they are recomputed if it is
+    /// created again).
+    DropView {
+        name: QualifiedName,
+        kind: ViewKind,
+        reason: ViewDropReason,
+        populated: bool,
+    },
+    SetViewOptions {
+        name: QualifiedName,
+        set: Vec<(String, String)>,
+        reset: Vec<String>,
+    },
+    RefreshMaterializedView {
+        name: QualifiedName,
+        with_data: bool,
+    },
 }
 
 /// A column whose type is (an array of) an enum being rebuilt.
@@ -258,6 +291,7 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     diff_sequences(desired, &mut live, &mut out);
     detach_from_changed_columns(desired, &mut live, &mut out);
     diff_tables(desired, &live, &mut out);
+    views::diff_views(desired, &mut live, &mut out)?;
     Ok(out)
 }
 

@@ -20,6 +20,7 @@
 
 mod indexdef;
 mod queries;
+pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,7 +36,7 @@ use crate::model::{
 use crate::sql::quote;
 
 /// The number of statements [`introspect`] sends, whatever the size of the database.
-pub const QUERY_COUNT: usize = 7;
+pub const QUERY_COUNT: usize = 9;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -166,6 +167,8 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         index_rows,
         sequence_rows,
         enum_rows,
+        view_rows,
+        matview_index_rows,
     ) = tokio::try_join!(
         q.fetch("schemas", queries::SCHEMAS),
         q.fetch("tables", queries::TABLES),
@@ -174,6 +177,8 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         q.fetch("indexes", queries::INDEXES),
         q.fetch("sequences", queries::SEQUENCES),
         q.fetch("enums", queries::ENUMS),
+        q.fetch("views", views::VIEWS),
+        q.fetch("materialized view indexes", views::MATVIEW_INDEXES),
     )?;
 
     let mut out = Schema {
@@ -224,6 +229,8 @@ pub(crate) async fn read_catalog<C: GenericClient>(
             },
         );
     }
+
+    views::assemble(&mut out, view_rows, matview_index_rows)?;
 
     for table in out.tables.values_mut() {
         table.columns.shrink_to_fit();

@@ -153,7 +153,10 @@ pub async fn generate(
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }
-    let hazards: Vec<Hazard> = plan.hazards().into_iter().cloned().collect();
+    let hazards: Vec<Hazard> = (plan.hazards().into_iter())
+        .filter(|h| h.refuses())
+        .cloned()
+        .collect();
     let (early, rest): (Vec<_>, Vec<_>) = plan.steps.iter().cloned().partition(|s| s.commit_first);
     let base = match name {
         Some(n) => n.to_string(),
@@ -250,7 +253,7 @@ pub fn render(plan: &Plan) -> String {
     for step in &plan.steps {
         out.push('\n');
         if let Some(h) = &step.hazard {
-            out.push_str(&format!("-- destructive: {h}\n"));
+            out.push_str(&format!("-- {}: {h}\n", h.label()));
         }
         out.push_str(&step.sql);
         out.push_str(";\n");

@@ -15,6 +15,9 @@
 //!   wrote until `apply::canonicalize` replaces them with the server's form.
 
 pub mod names;
+pub mod view;
+
+pub use view::{CheckOption, View, ViewDependencies, ViewKind};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -60,6 +63,8 @@ pub struct Schema {
     pub enums: BTreeMap<QualifiedName, Enum>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub tables: BTreeMap<QualifiedName, Table>,
+    /// Views and materialized views (one relation namespace, see [`View::kind`]).
+    pub views: BTreeMap<QualifiedName, View>,
 }
 
 impl Schema {
@@ -69,6 +74,7 @@ impl Schema {
             .keys()
             .chain(self.enums.keys())
             .chain(self.sequences.keys())
+            .chain(self.views.keys())
             .map(|q| q.schema.clone())
             .chain(std::iter::once("public".to_string()))
             .collect()

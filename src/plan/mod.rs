@@ -6,12 +6,14 @@
 //! as SQL (defaults, checks, generated expressions, index keys and predicates).
 
 mod render;
+mod views;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::diff::ViewDropReason;
 use crate::diff::{Change, Constraint};
-use crate::model::QualifiedName;
+use crate::model::{QualifiedName, ViewKind};
 
 /// Something a statement may destroy; push refuses these without `--force`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,6 +50,14 @@ pub enum Hazard {
     DropsSequence {
         name: QualifiedName,
     },
+    /// A view dropped or created again: printed, never refused (no data is lost; a
+    /// populated materialized view's rows are counted, they are recomputed).
+    DropsView {
+        name: QualifiedName,
+        kind: ViewKind,
+        reason: ViewDropReason,
+        populated: bool,
+    },
 }
 
 impl Hazard {
@@ -61,7 +71,30 @@ impl Hazard {
             | Hazard::DropsKey { table, .. } => vec![table],
             Hazard::DropsEnumValues { tables, .. } => tables.iter().collect(),
             Hazard::DropsEnum { .. } | Hazard::DropsSequence { .. } => Vec::new(),
+            Hazard::DropsView {
+                name, populated, ..
+            } => {
+                if *populated {
+                    vec![name]
+                } else {
+                    Vec::new()
+                }
+            }
         }
+    }
+
+    /// How a plan prints it before its statement: `destructive` or `note`.
+    pub fn label(&self) -> &'static str {
+        if self.refuses() {
+            "destructive"
+        } else {
+            "note"
+        }
+    }
+
+    /// Whether push refuses the step without `--force` (else it is only printed).
+    pub fn refuses(&self) -> bool {
+        !matches!(self, Hazard::DropsView { .. })
     }
 }
 
@@ -104,6 +137,35 @@ impl fmt::Display for Hazard {
                     f,
                     "drops sequence {name}, which schema.toml does not declare"
                 )
+            }
+            Hazard::DropsView {
+                name,
+                kind,
+                reason,
+                populated,
+            } => {
+                let kind = kind.noun();
+                match reason {
+                    ViewDropReason::Undeclared { dependents } => {
+                        write!(f, "drops {kind} {name}, which schema.toml does not declare")?;
+                        if !dependents.is_empty() {
+                            let list: Vec<String> =
+                                dependents.iter().map(|d| d.to_string()).collect();
+                            write!(f, " ({} read it: dropped first)", list.join(", "))?;
+                        }
+                    }
+                    ViewDropReason::Redefined => write!(
+                        f,
+                        "drops {kind} {name} and creates it again: its new query cannot replace the old one in place"
+                    )?,
+                    ViewDropReason::Dependency(why) => {
+                        write!(f, "drops {kind} {name} and creates it again: {why}")?
+                    }
+                }
+                if *populated && !matches!(reason, ViewDropReason::Undeclared { .. }) {
+                    write!(f, "; its rows are recomputed")?;
+                }
+                Ok(())
             }
         }
     }
@@ -222,6 +284,15 @@ fn phase(change: &Change) -> u8 {
         Change::CreateIndex { .. } => 21,
         Change::SetSequenceOwner { .. } => 23,
         Change::SetComment { .. } => 24,
+        // Views follow table and column renames by OID; they are dropped before any
+        // table change that needs them out of the way, and created after all of them
+        // (in the order the diff gives: what a view reads first, and a materialized
+        // view before its indexes).
+        Change::RenameView { .. } => 1,
+        Change::DropView { .. } => 3,
+        Change::CreateView { .. }
+        | Change::SetViewOptions { .. }
+        | Change::RefreshMaterializedView { .. } => 21,
     }
 }
 
@@ -526,6 +597,17 @@ fn hazard_of(change: &Change, replacements: &Replacements) -> Option<Hazard> {
         }),
         Change::DropEnum(name) => Some(Hazard::DropsEnum { name: name.clone() }),
         Change::DropSequence(name) => Some(Hazard::DropsSequence { name: name.clone() }),
+        Change::DropView {
+            name,
+            kind,
+            reason,
+            populated,
+        } => Some(Hazard::DropsView {
+            name: name.clone(),
+            kind: *kind,
+            reason: reason.clone(),
+            populated: *populated,
+        }),
         _ => None,
     }
 }

@@ -322,9 +322,18 @@ pub fn statements(change: &Change) -> Vec<String> {
                 CommentTarget::Index(i) => format!("INDEX {}", name(i)),
                 CommentTarget::Enum(e) => format!("TYPE {}", name(e)),
                 CommentTarget::Sequence(s) => format!("SEQUENCE {}", name(s)),
+                CommentTarget::View(v) => format!("VIEW {}", name(v)),
+                CommentTarget::MaterializedView(v) => format!("MATERIALIZED VIEW {}", name(v)),
             };
             let text = comment.as_deref().map_or("NULL".to_string(), literal);
             vec![format!("COMMENT ON {target} IS {text}")]
+        }
+        Change::RenameView { .. }
+        | Change::CreateView { .. }
+        | Change::DropView { .. }
+        | Change::SetViewOptions { .. }
+        | Change::RefreshMaterializedView { .. } => {
+            super::views::statements(change).expect("a view change")
         }
     }
 }

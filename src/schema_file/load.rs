@@ -13,7 +13,16 @@ use crate::model::{
 };
 use crate::sql::{fragment, quote};
 
-pub(crate) const TOP_KEYS: &[&str] = &["schemas", "enums", "sequences", "tables"];
+mod views;
+
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "schemas",
+    "enums",
+    "sequences",
+    "tables",
+    "views",
+    "materialized_views",
+];
 pub(crate) const TABLE_KEYS: &[&str] = &[
     "columns",
     "primary_key",
@@ -550,6 +559,7 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         check_renames(ctx, "table", &declared, rename_hints(entries));
     }
     resolve_fks(ctx, &mut schema, pending_fks);
+    views::load_views(ctx, top, &mut schema, &mut seen);
     for o in owners {
         let ok = schema
             .tables
