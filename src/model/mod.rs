@@ -14,7 +14,13 @@
 //!   text. Introspected ones are in `pg_get_expr` form; declared ones are whatever the user
 //!   wrote until `apply::canonicalize` replaces them with the server's form.
 
+pub mod depend;
+mod domain;
+mod extension;
 pub mod names;
+
+pub use domain::{Domain, DomainCheck};
+pub use extension::{BUILT_IN_EXTENSIONS, Extension};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -60,6 +66,11 @@ pub struct Schema {
     pub enums: BTreeMap<QualifiedName, Enum>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub tables: BTreeMap<QualifiedName, Table>,
+    /// `None`: the file has no `extensions` key, extensions are not managed.
+    pub extensions: Option<BTreeMap<String, Extension>>,
+    pub domains: BTreeMap<QualifiedName, Domain>,
+    /// What the live objects depend on (introspection only; never compared).
+    pub dependencies: depend::Dependencies,
 }
 
 impl Schema {
