@@ -136,7 +136,11 @@ pub async fn canonicalize(
         };
         let def: Option<String> = row.get(1);
         if let Some(def) = def {
-            view.query = normalize_viewdef(&def);
+            let canonical = normalize_viewdef(&def);
+            if canonical != view.query {
+                let written = std::mem::replace(&mut view.query, canonical);
+                view.written.get_or_insert(written);
+            }
         }
         let names: Vec<String> = row.get(2);
         let types: Vec<String> = row.get(3);
@@ -160,7 +164,9 @@ pub async fn canonicalize_all(
         Ok(changes) => changes,
         Err(_) => return Ok(()),
     };
-    let plan = crate::plan::plan(changes);
+    let Ok(plan) = crate::plan::plan(changes) else {
+        return Ok(());
+    };
     let tx = client.transaction().await.map_err(scratch_err)?;
     introspect::pin_settings(&tx, "public")
         .await
@@ -179,7 +185,10 @@ pub async fn canonicalize_all(
     tx.rollback().await.map_err(scratch_err)?;
     for (name, view) in schema.views.iter_mut() {
         if let Some(b) = built.views.get(name) {
-            view.query = b.query.clone();
+            if b.query != view.query {
+                let written = std::mem::replace(&mut view.query, b.query.clone());
+                view.written.get_or_insert(written);
+            }
             view.columns = b.columns.clone();
         }
     }

@@ -181,12 +181,13 @@ pub(super) fn diff_views(
         .values()
         .filter(|v| !matches!(fates.get(&v.name), Some(Fate::Keep)))
         .collect();
+    let creating: BTreeSet<&QualifiedName> = to_create.iter().map(|v| &v.name).collect();
     for want in create_order(&to_create, live) {
         let replace = matches!(fates.get(&want.name), Some(Fate::Replace));
-        out.push(Change::CreateView {
-            view: want.clone(),
-            replace,
-        });
+        // The plan orders by these: the views created in the same plan that it reads.
+        let mut view = want.clone();
+        view.depends_on.relations = reads(want, &creating, live).into_iter().collect();
+        out.push(Change::CreateView { view, replace });
         let have = live.views.get(&want.name);
         if replace {
             if let Some(have) = have {
@@ -331,22 +332,7 @@ fn drop_order<'a>(names: &[&'a QualifiedName], live: &Schema) -> Vec<&'a Qualifi
 /// live dependencies say; a new or changed query reads the declared views it names.
 fn create_order<'a>(views: &[&'a View], live: &Schema) -> Vec<&'a View> {
     let names: BTreeSet<&QualifiedName> = views.iter().map(|v| &v.name).collect();
-    let reads = |v: &View| -> Vec<QualifiedName> {
-        match live.views.get(&v.name) {
-            Some(have) if have.query == v.query => have
-                .depends_on
-                .relations
-                .iter()
-                .filter(|r| names.contains(r) && **r != v.name)
-                .cloned()
-                .collect(),
-            _ => names
-                .iter()
-                .filter(|n| ***n != v.name && mentions_identifier(&v.query, &n.name))
-                .map(|n| (*n).clone())
-                .collect(),
-        }
-    };
+    let reads = |v: &View| reads(v, &names, live);
     let by_name: BTreeMap<&QualifiedName, &'a View> = views.iter().map(|v| (&v.name, *v)).collect();
     let mut out = Vec::new();
     let mut state: BTreeMap<QualifiedName, bool> = BTreeMap::new(); // false = visiting
@@ -373,6 +359,26 @@ fn create_order<'a>(views: &[&'a View], live: &Schema) -> Vec<&'a View> {
         visit(v, &by_name, &reads, &mut state, &mut out);
     }
     out
+}
+
+/// The views of `names` that `v` reads: a view created again with its live query reads
+/// what its live dependencies say; a new or changed query reads the views it names
+/// (over-approximated: a column or function of the same name counts too).
+fn reads(v: &View, names: &BTreeSet<&QualifiedName>, live: &Schema) -> Vec<QualifiedName> {
+    match live.views.get(&v.name) {
+        Some(have) if have.query == v.query => have
+            .depends_on
+            .relations
+            .iter()
+            .filter(|r| names.contains(r) && **r != v.name)
+            .cloned()
+            .collect(),
+        _ => names
+            .iter()
+            .filter(|n| ***n != v.name && mentions_identifier(&v.query, &n.name))
+            .map(|n| (*n).clone())
+            .collect(),
+    }
 }
 
 /// What the table changes take away under views, with the reason the plan prints.

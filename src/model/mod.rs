@@ -14,10 +14,16 @@
 //!   text. Introspected ones are in `pg_get_expr` form; declared ones are whatever the user
 //!   wrote until `apply::canonicalize` replaces them with the server's form.
 
+pub mod depend;
+mod domain;
+mod extension;
 pub mod names;
 pub mod view;
 
 pub use view::{CheckOption, View, ViewDependencies, ViewKind};
+
+pub use domain::{Domain, DomainCheck};
+pub use extension::{BUILT_IN_EXTENSIONS, Extension};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -65,6 +71,11 @@ pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
     /// Views and materialized views (one relation namespace, see [`View::kind`]).
     pub views: BTreeMap<QualifiedName, View>,
+    /// `None`: the file has no `extensions` key, extensions are not managed.
+    pub extensions: Option<BTreeMap<String, Extension>>,
+    pub domains: BTreeMap<QualifiedName, Domain>,
+    /// What the live objects depend on (introspection only; never compared).
+    pub dependencies: depend::Dependencies,
 }
 
 impl Schema {

@@ -63,6 +63,10 @@ pub struct View {
     /// `pg_get_viewdef`'s text (trimmed, without the final `;`) under the pinned
     /// settings: public objects unqualified, others qualified.
     pub query: String,
+    /// The query as the schema file wrote it, once `query` holds the server's spelling
+    /// of it: views are created from what the user wrote (`select *` expands against
+    /// the columns the table has when the view is created, not when it was compared).
+    pub written: Option<String>,
     /// Plain views only (`security_invoker`, `security_barrier`, `check_option`).
     pub security_invoker: bool,
     pub security_barrier: bool,
@@ -83,11 +87,17 @@ pub struct View {
 }
 
 impl View {
+    /// The text a view is created from.
+    pub fn source(&self) -> &str {
+        self.written.as_deref().unwrap_or(&self.query)
+    }
+
     pub fn new(name: QualifiedName, kind: ViewKind, query: impl Into<String>) -> Self {
         Self {
             name,
             kind,
             query: query.into(),
+            written: None,
             security_invoker: false,
             security_barrier: false,
             check_option: None,
