@@ -106,7 +106,35 @@ pub async fn canonicalize(
             )
         })
         .collect();
+    // Renames first, as the plan runs them, so that a query naming a renamed table or
+    // view resolves; the live views are then read again, and a declared query printed
+    // like its live view's is that view's.
+    let renames = renames(desired, live);
+    if !renames.is_empty() {
+        run_tolerant(&tx, &renames).await?;
+    }
     run_tolerant(&tx, &statements).await?;
+    let live_defs: Vec<Option<String>> = if renames.is_empty() {
+        Vec::new()
+    } else {
+        let mut defs = Vec::with_capacity(work.len());
+        for name in &work {
+            let row = tx
+                .query_opt(
+                    "SELECT pg_catalog.pg_get_viewdef(c.oid) FROM pg_catalog.pg_class c \
+                     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('v', 'm')",
+                    &[&name.schema, &name.name],
+                )
+                .await
+                .map_err(scratch_err)?;
+            defs.push(
+                row.and_then(|r| r.get::<_, Option<String>>(0))
+                    .map(|d| normalize_viewdef(&d)),
+            );
+        }
+        defs
+    };
     let rows = tx
         .query(
             "SELECT c.relname::text, pg_catalog.pg_get_viewdef(c.oid),
@@ -136,7 +164,12 @@ pub async fn canonicalize(
         };
         let def: Option<String> = row.get(1);
         if let Some(def) = def {
-            let canonical = normalize_viewdef(&def);
+            let mut canonical = normalize_viewdef(&def);
+            if live_defs.get(i).and_then(Option::as_ref) == Some(&canonical)
+                && let Some(l) = live_counterpart(live, view)
+            {
+                canonical = l.query.clone();
+            }
             if canonical != view.query {
                 let written = std::mem::replace(&mut view.query, canonical);
                 view.written.get_or_insert(written);
@@ -147,6 +180,65 @@ pub async fn canonicalize(
         view.columns = names.into_iter().zip(types).collect();
     }
     Ok(())
+}
+
+/// The renames of tables, columns and views the plan will run (as `renamed_from` asks
+/// and the live schema allows).
+fn renames(desired: &Schema, live: &Schema) -> Vec<String> {
+    use crate::sql::quote::qualified;
+    let mut out = Vec::new();
+    for t in desired.tables.values() {
+        let old_name = t
+            .renamed_from
+            .as_ref()
+            .map(|old| QualifiedName::new(&t.name.schema, old));
+        let have = match live.tables.get(&t.name) {
+            Some(have) => have,
+            None => {
+                let Some((from, have)) = old_name
+                    .as_ref()
+                    .and_then(|from| live.tables.get(from).map(|h| (from, h)))
+                else {
+                    continue;
+                };
+                out.push(format!(
+                    "ALTER TABLE {} RENAME TO {}",
+                    qualified(&from.schema, &from.name),
+                    ident(&t.name.name)
+                ));
+                have
+            }
+        };
+        for c in &t.columns {
+            if let Some(old) = &c.renamed_from
+                && have.column(old).is_some()
+                && have.column(&c.name).is_none()
+            {
+                out.push(format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                    qualified(&t.name.schema, &t.name.name),
+                    ident(old),
+                    ident(&c.name)
+                ));
+            }
+        }
+    }
+    for v in desired.views.values() {
+        if let Some(old) = &v.renamed_from {
+            let from = QualifiedName::new(&v.name.schema, old);
+            if let Some(have) = live.views.get(&from)
+                && !live.views.contains_key(&v.name)
+            {
+                out.push(format!(
+                    "ALTER {} {} RENAME TO {}",
+                    have.kind.sql(),
+                    qualified(&from.schema, &from.name),
+                    ident(&v.name.name)
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Every declared query in the server's spelling, in a scratch database of brain-db's
@@ -190,6 +282,8 @@ pub async fn canonicalize_all(
                 view.written.get_or_insert(written);
             }
             view.columns = b.columns.clone();
+            // A snapshot's views are compared with their dependencies, as live ones are.
+            view.depends_on = b.depends_on.clone();
         }
     }
     Ok(())

@@ -101,6 +101,18 @@ fn options(v: &View) -> Vec<String> {
     out
 }
 
+/// The query's text, with a line break after a final `--` comment (which would
+/// otherwise swallow what follows it).
+fn source(v: &View) -> String {
+    let text = v.source();
+    let last_line = text.rsplit('\n').next().unwrap_or(text);
+    if last_line.contains("--") {
+        format!("{text}\n")
+    } else {
+        text.to_string()
+    }
+}
+
 /// The query goes on lines of its own: it is the schema file's SQL (checked to be one
 /// query, never ending in a `--` comment) or `pg_get_viewdef`'s.
 pub(crate) fn create(v: &View, replace: bool) -> String {
@@ -114,11 +126,11 @@ pub(crate) fn create(v: &View, replace: bool) -> String {
                 format!(" WITH ({})", opts.join(", "))
             };
             let or_replace = if replace { "OR REPLACE " } else { "" };
-            format!("CREATE {or_replace}VIEW {target}{with} AS\n{}", v.source())
+            format!("CREATE {or_replace}VIEW {target}{with} AS\n{}", source(v))
         }
         ViewKind::Materialized => format!(
             "CREATE MATERIALIZED VIEW {target} AS\n{}\nWITH {}DATA",
-            v.source(),
+            source(v).trim_end(),
             if v.with_data { "" } else { "NO " }
         ),
     }

@@ -51,7 +51,8 @@ pub fn check(text: &str, what: &str) -> Result<(), FragmentError> {
 }
 
 /// Checks that `text` is one query (a view's): [`check`]'s rules, except that commas
-/// may stand outside brackets (`select a, b`), and it starts with `SELECT`, `WITH`,
+/// may stand outside brackets (`select a, b`) and it may end in a `--` comment (it is
+/// rendered with a line break after it), and it starts with `SELECT`, `WITH`,
 /// `VALUES` or `TABLE` (after any opening parentheses and comments), so that it cannot be
 /// another kind of statement.
 pub fn check_query(text: &str, what: &str) -> Result<(), FragmentError> {
@@ -113,6 +114,8 @@ fn scan(text: &str, what: &str, commas: bool) -> Result<(), FragmentError> {
             b'-' if b.get(i + 1) == Some(&b'-') => {
                 match b[i..].iter().position(|&x| x == b'\n' || x == b'\r') {
                     Some(end) => i += end + 1,
+                    // A query is rendered with a line break after it.
+                    None if commas => i = b.len(),
                     None => {
                         return Err(error(
                             i,

@@ -32,3 +32,4 @@ mod startup;
 #[cfg(feature = "studio")]
 mod studio;
 mod tls;
+mod views;
