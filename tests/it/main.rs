@@ -16,6 +16,7 @@ mod hostile_urls;
 mod introspect;
 mod leaps;
 mod local_db;
+mod materialized_views;
 mod migrate;
 mod migrate_app;
 mod migrate_concurrency;
