@@ -146,9 +146,14 @@ fn scan(text: &str, what: &str, commas: bool) -> Result<(), FragmentError> {
                 }
             }
             b';' => {
+                let one = if commas {
+                    "a view's query is exactly one statement"
+                } else {
+                    "a raw-SQL value is exactly one expression"
+                };
                 return Err(error(
                     i,
-                    format!("`;` in {what}: a raw-SQL value is exactly one expression"),
+                    format!("`;` in {what}: {one}"),
                     "a semicolon would end the statement; inside a string literal ('a;b') \
                      it is fine",
                 ));

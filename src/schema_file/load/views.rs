@@ -168,3 +168,98 @@ fn query(ctx: &mut Ctx<'_>, node: &Node) -> Option<String> {
     ctx.fragment_result(node, &raw, s, checked)
         .then(|| s.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{CheckOption, QualifiedName, ViewKind};
+    use crate::schema_file::{parse, write};
+
+    const FILE: &str = r#"
+schemas = ["Odd \"Schema\""]
+
+[tables.t.columns]
+id = "integer"
+
+[views.v]
+query = "select id from t;"
+security_invoker = true
+security_barrier = true
+check_option = "cascaded"
+comment = "it's"
+
+[views.'"Odd ""Schema""".w x']
+query = """
+SELECT v.id
+   FROM v -- why
+"""
+
+[materialized_views.m]
+query = "select id, id * 2 as twice from t"
+with_data = false
+comment = "m"
+
+[materialized_views.m.indexes]
+m_id = { columns = ["id"], unique = true }
+m_expr = { columns = ["(twice + 1)"], where = "id > 0" }
+"#;
+
+    #[test]
+    fn views_load_and_round_trip_through_write() {
+        let s = parse(FILE, "schema.toml").expect("valid");
+        let v = &s.views[&QualifiedName::public("v")];
+        assert_eq!(v.kind, ViewKind::View);
+        assert_eq!(v.query, "select id from t");
+        assert!(v.security_invoker && v.security_barrier);
+        assert_eq!(v.check_option, Some(CheckOption::Cascaded));
+        let w = &s.views[&QualifiedName::new("Odd \"Schema\"", "w x")];
+        assert_eq!(w.query, "SELECT v.id\n   FROM v -- why");
+        let m = &s.views[&QualifiedName::public("m")];
+        assert_eq!(m.kind, ViewKind::Materialized);
+        assert!(!m.with_data);
+        assert_eq!(m.indexes.len(), 2);
+        let again = parse(&write(&s), "pulled.toml").expect("pulled file loads");
+        assert_eq!(again, s, "{}", write(&s));
+    }
+
+    #[test]
+    fn bad_views_are_reported_where_they_are_written() {
+        let cases = [
+            (
+                "[views.v]\nquery = \"select 1; drop table t\"\n",
+                "2:18",
+                "`;` in query: a view's query is exactly one statement",
+            ),
+            (
+                "[views.v]\nquery = \"update t set x = 1\"\n",
+                "2:10",
+                "must be a query",
+            ),
+            ("[views.v]\ncomment = \"x\"\n", "1:8", "has no `query`"),
+            (
+                "[views.v]\nquery = \"select 1\"\ncheck_option = \"both\"\n",
+                "3:16",
+                "unknown check_option",
+            ),
+            (
+                "[views.v]\nquery = \"select 1\"\nwith_data = false\n",
+                "3:1",
+                "unknown key `with_data`",
+            ),
+            (
+                "[tables.v.columns]\nid = \"integer\"\n[views.v]\nquery = \"select 1\"\n",
+                "3:8",
+                "same name as table",
+            ),
+            (
+                "[materialized_views.m]\nquery = \"select 1\"\nsecurity_barrier = true\n",
+                "3:1",
+                "unknown key",
+            ),
+        ];
+        for (text, at, needle) in cases {
+            let e = parse(text, "schema.toml").expect_err(text).to_string();
+            assert!(e.contains(&format!("schema.toml:{at}:")), "{text}: {e}");
+            assert!(e.contains(needle), "{text}: {e}");
+        }
+    }
+}
