@@ -10,9 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::expr::mentions_identifier;
-use super::{Change, CommentTarget, RenameConflict, conflict};
+use super::renames::conflict;
+use super::{Change, CommentTarget, RenameConflict};
 use crate::model::{QualifiedName, Schema, Table, View, ViewKind};
+use crate::sql::expr::mentions_identifier;
 
 /// Why a live view is dropped.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -263,7 +264,7 @@ fn indexes(want: &View, have: Option<&View>, out: &mut Vec<Change>) {
     };
     let empty = Table::new(want.name.clone());
     let have = have.map(as_table).unwrap_or(empty);
-    super::diff_indexes(&as_table(want), &have, out);
+    super::indexes::diff_indexes(&as_table(want), &have, out);
 }
 
 /// `ALTER VIEW .. SET (..)` and `RESET (..)` that take the options from `have` to `want`.

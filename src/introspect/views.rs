@@ -164,7 +164,7 @@ pub(crate) fn assemble(
         let Some(v) = by_oid.get(&row.get(0)).and_then(|n| out.views.get_mut(n)) else {
             continue;
         };
-        v.indexes.push(super::index(&row)?);
+        v.indexes.push(super::indexes::index(&row)?);
     }
     for v in out.views.values_mut() {
         v.indexes.sort_by(|a, b| a.name.cmp(&b.name));

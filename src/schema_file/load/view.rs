@@ -1,6 +1,9 @@
 //! `[views.NAME]` and `[materialized_views.NAME]`.
 
-use super::{Ctx, Seen, check_renames, find, load_index, qualified_key, rename_hints};
+use super::ctx::{Ctx, find};
+use super::index::load_index;
+use super::renames::{check_renames, rename_hints};
+use super::{Seen, qualified_key};
 use crate::model::{CheckOption, Column, Schema, View, ViewKind};
 use crate::schema_file::tree::{Entry, Node, Val};
 use crate::sql::fragment;
