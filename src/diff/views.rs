@@ -323,7 +323,7 @@ fn drop_order<'a>(names: &[&'a QualifiedName], live: &Schema) -> Vec<&'a Qualifi
         left = next.into_iter().filter(|n| !done.contains(n)).collect();
         if left.len() == before {
             // A cycle cannot happen in the catalog; keep going rather than loop.
-            out.extend(left.drain(..));
+            out.append(&mut left);
         }
     }
     out

@@ -246,7 +246,7 @@ async fn a_column_type_change_under_a_view_recreates_it() {
     let db = TestDb::new("views_column_type").await;
     let project = Project::new();
     let with = |ty: &str| {
-        schema(&VIEWS.replace("", "")).replace(
+        schema(VIEWS).replace(
             "id = { type = \"integer\", primary_key = true }\ntitle",
             &format!("id = {{ type = \"{ty}\", primary_key = true }}\ntitle"),
         )
