@@ -75,7 +75,7 @@ SELECT i.indrelid, ic.relname::text, i.indisunique, am.amname::text,
              ORDER BY k.pos),
        pg_catalog.pg_get_expr(i.indpred, i.indrelid),
        i.indnullsnotdistinct, d.description,
-       COALESCE(ic.reloptions, '{}'::text[])
+       COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_index i ON i.indrelid = c.oid
