@@ -180,7 +180,8 @@ pub async fn canonicalize(
             }
         }
     }
-    rewrite(client, desired, &work, Place::ScratchSchemas).await
+    rewrite(client, desired, &work, Place::ScratchSchemas).await?;
+    super::views::canonicalize(client, desired, live).await
 }
 
 /// Replaces every expression of every table of `schema` (defaults, generated columns,
@@ -201,7 +202,8 @@ pub async fn canonicalize_all(
         .map(|t| (t.name.clone(), Needs::everything(t)))
         .filter(|(_, needs)| !needs.is_empty())
         .collect();
-    rewrite(client, schema, &work, Place::OwnNames).await
+    rewrite(client, schema, &work, Place::OwnNames).await?;
+    super::views::canonicalize_all(client, schema).await
 }
 
 /// Where the declared objects are built.

@@ -28,7 +28,7 @@ pub async fn against(
 ) -> anyhow::Result<Drift> {
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
-    Ok(between(&desired, "schema.toml", live, live_label)?)
+    between(&desired, "schema.toml", live, live_label)
 }
 
 /// Compares two schemas that need no canonicalisation (both read from a server).
@@ -37,9 +37,9 @@ pub fn between(
     wanted_label: &str,
     live: Schema,
     live_label: &str,
-) -> Result<Drift, diff::RenameConflict> {
+) -> anyhow::Result<Drift> {
     let live_text = schema_file::write(&live);
-    let plan = plan::plan(diff::diff(wanted, live)?);
+    let plan = plan::plan(diff::diff(wanted, live)?)?;
     let diff = if plan.is_empty() {
         String::new()
     } else {

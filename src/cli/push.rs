@@ -42,8 +42,19 @@ async fn run_connected(
         println!("no changes");
         return Ok(exit::OK);
     }
-    print_plan(&plan);
-    let hazards = plan.hazards();
+    // Notes (views dropped or created again) show the rows a materialized view recomputes.
+    let note_tables: Vec<_> = (plan.hazards().into_iter())
+        .filter(|h| !h.refuses())
+        .flat_map(|h| h.tables())
+        .map(|t| plan.live_name(t))
+        .collect();
+    let note_counts = apply::row_counts(client, &note_tables)
+        .await
+        .context("counting rows")?;
+    print_plan(&plan, &note_counts);
+    let hazards: Vec<_> = (plan.hazards().into_iter())
+        .filter(|h| h.refuses())
+        .collect();
     if dry_run {
         println!(
             "-- dry run: nothing applied ({} statement(s) planned)",
@@ -106,10 +117,17 @@ async fn run_connected(
     Ok(exit::OK)
 }
 
-fn print_plan(plan: &Plan) {
+fn print_plan(plan: &Plan, counts: &std::collections::BTreeMap<crate::model::QualifiedName, i64>) {
     for step in &plan.steps {
         if let Some(h) = &step.hazard {
-            println!("-- {}: {h}", h.label());
+            let rows: Vec<String> = (h.tables().iter())
+                .filter_map(|t| counts.get(plan.live_name(t)).map(|n| format!("{n} row(s)")))
+                .collect();
+            if h.refuses() || rows.is_empty() {
+                println!("-- {}: {h}", h.label());
+            } else {
+                println!("-- {}: {h} ({})", h.label(), rows.join(", "));
+            }
         }
         println!("{};", step.sql);
     }

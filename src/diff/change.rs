@@ -3,8 +3,10 @@
 use crate::model::{
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, Policy,
     PrimaryKey, QualifiedName, RowLevelSecurity, Sequence, SequenceOptions, Table,
-    UniqueConstraint,
+    UniqueConstraint, View, ViewKind,
 };
+
+use super::ViewDropReason;
 
 /// What a comment is attached to.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +18,8 @@ pub enum CommentTarget {
     Sequence(QualifiedName),
     /// A policy (by name) of a table.
     Policy(QualifiedName, String),
+    View(QualifiedName),
+    MaterializedView(QualifiedName),
 }
 
 /// A table constraint that can be added on its own.
@@ -228,6 +232,33 @@ pub enum Change {
         table: QualifiedName,
         policy: Policy,
         enforced: bool,
+    },
+    RenameView {
+        from: QualifiedName,
+        to: String,
+        kind: ViewKind,
+    },
+    /// `replace`: `CREATE OR REPLACE VIEW` over the live one (same leading columns).
+    CreateView {
+        view: View,
+        replace: bool,
+    },
+    /// `populated`: a materialized view holding rows (they are recomputed if it is
+    /// created again).
+    DropView {
+        name: QualifiedName,
+        kind: ViewKind,
+        reason: ViewDropReason,
+        populated: bool,
+    },
+    SetViewOptions {
+        name: QualifiedName,
+        set: Vec<(String, String)>,
+        reset: Vec<String>,
+    },
+    RefreshMaterializedView {
+        name: QualifiedName,
+        with_data: bool,
     },
 }
 

@@ -19,11 +19,13 @@ mod policies;
 mod renames;
 mod sequences;
 mod tables;
+mod views;
 
 use crate::model::Schema;
 
 pub use change::{Change, CommentTarget, Constraint, EnumColumn, EnumPosition};
 pub use renames::RenameConflict;
+pub use views::ViewDropReason;
 
 /// The changes that take `actual` to `desired`, in no particular order (`plan` orders
 /// them). `actual` should be introspected from the schemas `desired` manages.
@@ -44,5 +46,6 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     columns::detach_from_changed_columns(desired, &mut live, &mut out);
     policies::detach_policies(desired, &mut live, &mut out);
     tables::diff_tables(desired, &live, &mut out);
+    views::diff_views(desired, &mut live, &mut out)?;
     Ok(out)
 }

@@ -20,6 +20,7 @@
 
 #[macro_use]
 mod queries;
+pub mod views;
 
 mod columns;
 mod constraints;
@@ -39,7 +40,7 @@ use tokio_postgres::{Client, GenericClient, IsolationLevel, Row};
 use crate::model::Schema;
 
 /// The number of statements [`introspect`] sends, whatever the size of the database.
-pub const QUERY_COUNT: usize = 8;
+pub const QUERY_COUNT: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -171,6 +172,8 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         sequence_rows,
         enum_rows,
         policy_rows,
+        view_rows,
+        matview_index_rows,
     ) = tokio::try_join!(
         q.fetch("schemas", schemas::QUERY),
         q.fetch("tables", tables::QUERY),
@@ -180,6 +183,8 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         q.fetch("sequences", sequences::QUERY),
         q.fetch("enums", enums::QUERY),
         q.fetch("policies", policies::QUERY),
+        q.fetch("views", views::VIEWS),
+        q.fetch("materialized view indexes", views::MATVIEW_INDEXES),
     )?;
 
     let mut out = Schema {
@@ -193,6 +198,8 @@ pub(crate) async fn read_catalog<C: GenericClient>(
     sequences::read(sequence_rows, &mut out)?;
     enums::read(enum_rows, &mut out);
     policies::read(policy_rows, &by_oid, &mut out.tables)?;
+
+    views::assemble(&mut out, view_rows, matview_index_rows)?;
 
     for table in out.tables.values_mut() {
         table.columns.shrink_to_fit();

@@ -44,11 +44,10 @@ WHERE n.nspname !~ '^pg_'
 pub const UNMANAGED: &str = "
 SELECT kind, count(*)::bigint
 FROM (
-    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                          WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' END AS kind
+    SELECT CASE c.relkind WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' END AS kind
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('v', 'm', 'p', 'f')
+    WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('p', 'f')
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_class'::regclass
                         AND d.objid = c.oid AND d.deptype = 'e')

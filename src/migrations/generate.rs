@@ -50,6 +50,8 @@ pub enum GenerateError {
     /// The snapshot holds both names of a declared rename.
     #[error(transparent)]
     Rename(#[from] diff::RenameConflict),
+    #[error(transparent)]
+    Cycle(#[from] plan::order::CycleError),
 }
 
 /// One written file.
@@ -149,11 +151,14 @@ pub async fn generate(
     canonicalize_all(scratch, &mut canonical).await?;
     canonicalize_all(scratch, &mut snapshot).await?;
     // Diff from the declared model: its rename hints turn drop + add into a rename.
-    let plan = plan::plan(diff::diff(&canonical, snapshot)?);
+    let plan = plan::plan(diff::diff(&canonical, snapshot)?)?;
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }
-    let hazards: Vec<Hazard> = plan.hazards().into_iter().cloned().collect();
+    let hazards: Vec<Hazard> = (plan.hazards().into_iter())
+        .filter(|h| h.refuses())
+        .cloned()
+        .collect();
     let (early, rest): (Vec<_>, Vec<_>) = plan.steps.iter().cloned().partition(|s| s.commit_first);
     let base = match name {
         Some(n) => n.to_string(),

@@ -14,8 +14,17 @@
 //!   text. Introspected ones are in `pg_get_expr` form; declared ones are whatever the user
 //!   wrote until `apply::canonicalize` replaces them with the server's form.
 
+pub mod depend;
+mod domain;
+mod extension;
 pub mod names;
 pub mod policy;
+pub mod view;
+
+pub use view::{CheckOption, View, ViewDependencies, ViewKind};
+
+pub use domain::{Domain, DomainCheck};
+pub use extension::{BUILT_IN_EXTENSIONS, Extension};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -63,6 +72,13 @@ pub struct Schema {
     pub enums: BTreeMap<QualifiedName, Enum>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub tables: BTreeMap<QualifiedName, Table>,
+    /// Views and materialized views (one relation namespace, see [`View::kind`]).
+    pub views: BTreeMap<QualifiedName, View>,
+    /// `None`: the file has no `extensions` key, extensions are not managed.
+    pub extensions: Option<BTreeMap<String, Extension>>,
+    pub domains: BTreeMap<QualifiedName, Domain>,
+    /// What the live objects depend on (introspection only; never compared).
+    pub dependencies: depend::Dependencies,
 }
 
 impl Schema {
@@ -72,6 +88,7 @@ impl Schema {
             .keys()
             .chain(self.enums.keys())
             .chain(self.sequences.keys())
+            .chain(self.views.keys())
             .map(|q| q.schema.clone())
             .chain(std::iter::once("public".to_string()))
             .collect()

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::diff::{Change, Constraint};
-use crate::model::{QualifiedName, RowLevelSecurity};
+use crate::diff::{Change, Constraint, ViewDropReason};
+use crate::model::{QualifiedName, RowLevelSecurity, ViewKind};
 
 /// Something a statement may destroy; push refuses these without `--force`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,17 +50,17 @@ pub enum Hazard {
         /// Why, as a clause: "disables row-level security".
         why: String,
     },
+    /// A view dropped or created again: printed, never refused (no data is lost; a
+    /// populated materialized view's rows are counted, they are recomputed).
+    DropsView {
+        name: QualifiedName,
+        kind: ViewKind,
+        reason: ViewDropReason,
+        populated: bool,
+    },
 }
 
 impl Hazard {
-    /// How the plan marks the hazard: `destructive` or `widens access`.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Hazard::WidensAccess { .. } => "widens access",
-            _ => "destructive",
-        }
-    }
-
     /// The tables whose rows are at stake (their row counts are shown with the hazard).
     pub fn tables(&self) -> Vec<&QualifiedName> {
         match self {
@@ -73,7 +73,30 @@ impl Hazard {
             Hazard::DropsEnum { .. }
             | Hazard::DropsSequence { .. }
             | Hazard::WidensAccess { .. } => Vec::new(),
+            Hazard::DropsView {
+                name, populated, ..
+            } => {
+                if *populated {
+                    vec![name]
+                } else {
+                    Vec::new()
+                }
+            }
         }
+    }
+
+    /// How a plan prints it before its statement: `destructive`, `widens access` or `note`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Hazard::WidensAccess { .. } => "widens access",
+            _ if self.refuses() => "destructive",
+            _ => "note",
+        }
+    }
+
+    /// Whether push refuses the step without `--force` (else it is only printed).
+    pub fn refuses(&self) -> bool {
+        !matches!(self, Hazard::DropsView { .. })
     }
 }
 
@@ -120,6 +143,35 @@ impl fmt::Display for Hazard {
                     f,
                     "drops sequence {name}, which schema.toml does not declare"
                 )
+            }
+            Hazard::DropsView {
+                name,
+                kind,
+                reason,
+                populated,
+            } => {
+                let kind = kind.noun();
+                match reason {
+                    ViewDropReason::Undeclared { dependents } => {
+                        write!(f, "drops {kind} {name}, which schema.toml does not declare")?;
+                        if !dependents.is_empty() {
+                            let list: Vec<String> =
+                                dependents.iter().map(|d| d.to_string()).collect();
+                            write!(f, " ({} read it: dropped first)", list.join(", "))?;
+                        }
+                    }
+                    ViewDropReason::Redefined => write!(
+                        f,
+                        "drops {kind} {name} and creates it again: its new query cannot replace the old one in place"
+                    )?,
+                    ViewDropReason::Dependency(why) => {
+                        write!(f, "drops {kind} {name} and creates it again: {why}")?
+                    }
+                }
+                if *populated && !matches!(reason, ViewDropReason::Undeclared { .. }) {
+                    write!(f, "; its rows are recomputed")?;
+                }
+                Ok(())
             }
         }
     }
@@ -275,6 +327,17 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
              kept out gets through",
         )),
         Change::DropSequence(name) => Some(Hazard::DropsSequence { name: name.clone() }),
+        Change::DropView {
+            name,
+            kind,
+            reason,
+            populated,
+        } => Some(Hazard::DropsView {
+            name: name.clone(),
+            kind: *kind,
+            reason: reason.clone(),
+            populated: *populated,
+        }),
         _ => None,
     }
 }

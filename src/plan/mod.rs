@@ -7,7 +7,9 @@
 
 mod hazard;
 mod names;
+pub mod order;
 mod render;
+mod views;
 
 use std::collections::BTreeMap;
 
@@ -137,12 +139,92 @@ fn phase(change: &Change) -> u8 {
         | Change::AlterPolicy { .. }
         | Change::SetRowLevelSecurity { .. } => 23,
         Change::SetComment { .. } => 24,
+        // Ordered by `ordering`, through their own modules.
+        Change::RenameView { .. }
+        | Change::DropView { .. }
+        | Change::CreateView { .. }
+        | Change::SetViewOptions { .. }
+        | Change::RefreshMaterializedView { .. } => 24,
+    }
+}
+
+/// When a change runs, all else equal, and what it creates, drops and needs (see
+/// [`order`]).
+fn ordering(change: &Change) -> (order::Phase, order::Deps) {
+    if let Some(o) = views::ordering(change) {
+        return o;
+    }
+    (u16::from(phase(change)) * 10, deps(change))
+}
+
+/// What the table, enum and sequence changes create, drop and need. Their phases
+/// already agree with these; they are declared for the kinds ordered around them (a
+/// domain a column uses, a function a table's drop waits for). Renames declare nothing:
+/// the names they take are freed by setting drops aside (see
+/// [`set_aside_names_taken_before_they_are_freed`]).
+fn deps(change: &Change) -> order::Deps {
+    use order::{Deps, ObjectKind, ObjectRef, type_ref};
+    let rel = |kind, n: &QualifiedName| ObjectRef::new(kind, n.clone());
+    match change {
+        Change::CreateSchema(s) => Deps::creating(ObjectRef::schema(s)),
+        Change::CreateEnum(e) => Deps::creating(rel(ObjectKind::Enum, &e.name)),
+        Change::DropEnum(n) => Deps::dropping(rel(ObjectKind::Enum, n)),
+        Change::CreateSequence(s) => Deps::creating(rel(ObjectKind::Sequence, &s.name)),
+        Change::DropSequence(n) => Deps::dropping(rel(ObjectKind::Sequence, n)),
+        Change::CreateTable(t) => Deps {
+            creates: vec![
+                rel(ObjectKind::Table, &t.name),
+                rel(ObjectKind::Type, &t.name),
+            ],
+            needs: t
+                .columns
+                .iter()
+                .filter_map(|c| type_ref(&c.data_type))
+                .chain(std::iter::once(ObjectRef::schema(&t.name.schema)))
+                .collect(),
+            ..Deps::default()
+        },
+        Change::DropTable(n) => Deps {
+            drops: vec![rel(ObjectKind::Table, n), rel(ObjectKind::Type, n)],
+            ..Deps::default()
+        },
+        Change::AddColumn { table, column } => Deps::default()
+            .needing(type_ref(&column.data_type))
+            .needing([rel(ObjectKind::Table, table)]),
+        Change::AlterColumnType { from, to, .. } => Deps::default()
+            .needing(type_ref(to))
+            .releasing(type_ref(from)),
+        Change::CreateIndex { table, index } => Deps::creating(rel(
+            ObjectKind::Index,
+            &QualifiedName::new(&table.schema, &index.name),
+        ))
+        .needing([rel(ObjectKind::Table, table)]),
+        Change::DropIndex { table, index } => Deps::dropping(rel(
+            ObjectKind::Index,
+            &QualifiedName::new(&table.schema, &index.name),
+        )),
+        Change::AddConstraint {
+            table,
+            constraint: Constraint::ForeignKey(fk),
+        } => Deps::default().needing([
+            rel(ObjectKind::Table, table),
+            rel(ObjectKind::Table, &fk.referenced_table),
+        ]),
+        _ => Deps::default(),
     }
 }
 
 /// Orders the changes and renders each into statements.
-pub fn plan(mut changes: Vec<Change>) -> Plan {
-    changes.sort_by_key(phase);
+pub fn plan(changes: Vec<Change>) -> Result<Plan, order::CycleError> {
+    let changes = order::sort(
+        changes
+            .into_iter()
+            .map(|item| {
+                let (phase, deps) = ordering(&item);
+                order::Node { item, phase, deps }
+            })
+            .collect(),
+    )?;
     let replacements = Replacements::of(&changes);
     let renamed_tables = changes
         .iter()
@@ -178,10 +260,10 @@ pub fn plan(mut changes: Vec<Change>) -> Plan {
             });
         }
     }
-    Plan {
+    Ok(Plan {
         steps,
         renamed_tables,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -193,7 +275,7 @@ mod tests {
     fn plan_between(from: &str, to: &str) -> Plan {
         let from = parse(from, "from.toml").expect("valid from");
         let to = parse(to, "to.toml").expect("valid to");
-        plan(diff(&to, from).expect("no rename conflict"))
+        plan(diff(&to, from).expect("no rename conflict")).expect("no cycle")
     }
 
     #[test]

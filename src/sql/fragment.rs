@@ -47,6 +47,50 @@ fn is_ident_start(b: u8) -> bool {
 /// Checks that `text` is one SQL expression lexically (see the module docs); `what` names
 /// the value in messages ("check", "default_sql").
 pub fn check(text: &str, what: &str) -> Result<(), FragmentError> {
+    scan(text, what, false)
+}
+
+/// Checks that `text` is one query (a view's): [`check`]'s rules, except that commas
+/// may stand outside brackets (`select a, b`) and it may end in a `--` comment (it is
+/// rendered with a line break after it), and it starts with `SELECT`, `WITH`,
+/// `VALUES` or `TABLE` (after any opening parentheses and comments), so that it cannot be
+/// another kind of statement.
+pub fn check_query(text: &str, what: &str) -> Result<(), FragmentError> {
+    scan(text, what, true)?;
+    let b = text.as_bytes();
+    let mut i = 0;
+    loop {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'(') {
+            i += 1;
+        }
+        if b[i..].starts_with(b"--") {
+            i += b[i..]
+                .iter()
+                .position(|&x| x == b'\n')
+                .unwrap_or(b.len() - i);
+        } else if b[i..].starts_with(b"/*") {
+            i = skip_block_comment(b, i, what)?;
+        } else {
+            break;
+        }
+    }
+    let word_end = b[i..]
+        .iter()
+        .position(|&x| !x.is_ascii_alphabetic())
+        .map_or(b.len(), |n| i + n);
+    let word = text[i..word_end].to_ascii_lowercase();
+    if ["select", "with", "values", "table"].contains(&word.as_str()) {
+        Ok(())
+    } else {
+        Err(error(
+            i,
+            format!("{what} must be a query (SELECT, WITH, VALUES or TABLE), found {word:?}"),
+            "a view is defined by exactly one query",
+        ))
+    }
+}
+
+fn scan(text: &str, what: &str, commas: bool) -> Result<(), FragmentError> {
     let b = text.as_bytes();
     let mut open: Vec<(u8, usize)> = Vec::new();
     let mut i = 0;
@@ -70,6 +114,8 @@ pub fn check(text: &str, what: &str) -> Result<(), FragmentError> {
             b'-' if b.get(i + 1) == Some(&b'-') => {
                 match b[i..].iter().position(|&x| x == b'\n' || x == b'\r') {
                     Some(end) => i += end + 1,
+                    // A query is rendered with a line break after it.
+                    None if commas => i = b.len(),
                     None => {
                         return Err(error(
                             i,
@@ -100,14 +146,19 @@ pub fn check(text: &str, what: &str) -> Result<(), FragmentError> {
                 }
             }
             b';' => {
+                let one = if commas {
+                    "a view's query is exactly one statement"
+                } else {
+                    "a raw-SQL value is exactly one expression"
+                };
                 return Err(error(
                     i,
-                    format!("`;` in {what}: a raw-SQL value is exactly one expression"),
+                    format!("`;` in {what}: {one}"),
                     "a semicolon would end the statement; inside a string literal ('a;b') \
                      it is fine",
                 ));
             }
-            b',' if open.is_empty() => {
+            b',' if open.is_empty() && !commas => {
                 return Err(error(
                     i,
                     format!(

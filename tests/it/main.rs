@@ -17,6 +17,7 @@ mod hostile_urls;
 mod introspect;
 mod leaps;
 mod local_db;
+mod materialized_views;
 mod migrate;
 mod migrate_app;
 mod migrate_concurrency;
@@ -38,3 +39,4 @@ mod studio;
 mod tls;
 #[cfg(feature = "types")]
 mod types;
+mod views;

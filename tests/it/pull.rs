@@ -71,11 +71,14 @@ async fn pull_names_what_it_leaves_out() {
     run.assert_code(0);
     assert!(
         run.stderr.contains(
-            "note: left out, as brain-db does not manage them: 1 domain(s), 1 function(s), 1 trigger(s), 1 view(s)"
+            "note: left out, as brain-db does not manage them: 1 domain(s), 1 function(s), 1 trigger(s)"
         ),
         "{}",
         run.stderr
     );
+    // Views are managed: pulled, not left out.
+    let pulled = std::fs::read_to_string(project.schema_path()).unwrap();
+    assert!(pulled.contains("[views.short_notes]"), "{pulled}");
 }
 
 #[tokio::test]

@@ -15,6 +15,8 @@ pub(super) fn statements(change: &Change) -> Vec<String> {
                 CommentTarget::Enum(e) => format!("TYPE {}", name(e)),
                 CommentTarget::Sequence(s) => format!("SEQUENCE {}", name(s)),
                 CommentTarget::Policy(t, p) => format!("POLICY {} ON {}", ident(p), name(t)),
+                CommentTarget::View(v) => format!("VIEW {}", name(v)),
+                CommentTarget::MaterializedView(v) => format!("MATERIALIZED VIEW {}", name(v)),
             };
             let text = comment.as_deref().map_or("NULL".to_string(), literal);
             vec![format!("COMMENT ON {target} IS {text}")]

@@ -12,6 +12,7 @@ mod policies;
 mod schemas;
 mod sequences;
 mod tables;
+mod views;
 
 use crate::diff::Change;
 use crate::model::QualifiedName;
@@ -58,6 +59,11 @@ pub fn statements(change: &Change) -> Vec<String> {
         | Change::AlterPolicy { .. }
         | Change::DropPolicy { .. } => policies::statements(change),
         Change::SetComment { .. } => comments::statements(change),
+        Change::RenameView { .. }
+        | Change::CreateView { .. }
+        | Change::DropView { .. }
+        | Change::SetViewOptions { .. }
+        | Change::RefreshMaterializedView { .. } => views::statements(change),
     }
 }
 

@@ -12,6 +12,7 @@ mod renames;
 mod schema;
 mod sequence;
 mod table;
+mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,7 +23,14 @@ use crate::schema_file::tree::{self, Entry, Node, Span, Val};
 use constraint::PendingFk;
 use ctx::{Ctx, reject_nul};
 
-pub(crate) const TOP_KEYS: &[&str] = &["schemas", "enums", "sequences", "tables"];
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "schemas",
+    "enums",
+    "sequences",
+    "tables",
+    "views",
+    "materialized_views",
+];
 
 /// What loading one table reads from the rest of the file and adds to it.
 struct Scope<'a> {
@@ -96,6 +104,7 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
     let pending_fks = table::load_tables(ctx, top, &enum_names, &mut schema, &mut seen);
     constraint::resolve_fks(ctx, &mut schema, pending_fks);
     sequence::resolve_owners(ctx, &mut schema, owners);
+    view::load_views(ctx, top, &mut schema, &mut seen);
 
     for t in schema.tables.values_mut() {
         t.uniques.sort_by(|a, b| a.name.cmp(&b.name));

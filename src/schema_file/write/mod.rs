@@ -16,6 +16,7 @@ mod index;
 mod policy;
 mod sequence;
 mod table;
+mod view;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -40,6 +41,7 @@ pub fn write(schema: &Schema) -> String {
     for t in schema.tables.values() {
         table::write_table(&mut out, schema, &enums, t);
     }
+    view::write_views(&mut out, schema);
     while out.ends_with("\n\n") {
         out.pop();
     }

@@ -1,0 +1,456 @@
+//! Views: created, replaced in place or recreated, renamed, dropped when undeclared,
+//! recreated when something under them changes; idempotent under hostile session
+//! settings; pulled back; generated migrations equal to push.
+
+use crate::harness::{Project, TestDb, assert_same_schema};
+
+const BASE: &str = r#"
+schemas = ["other"]
+
+[tables.tasks.columns]
+id = { type = "integer", primary_key = true }
+title = { type = "text", not_null = true }
+status = { type = "text", default = "todo" }
+due = "date"
+
+[tables."other.notes".columns]
+id = { type = "integer", primary_key = true }
+body = "text"
+"#;
+
+const VIEWS: &str = r#"
+[views.open_tasks]
+query = "select id, title from tasks where status <> 'done' and due > '2024-03-02'"
+comment = "tasks not done yet"
+
+[views.open_titles]
+query = """
+select upper(title) as shout
+from open_tasks -- the view above
+"""
+security_barrier = true
+
+[views."other.note_lengths"]
+query = "select id, length(body) as n from other.notes"
+check_option = "local"
+"#;
+
+fn schema(extra: &str) -> String {
+    format!("{BASE}\n{extra}")
+}
+
+async fn oid(db: &TestDb, relation: &str) -> String {
+    db.value(&format!("select '{relation}'::regclass::oid::text"))
+        .await
+}
+
+#[tokio::test]
+async fn views_are_created_settle_and_work() {
+    let db = TestDb::new("views_create").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+
+    db.exec("insert into tasks values (1, 'a', 'todo', '2025-01-01'), (2, 'b', 'done', '2025-01-01'), (3, 'c', 'todo', '2020-01-01')")
+        .await;
+    assert_eq!(
+        db.value("select string_agg(shout, ',') from open_titles")
+            .await,
+        "A"
+    );
+    assert_eq!(
+        db.value("select obj_description('open_tasks'::regclass, 'pg_class')")
+            .await,
+        "tasks not done yet"
+    );
+    assert_eq!(
+        db.value("select array_to_string(reloptions, ',') from pg_class where oid = 'open_titles'::regclass").await,
+        "security_barrier=true"
+    );
+    assert_eq!(
+        db.value("select array_to_string(reloptions, ',') from pg_class where oid = 'other.note_lengths'::regclass").await,
+        "check_option=local"
+    );
+}
+
+#[tokio::test]
+async fn pull_round_trips_views() {
+    let db = TestDb::new("views_pull").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    project.run(&db, &["push"]).assert_code(0);
+    let pulled = project.run(&db, &["pull"]);
+    pulled.assert_code(0);
+    assert!(
+        pulled.stdout.contains("[views.open_tasks]"),
+        "{}",
+        pulled.stdout
+    );
+    assert!(
+        pulled.stdout.contains("check_option = \"local\""),
+        "{}",
+        pulled.stdout
+    );
+
+    // The pulled file pushes as no change onto the database it came from ...
+    let again = Project::new();
+    again.write_schema(&pulled.stdout);
+    again.run(&db, &["push"]).assert_no_changes();
+    // ... and builds the same schema from nothing.
+    let fresh = TestDb::new("views_pull_fresh").await;
+    again.run(&fresh, &["push"]).assert_code(0);
+    again.run(&fresh, &["push"]).assert_no_changes();
+    assert_same_schema(&db, &fresh, &pulled.stdout);
+}
+
+#[tokio::test]
+async fn a_query_that_keeps_the_columns_in_front_is_replaced_in_place() {
+    let db = TestDb::new("views_replace").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    project.run(&db, &["push"]).assert_code(0);
+    let open = oid(&db, "open_tasks").await;
+    let titles = oid(&db, "open_titles").await;
+
+    project.write_schema(&schema(&VIEWS.replace(
+        "select id, title from tasks",
+        "select id, title, status from tasks",
+    )));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("CREATE OR REPLACE VIEW public.open_tasks"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("DROP VIEW"), "{}", run.stdout);
+    // Same objects: the dependent view was left alone.
+    assert_eq!(oid(&db, "open_tasks").await, open);
+    assert_eq!(oid(&db, "open_titles").await, titles);
+    assert_eq!(
+        db.value("select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = 'open_tasks'::regclass").await,
+        "id,title,status"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn a_query_that_changes_the_columns_recreates_the_view_and_its_readers() {
+    let db = TestDb::new("views_recreate").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    project.run(&db, &["push"]).assert_code(0);
+    let titles = oid(&db, "open_titles").await;
+
+    project.write_schema(&schema(
+        &VIEWS.replace("select id, title from tasks", "select title, id from tasks"),
+    ));
+    // No data is lost: no --force needed, and the plan says what it recreates and why.
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(
+            "-- note: drops view open_titles and creates it again: it reads view open_tasks"
+        ),
+        "{}",
+        run.stdout
+    );
+    let drop_reader = run.stdout.find("DROP VIEW public.open_titles").unwrap();
+    let drop_view = run.stdout.find("DROP VIEW public.open_tasks").unwrap();
+    let create_view = run.stdout.find("CREATE VIEW public.open_tasks").unwrap();
+    let create_reader = run.stdout.find("CREATE VIEW public.open_titles").unwrap();
+    assert!(drop_reader < drop_view && drop_view < create_view && create_view < create_reader);
+    assert_ne!(oid(&db, "open_titles").await, titles);
+    assert_eq!(
+        db.value("select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = 'open_tasks'::regclass").await,
+        "title,id"
+    );
+    // Options and comments come back with the recreated views.
+    assert_eq!(
+        db.value("select array_to_string(reloptions, ',') from pg_class where oid = 'open_titles'::regclass").await,
+        "security_barrier=true"
+    );
+    assert_eq!(
+        db.value("select obj_description('open_tasks'::regclass, 'pg_class')")
+            .await,
+        "tasks not done yet"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn a_renamed_view_keeps_its_identity() {
+    let db = TestDb::new("views_rename").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    project.run(&db, &["push"]).assert_code(0);
+    let open = oid(&db, "open_tasks").await;
+    let renamed = VIEWS
+        .replace(
+            "[views.open_tasks]",
+            "[views.pending_tasks]\nrenamed_from = \"open_tasks\"",
+        )
+        .replace("from open_tasks", "from pending_tasks");
+    project.write_schema(&schema(&renamed));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("ALTER VIEW public.open_tasks RENAME TO pending_tasks"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("DROP VIEW"), "{}", run.stdout);
+    assert_eq!(oid(&db, "pending_tasks").await, open);
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn undeclared_views_are_dropped_without_force_but_never_an_extensions() {
+    let db = TestDb::new("views_undeclared").await;
+    db.exec("create extension pg_buffercache").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    project.run(&db, &["push"]).assert_code(0);
+    db.exec(
+        "create view stray as select * from open_tasks; create view stray2 as select * from stray",
+    )
+    .await;
+    project.write_schema(&schema(""));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("-- note: drops view stray, which schema.toml does not declare (stray2 read it: dropped first)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        db.value("select string_agg(relname, ',' order by relname) from pg_class where relkind = 'v' and relnamespace in ('public'::regnamespace, 'other'::regnamespace)").await,
+        "pg_buffercache"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+    // Pull leaves the extension's view out.
+    let pulled = project.run(&db, &["pull"]);
+    assert!(
+        !pulled.stdout.contains("pg_buffercache"),
+        "{}",
+        pulled.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_column_type_change_under_a_view_recreates_it() {
+    let db = TestDb::new("views_column_type").await;
+    let project = Project::new();
+    let with = |ty: &str| {
+        schema(VIEWS).replace(
+            "id = { type = \"integer\", primary_key = true }\ntitle",
+            &format!("id = {{ type = \"{ty}\", primary_key = true }}\ntitle"),
+        )
+    };
+    project.write_schema(&with("integer"));
+    project.run(&db, &["push"]).assert_code(0);
+    db.exec("insert into tasks values (7, 'x', 'todo', '2030-01-01')")
+        .await;
+    project.write_schema(&with("bigint"));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("-- note: drops view open_tasks and creates it again: the type of tasks.id changes from integer to bigint"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("drops view open_titles and creates it again"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        db.value("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'open_tasks'::regclass and attname = 'id'").await,
+        "bigint"
+    );
+    assert_eq!(db.value("select shout from open_titles").await, "X");
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn a_table_renamed_under_a_view_recreates_it() {
+    let db = TestDb::new("views_table_rename").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    project.run(&db, &["push"]).assert_code(0);
+    let renamed = schema(VIEWS)
+        .replace(
+            "[tables.tasks.columns]",
+            "[tables.todos]\nrenamed_from = \"tasks\"\n[tables.todos.columns]",
+        )
+        .replace("from tasks", "from todos");
+    project.write_schema(&renamed);
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(
+            "drops view open_tasks and creates it again: table tasks is renamed to todos"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        db.value("select pg_get_viewdef('open_tasks'::regclass)")
+            .await
+            .contains("FROM todos"),
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn options_are_set_and_reset_in_place() {
+    let db = TestDb::new("views_options").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    project.run(&db, &["push"]).assert_code(0);
+    let open = oid(&db, "open_tasks").await;
+    let changed = VIEWS
+        .replace(
+            "comment = \"tasks not done yet\"",
+            "security_invoker = true\ncheck_option = \"cascaded\"",
+        )
+        .replace("security_barrier = true", "");
+    project.write_schema(&schema(&changed));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(
+            "ALTER VIEW public.open_tasks SET (security_invoker = true, check_option = cascaded)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("ALTER VIEW public.open_titles RESET (security_barrier)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("COMMENT ON VIEW public.open_tasks IS NULL"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(oid(&db, "open_tasks").await, open);
+    assert_eq!(
+        db.value("select string_agg(o, ',' order by o) from pg_class, unnest(reloptions) o where oid = 'open_tasks'::regclass").await,
+        "check_option=cascaded,security_invoker=true"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn views_settle_under_hostile_session_settings() {
+    let db = TestDb::new("views_settings").await;
+    let project = Project::new();
+    project.write_schema(&schema(VIEWS));
+    project.run(&db, &["push"]).assert_code(0);
+    db.exec(&format!(
+        "ALTER DATABASE \"{}\" SET search_path = other; ALTER DATABASE \"{0}\" SET DateStyle = 'SQL, DMY'; \
+         ALTER DATABASE \"{0}\" SET TimeZone = 'Asia/Kathmandu'; ALTER DATABASE \"{0}\" SET quote_all_identifiers = on",
+        db.name
+    ))
+    .await;
+    project.run(&db, &["push"]).assert_no_changes();
+    // A change made under those settings lands as under any others, and settles.
+    project.write_schema(&schema(&VIEWS.replace("'2024-03-02'", "'2024-03-05'")));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+    assert!(
+        db.value(
+            "set datestyle = 'ISO, MDY'; select pg_get_viewdef('public.open_tasks'::regclass)"
+        )
+        .await
+        .contains("2024-03-05"),
+    );
+    let pulled = project.run(&db, &["pull"]);
+    let again = Project::new();
+    again.write_schema(&pulled.stdout);
+    again.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn a_query_is_exactly_one_query() {
+    let db = TestDb::new("views_hostile").await;
+    db.exec("create table victim (id integer)").await;
+    let project = Project::new();
+    for (query, message) in [
+        ("select 1; drop table victim", "`;` in query"),
+        ("select 1 /* open", "unterminated"),
+        ("drop table victim", "must be a query"),
+        ("delete from victim returning *", "must be a query"),
+        ("select 1) ; drop table victim; select (1", "closes nothing"),
+        ("select 'a''; drop table victim", "unterminated"),
+        ("select $x$ ; $x$ ; drop table victim", "`;` in query"),
+    ] {
+        project.write_schema(&format!(
+            "[tables.victim.columns]\nid = \"integer\"\n\n[views.v]\nquery = {}\n",
+            toml_str(query)
+        ));
+        let run = project.run(&db, &["push"]);
+        assert_ne!(run.code, 0, "{query}: {}", run.stdout);
+        assert!(run.stderr.contains(message), "{query}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("schema.toml:5:"),
+            "{query}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        db.value("select count(*) from pg_class where relname = 'victim'")
+            .await,
+        "1"
+    );
+    assert_eq!(
+        db.value("select count(*) from pg_class where relname = 'v'")
+            .await,
+        "0"
+    );
+    // A final `;` is fine.
+    project.write_schema("[tables.victim.columns]\nid = \"integer\"\n\n[views.v]\nquery = \"select id from victim;\"\n");
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[tokio::test]
+async fn generate_and_migrate_build_what_push_builds() {
+    let migrated = TestDb::with_own_role("views_generate_migrated").await;
+    let pushed = TestDb::new("views_generate_pushed").await;
+    let dev = TestDb::new("views_generate_dev").await;
+    let project = Project::new();
+    for step in [
+        schema(VIEWS),
+        schema(&VIEWS.replace("select id, title from tasks", "select title, id from tasks")),
+        schema(&VIEWS.replace(
+            "select id, title from tasks",
+            "select title, id, due from tasks",
+        ))
+        .replace("due = \"date\"", "due = \"timestamp\""),
+    ] {
+        project.write_schema(&step);
+        project.run(&dev, &["generate"]).assert_code(0);
+        assert_eq!(project.run(&dev, &["generate"]).stdout.trim(), "no changes");
+    }
+    project.run(&migrated, &["migrate"]).assert_code(0);
+    project.run(&migrated, &["push"]).assert_no_changes();
+    project.run(&pushed, &["push", "--force"]).assert_code(0);
+    project.run(&dev, &["check"]).assert_code(0);
+    migrated.exec("drop table __migrations").await;
+    assert_same_schema(&pushed, &migrated, "generate + migrate vs push");
+}
