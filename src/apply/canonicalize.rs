@@ -167,7 +167,8 @@ pub async fn canonicalize(
             }
         }
     }
-    rewrite(client, desired, &work, Place::ScratchSchemas).await
+    rewrite(client, desired, &work, Place::ScratchSchemas).await?;
+    super::routines::canonicalize(client, desired, Some(live)).await
 }
 
 /// Replaces every expression of every table of `schema` (defaults, generated columns,
@@ -188,7 +189,8 @@ pub async fn canonicalize_all(
         .map(|t| (t.name.clone(), Needs::everything(t)))
         .filter(|(_, needs)| !needs.is_empty())
         .collect();
-    rewrite(client, schema, &work, Place::OwnNames).await
+    rewrite(client, schema, &work, Place::OwnNames).await?;
+    super::routines::canonicalize(client, schema, None).await
 }
 
 /// Where the declared objects are built.

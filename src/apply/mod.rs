@@ -2,6 +2,7 @@
 //! at stake, and running a plan in one transaction.
 
 pub mod canonicalize;
+pub mod routines;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,6 +7,7 @@
 
 mod dependents;
 pub mod expr;
+pub mod functions;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,6 +213,8 @@ pub enum Change {
         target: CommentTarget,
         comment: Option<String>,
     },
+    /// Functions, procedures and triggers (see [`functions`]).
+    Routine(functions::RoutineChange),
 }
 
 /// A column whose type is (an array of) an enum being rebuilt.
@@ -257,7 +260,9 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     diff_enums(desired, &mut live, &mut out);
     diff_sequences(desired, &mut live, &mut out);
     detach_from_changed_columns(desired, &mut live, &mut out);
+    functions::diff_functions(desired, &mut live, &mut out);
     diff_tables(desired, &live, &mut out);
+    functions::diff_triggers(desired, &live, &mut out);
     Ok(out)
 }
 

@@ -18,6 +18,7 @@
 //! whole), exclusion constraints (skipped; their indexes too), index storage parameters
 //! and tablespaces, `ON DELETE SET NULL (columns)` column lists.
 
+pub(crate) mod functions;
 mod indexdef;
 mod queries;
 
@@ -35,7 +36,7 @@ use crate::model::{
 use crate::sql::quote;
 
 /// The number of statements [`introspect`] sends, whatever the size of the database.
-pub const QUERY_COUNT: usize = 7;
+pub const QUERY_COUNT: usize = 9;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -166,6 +167,8 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         index_rows,
         sequence_rows,
         enum_rows,
+        function_rows,
+        trigger_rows,
     ) = tokio::try_join!(
         q.fetch("schemas", queries::SCHEMAS),
         q.fetch("tables", queries::TABLES),
@@ -174,6 +177,8 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         q.fetch("indexes", queries::INDEXES),
         q.fetch("sequences", queries::SEQUENCES),
         q.fetch("enums", queries::ENUMS),
+        q.fetch("functions", functions::FUNCTIONS),
+        q.fetch("triggers", functions::TRIGGERS),
     )?;
 
     let mut out = Schema {
@@ -223,6 +228,17 @@ pub(crate) async fn read_catalog<C: GenericClient>(
                 renamed_from: None,
             },
         );
+    }
+
+    for row in &function_rows {
+        let f = functions::function(row)?;
+        out.functions.insert(f.id(), f);
+    }
+    for (relation, triggers) in functions::triggers(&trigger_rows)? {
+        // Triggers on views are read with the views.
+        if let Some(table) = out.tables.get_mut(&relation) {
+            table.triggers = triggers;
+        }
     }
 
     for table in out.tables.values_mut() {

@@ -14,7 +14,12 @@
 //!   text. Introspected ones are in `pg_get_expr` form; declared ones are whatever the user
 //!   wrote until `apply::canonicalize` replaces them with the server's form.
 
+pub mod function;
 pub mod names;
+pub mod trigger;
+
+pub use function::{Function, FunctionId};
+pub use trigger::Trigger;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -60,6 +65,8 @@ pub struct Schema {
     pub enums: BTreeMap<QualifiedName, Enum>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub tables: BTreeMap<QualifiedName, Table>,
+    /// Functions and procedures, by name and identity argument types.
+    pub functions: BTreeMap<FunctionId, Function>,
 }
 
 impl Schema {
@@ -69,6 +76,7 @@ impl Schema {
             .keys()
             .chain(self.enums.keys())
             .chain(self.sequences.keys())
+            .chain(self.functions.keys().map(|f| &f.name))
             .map(|q| q.schema.clone())
             .chain(std::iter::once("public".to_string()))
             .collect()
@@ -152,6 +160,8 @@ pub struct Table {
     pub exclusions: Vec<ExclusionConstraint>,
     /// Indexes that do not back a primary key / unique / exclusion constraint.
     pub indexes: Vec<Index>,
+    /// Sorted by name.
+    pub triggers: Vec<Trigger>,
     pub comment: Option<String>,
     pub unlogged: bool,
     /// Rename hint from the schema file (old unqualified name, same schema).
@@ -169,6 +179,7 @@ impl Table {
             checks: Vec::new(),
             exclusions: Vec::new(),
             indexes: Vec::new(),
+            triggers: Vec::new(),
             comment: None,
             unlogged: false,
             renamed_from: None,

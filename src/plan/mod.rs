@@ -6,6 +6,7 @@
 //! as SQL (defaults, checks, generated expressions, index keys and predicates).
 
 mod render;
+pub mod routines;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -222,6 +223,7 @@ fn phase(change: &Change) -> u8 {
         Change::CreateIndex { .. } => 21,
         Change::SetSequenceOwner { .. } => 23,
         Change::SetComment { .. } => 24,
+        Change::Routine(r) => routines::phase(r),
     }
 }
 
@@ -262,6 +264,22 @@ pub fn plan(mut changes: Vec<Change>) -> Plan {
                 commit_first,
             });
         }
+    }
+    if changes.iter().any(|(c, _)| {
+        matches!(
+            c,
+            Change::Routine(crate::diff::functions::RoutineChange::CreateFunction { .. })
+        )
+    }) {
+        // Bodies may name what the plan creates later (or what a later function creates).
+        steps.insert(
+            0,
+            Step {
+                sql: routines::NO_BODY_CHECKS.to_string(),
+                hazard: None,
+                commit_first: false,
+            },
+        );
     }
     Plan {
         steps,

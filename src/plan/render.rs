@@ -326,6 +326,7 @@ pub fn statements(change: &Change) -> Vec<String> {
             let text = comment.as_deref().map_or("NULL".to_string(), literal);
             vec![format!("COMMENT ON {target} IS {text}")]
         }
+        Change::Routine(r) => super::routines::statements(r),
     }
 }
 

@@ -13,7 +13,10 @@ use crate::model::{
 };
 use crate::sql::{fragment, quote};
 
-pub(crate) const TOP_KEYS: &[&str] = &["schemas", "enums", "sequences", "tables"];
+#[path = "functions.rs"]
+mod functions;
+
+pub(crate) const TOP_KEYS: &[&str] = &["schemas", "enums", "sequences", "tables", "functions"];
 pub(crate) const TABLE_KEYS: &[&str] = &[
     "columns",
     "primary_key",
@@ -25,6 +28,7 @@ pub(crate) const TABLE_KEYS: &[&str] = &[
     "renamed_from",
     "comment",
     "unlogged",
+    "triggers",
 ];
 pub(crate) const COLUMN_KEYS: &[&str] = &[
     "type",
@@ -476,6 +480,13 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         check_renames(ctx, "enum", &enum_names, rename_hints(entries));
     }
 
+    if let Some(e) = find(top, "functions")
+        && let Some(entries) = ctx.table(&e.node, "[functions]")
+    {
+        functions::load_functions(ctx, entries, &mut schema, &enum_names);
+    }
+    let mut trigger_functions = Vec::new();
+
     let mut pending_fks = Vec::new();
     let mut owners = Vec::new();
     if let Some(e) = find(top, "sequences")
@@ -539,6 +550,16 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
                 &mut seen,
                 &mut pending_fks,
             );
+            let mut table = table;
+            if let Some(t) = find(entries, "triggers") {
+                table.triggers = functions::load_triggers(
+                    ctx,
+                    &name,
+                    &table.columns,
+                    &t.node,
+                    &mut trigger_functions,
+                );
+            }
             schema.tables.insert(name, table);
         }
     }
@@ -595,6 +616,7 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         managed.extend(listed);
     }
     schema.schemas = managed.into_iter().collect();
+    functions::check_trigger_functions(ctx, &schema, trigger_functions);
     schema
 }
 

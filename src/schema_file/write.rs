@@ -18,6 +18,9 @@ use crate::model::{
 };
 use crate::sql::quote;
 
+#[path = "write_functions.rs"]
+mod write_functions;
+
 /// Renders a model as schema-file text (the inverse of [`super::parse`]).
 pub fn write(schema: &Schema) -> String {
     let enums: BTreeSet<QualifiedName> = schema.enums.keys().cloned().collect();
@@ -90,8 +93,10 @@ pub fn write(schema: &Schema) -> String {
         out.push('\n');
     }
 
+    write_functions::write_functions(&mut out, schema);
     for t in schema.tables.values() {
         write_table(&mut out, schema, &enums, t);
+        write_functions::write_triggers(&mut out, t);
     }
     while out.ends_with("\n\n") {
         out.pop();

@@ -2,3 +2,4 @@
 
 pub mod fragment;
 pub mod quote;
+pub mod routine;

@@ -9,6 +9,7 @@ mod converge;
 mod db;
 mod ddl_lock;
 mod extension_types;
+mod functions;
 mod generate_canonical;
 mod harness;
 mod hostile;
