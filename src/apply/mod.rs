@@ -2,6 +2,7 @@
 //! at stake, and running a plan in one transaction.
 
 pub mod canonicalize;
+mod canonicalize_domains;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

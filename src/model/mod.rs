@@ -80,6 +80,7 @@ impl Schema {
             .keys()
             .chain(self.enums.keys())
             .chain(self.sequences.keys())
+            .chain(self.domains.keys())
             .map(|q| q.schema.clone())
             .chain(std::iter::once("public".to_string()))
             .collect()

@@ -5,6 +5,8 @@
 //! literals quoted by `sql::quote`; the only unquoted text is SQL the schema file holds
 //! as SQL (defaults, checks, generated expressions, index keys and predicates).
 
+mod domain;
+mod extension;
 pub mod order;
 mod render;
 
@@ -49,6 +51,12 @@ pub enum Hazard {
     DropsSequence {
         name: QualifiedName,
     },
+    DropsExtension {
+        name: String,
+    },
+    DropsDomain {
+        name: QualifiedName,
+    },
 }
 
 impl Hazard {
@@ -61,7 +69,10 @@ impl Hazard {
             | Hazard::NarrowsType { table, .. }
             | Hazard::DropsKey { table, .. } => vec![table],
             Hazard::DropsEnumValues { tables, .. } => tables.iter().collect(),
-            Hazard::DropsEnum { .. } | Hazard::DropsSequence { .. } => Vec::new(),
+            Hazard::DropsEnum { .. }
+            | Hazard::DropsSequence { .. }
+            | Hazard::DropsExtension { .. }
+            | Hazard::DropsDomain { .. } => Vec::new(),
         }
     }
 }
@@ -105,6 +116,15 @@ impl fmt::Display for Hazard {
                     f,
                     "drops sequence {name}, which schema.toml does not declare"
                 )
+            }
+            Hazard::DropsExtension { name } => {
+                write!(
+                    f,
+                    "drops extension {name} (and whatever data its types hold), which `extensions` does not list"
+                )
+            }
+            Hazard::DropsDomain { name } => {
+                write!(f, "drops domain {name}, which schema.toml does not declare as it is")
             }
         }
     }
@@ -223,12 +243,23 @@ fn phase(change: &Change) -> u8 {
         Change::CreateIndex { .. } => 21,
         Change::SetSequenceOwner { .. } => 23,
         Change::SetComment { .. } => 24,
+        // Ordered by `ordering`, through their own modules.
+        Change::CreateExtension(_)
+        | Change::AlterExtension { .. }
+        | Change::DropExtension(_)
+        | Change::CreateDomain(_)
+        | Change::RenameDomain { .. }
+        | Change::AlterDomain { .. }
+        | Change::DropDomain(_) => 24,
     }
 }
 
 /// When a change runs, all else equal, and what it creates, drops and needs (see
 /// [`order`]).
 fn ordering(change: &Change) -> (order::Phase, order::Deps) {
+    if let Some(o) = extension::ordering(change).or_else(|| domain::ordering(change)) {
+        return o;
+    }
     (u16::from(phase(change)) * 10, deps(change))
 }
 
@@ -552,6 +583,9 @@ impl Replacements {
 }
 
 fn hazard_of(change: &Change, replacements: &Replacements) -> Option<Hazard> {
+    if let Some(h) = extension::hazard(change).or_else(|| domain::hazard(change)) {
+        return Some(h);
+    }
     match change {
         Change::DropTable(table) => Some(Hazard::DropsTable {
             table: table.clone(),
