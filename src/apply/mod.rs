@@ -2,6 +2,7 @@
 //! at stake, and running a plan in one transaction.
 
 pub mod canonicalize;
+mod canonicalize_domains;
 pub mod routines;
 
 use std::collections::BTreeMap;
@@ -107,7 +108,7 @@ pub use crate::db::error::describe as describe_db_error;
 pub async fn plan_against(client: &mut Client, mut desired: Schema) -> Result<Plan, PlanError> {
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
-    Ok(plan::plan(diff::diff(&desired, live)?))
+    Ok(plan::plan(diff::diff(&desired, live)?)?)
 }
 
 /// Why no plan could be made against a database.
@@ -117,6 +118,8 @@ pub enum PlanError {
     Introspect(#[from] IntrospectError),
     #[error(transparent)]
     Rename(#[from] diff::RenameConflict),
+    #[error(transparent)]
+    Cycle(#[from] plan::order::CycleError),
 }
 
 /// Row counts of the given tables, in one query.

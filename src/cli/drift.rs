@@ -37,9 +37,9 @@ pub fn between(
     wanted_label: &str,
     live: Schema,
     live_label: &str,
-) -> Result<Drift, diff::RenameConflict> {
+) -> anyhow::Result<Drift> {
     let live_text = schema_file::write(&live);
-    let plan = plan::plan(diff::diff(wanted, live)?);
+    let plan = plan::plan(diff::diff(wanted, live)?)?;
     let diff = if plan.is_empty() {
         String::new()
     } else {

@@ -7,8 +7,6 @@
 //! out of the live model, so that the table and trigger diffs that follow add back the
 //! declared ones.
 
-use std::collections::BTreeSet;
-
 use super::expr::same_expression;
 use super::{Change, Constraint};
 use crate::model::function::Dependent;
@@ -17,12 +15,10 @@ use crate::model::{Function, FunctionId, QualifiedName, Schema, Table, Trigger};
 /// One change to a function or a trigger.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RoutineChange {
-    /// `CREATE` (or, with `replace`, `CREATE OR REPLACE`) the function. `after_tables`:
-    /// its signature names the row type of a table the plan creates.
+    /// `CREATE` (or, with `replace`, `CREATE OR REPLACE`) the function.
     CreateFunction {
         function: Function,
         replace: bool,
-        after_tables: bool,
     },
     /// Dropped; `dependents` are what the catalog says depended on it (the plan says so).
     DropFunction {
@@ -97,11 +93,6 @@ pub(super) fn diff_functions(desired: &Schema, live: &mut Schema, out: &mut Vec<
         live.functions.insert(to, moved);
     }
 
-    let new_tables: BTreeSet<&QualifiedName> = desired
-        .tables
-        .keys()
-        .filter(|n| !live.tables.contains_key(*n))
-        .collect();
     let mut dropped: Vec<Function> = Vec::new();
     for (id, have) in &live.functions {
         match desired.functions.get(id) {
@@ -131,7 +122,6 @@ pub(super) fn diff_functions(desired: &Schema, live: &mut Schema, out: &mut Vec<
                     RoutineChange::CreateFunction {
                         function: want.clone(),
                         replace: false,
-                        after_tables: names_new_table(want, &new_tables),
                     },
                 );
                 if want.comment.is_some() {
@@ -152,7 +142,6 @@ pub(super) fn diff_functions(desired: &Schema, live: &mut Schema, out: &mut Vec<
                         RoutineChange::CreateFunction {
                             function: want.clone(),
                             replace: true,
-                            after_tables: names_new_table(want, &new_tables),
                         },
                     );
                 }
@@ -169,21 +158,6 @@ pub(super) fn diff_functions(desired: &Schema, live: &mut Schema, out: &mut Vec<
             }
         }
     }
-}
-
-/// Whether the signature names a table the plan creates (its row type is then created
-/// with it, and the function must wait for it).
-fn names_new_table(f: &Function, new_tables: &BTreeSet<&QualifiedName>) -> bool {
-    let signature = format!("{} {}", f.args, f.returns.as_deref().unwrap_or(""));
-    new_tables.iter().any(|t| {
-        let spelled = if t.schema == "public" {
-            crate::sql::quote::ident(&t.name)
-        } else {
-            crate::sql::quote::qualified(&t.schema, &t.name)
-        };
-        super::expr::mentions_identifier(&signature, &spelled)
-            || super::expr::mentions_identifier(&signature, &t.name)
-    })
 }
 
 /// `CREATE OR REPLACE` keeps the kind, the result type and the argument list (names,

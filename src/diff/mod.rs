@@ -6,7 +6,9 @@
 //! like with like.
 
 mod dependents;
+pub mod domain;
 pub mod expr;
+mod extension;
 pub mod functions;
 pub mod types;
 
@@ -215,6 +217,25 @@ pub enum Change {
     },
     /// Functions, procedures and triggers (see [`functions`]).
     Routine(functions::RoutineChange),
+    CreateExtension(crate::model::Extension),
+    /// `SET SCHEMA` and/or `UPDATE TO`, when the file names a schema or version.
+    AlterExtension {
+        name: String,
+        schema: Option<String>,
+        version: Option<String>,
+    },
+    DropExtension(crate::model::Extension),
+    CreateDomain(crate::model::Domain),
+    RenameDomain {
+        from: QualifiedName,
+        to: String,
+    },
+    AlterDomain {
+        name: QualifiedName,
+        action: domain::DomainAlter,
+    },
+    /// The live domain (its dependencies are read from the live schema's).
+    DropDomain(crate::model::Domain),
 }
 
 /// A column whose type is (an array of) an enum being rebuilt.
@@ -256,8 +277,10 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
         }
     }
 
+    extension::diff_extensions(desired, &live, &mut out);
     resolve_renames(desired, &mut live, &mut out)?;
     diff_enums(desired, &mut live, &mut out);
+    domain::diff_domains(desired, &mut live, &mut out);
     diff_sequences(desired, &mut live, &mut out);
     detach_from_changed_columns(desired, &mut live, &mut out);
     functions::diff_functions(desired, &mut live, &mut out);

@@ -18,6 +18,9 @@
 //! whole), exclusion constraints (skipped; their indexes too), index storage parameters
 //! and tablespaces, `ON DELETE SET NULL (columns)` column lists.
 
+pub mod depend;
+mod domains;
+mod extensions;
 pub(crate) mod functions;
 mod indexdef;
 mod queries;
@@ -36,7 +39,7 @@ use crate::model::{
 use crate::sql::quote;
 
 /// The number of statements [`introspect`] sends, whatever the size of the database.
-pub const QUERY_COUNT: usize = 9;
+pub const QUERY_COUNT: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -169,6 +172,9 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         enum_rows,
         function_rows,
         trigger_rows,
+        extension_rows,
+        domain_rows,
+        dependency_rows,
     ) = tokio::try_join!(
         q.fetch("schemas", queries::SCHEMAS),
         q.fetch("tables", queries::TABLES),
@@ -179,10 +185,16 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         q.fetch("enums", queries::ENUMS),
         q.fetch("functions", functions::FUNCTIONS),
         q.fetch("triggers", functions::TRIGGERS),
+        q.fetch("extensions", extensions::EXTENSIONS),
+        q.fetch("domains", &domains::DOMAINS),
+        q.fetch("dependencies", &DEPENDENCIES),
     )?;
 
     let mut out = Schema {
         schemas: existing_schemas(schemas, &schema_rows),
+        extensions: Some(extensions::extensions(&extension_rows)),
+        domains: domains::domains(&domain_rows)?,
+        dependencies: depend::dependencies(&dependency_rows),
         ..Schema::default()
     };
 
@@ -359,13 +371,7 @@ fn column(row: &Row) -> Result<Column, IntrospectError> {
             )));
         }
     };
-    let collation_schema: Option<String> = row.get(7);
-    let collation_name: Option<String> = row.get(8);
-    column.collation = match (collation_schema, collation_name) {
-        (Some(schema), Some(name)) if schema == "pg_catalog" => Some(quote::ident(&name)),
-        (Some(schema), Some(name)) => Some(quote::qualified(&schema, &name)),
-        _ => None,
-    };
+    column.collation = collation(row.get(7), row.get(8));
     column.comment = row.get(9);
     Ok(column)
 }
@@ -374,9 +380,25 @@ fn column(row: &Row) -> Result<Column, IntrospectError> {
 /// extension's type such as `citext`, a domain) is schema-qualified, as the file writes
 /// it: the SQL rendered from the model then does not depend on search_path.
 fn column_type(row: &Row) -> String {
-    let printed: String = row.get(2);
-    let type_schema: String = row.get(10);
-    let is_enum: bool = row.get(11);
+    user_type(row.get(2), row.get(10), row.get(11))
+}
+
+/// The pg_depend query (built once: it repeats one subquery per side).
+static DEPENDENCIES: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(depend::dependencies_query);
+
+/// A collation as the model spells it (see [`crate::model::Column::collation`]).
+fn collation(schema: Option<String>, name: Option<String>) -> Option<String> {
+    match (schema, name) {
+        (Some(schema), Some(name)) if schema == "pg_catalog" => Some(quote::ident(&name)),
+        (Some(schema), Some(name)) => Some(quote::qualified(&schema, &name)),
+        _ => None,
+    }
+}
+
+/// See [`column_type`]: `printed` by `format_type`, the schema of the (element) type and
+/// whether it is an enum.
+fn user_type(printed: String, type_schema: String, is_enum: bool) -> String {
     if type_schema == "public" && !is_enum && !printed.starts_with("public.") {
         format!("public.{printed}")
     } else {

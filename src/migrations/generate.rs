@@ -50,6 +50,8 @@ pub enum GenerateError {
     /// The snapshot holds both names of a declared rename.
     #[error(transparent)]
     Rename(#[from] diff::RenameConflict),
+    #[error(transparent)]
+    Cycle(#[from] plan::order::CycleError),
 }
 
 /// One written file.
@@ -149,7 +151,7 @@ pub async fn generate(
     canonicalize_all(scratch, &mut canonical).await?;
     canonicalize_all(scratch, &mut snapshot).await?;
     // Diff from the declared model: its rename hints turn drop + add into a rename.
-    let plan = plan::plan(diff::diff(&canonical, snapshot)?);
+    let plan = plan::plan(diff::diff(&canonical, snapshot)?)?;
     if plan.is_empty() {
         return Ok(Generated::NoChanges);
     }

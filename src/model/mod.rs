@@ -14,12 +14,18 @@
 //!   text. Introspected ones are in `pg_get_expr` form; declared ones are whatever the user
 //!   wrote until `apply::canonicalize` replaces them with the server's form.
 
+pub mod depend;
+mod domain;
+mod extension;
 pub mod function;
 pub mod names;
 pub mod trigger;
 
 pub use function::{Function, FunctionId};
 pub use trigger::Trigger;
+
+pub use domain::{Domain, DomainCheck};
+pub use extension::{BUILT_IN_EXTENSIONS, Extension};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -67,6 +73,11 @@ pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
     /// Functions and procedures, by name and identity argument types.
     pub functions: BTreeMap<FunctionId, Function>,
+    /// `None`: the file has no `extensions` key, extensions are not managed.
+    pub extensions: Option<BTreeMap<String, Extension>>,
+    pub domains: BTreeMap<QualifiedName, Domain>,
+    /// What the live objects depend on (introspection only; never compared).
+    pub dependencies: depend::Dependencies,
 }
 
 impl Schema {
@@ -77,6 +88,7 @@ impl Schema {
             .chain(self.enums.keys())
             .chain(self.sequences.keys())
             .chain(self.functions.keys().map(|f| &f.name))
+            .chain(self.domains.keys())
             .map(|q| q.schema.clone())
             .chain(std::iter::once("public".to_string()))
             .collect()

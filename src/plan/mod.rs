@@ -5,6 +5,9 @@
 //! literals quoted by `sql::quote`; the only unquoted text is SQL the schema file holds
 //! as SQL (defaults, checks, generated expressions, index keys and predicates).
 
+mod domain;
+mod extension;
+pub mod order;
 mod render;
 pub mod routines;
 
@@ -49,6 +52,12 @@ pub enum Hazard {
     DropsSequence {
         name: QualifiedName,
     },
+    DropsExtension {
+        name: String,
+    },
+    DropsDomain {
+        name: QualifiedName,
+    },
 }
 
 impl Hazard {
@@ -61,7 +70,10 @@ impl Hazard {
             | Hazard::NarrowsType { table, .. }
             | Hazard::DropsKey { table, .. } => vec![table],
             Hazard::DropsEnumValues { tables, .. } => tables.iter().collect(),
-            Hazard::DropsEnum { .. } | Hazard::DropsSequence { .. } => Vec::new(),
+            Hazard::DropsEnum { .. }
+            | Hazard::DropsSequence { .. }
+            | Hazard::DropsExtension { .. }
+            | Hazard::DropsDomain { .. } => Vec::new(),
         }
     }
 }
@@ -104,6 +116,18 @@ impl fmt::Display for Hazard {
                 write!(
                     f,
                     "drops sequence {name}, which schema.toml does not declare"
+                )
+            }
+            Hazard::DropsExtension { name } => {
+                write!(
+                    f,
+                    "drops extension {name} (and whatever data its types hold), which `extensions` does not list"
+                )
+            }
+            Hazard::DropsDomain { name } => {
+                write!(
+                    f,
+                    "drops domain {name}, which schema.toml does not declare as it is"
                 )
             }
         }
@@ -223,13 +247,98 @@ fn phase(change: &Change) -> u8 {
         Change::CreateIndex { .. } => 21,
         Change::SetSequenceOwner { .. } => 23,
         Change::SetComment { .. } => 24,
-        Change::Routine(r) => routines::phase(r),
+        // Ordered by `ordering`, through their own modules.
+        Change::CreateExtension(_)
+        | Change::AlterExtension { .. }
+        | Change::DropExtension(_)
+        | Change::CreateDomain(_)
+        | Change::RenameDomain { .. }
+        | Change::AlterDomain { .. }
+        | Change::DropDomain(_)
+        | Change::Routine(_) => 24,
+    }
+}
+
+/// When a change runs, all else equal, and what it creates, drops and needs (see
+/// [`order`]).
+fn ordering(change: &Change) -> (order::Phase, order::Deps) {
+    if let Some(o) = extension::ordering(change).or_else(|| domain::ordering(change)) {
+        return o;
+    }
+    if let Change::Routine(r) = change {
+        return routines::ordering(r);
+    }
+    (u16::from(phase(change)) * 10, deps(change))
+}
+
+/// What the table, enum and sequence changes create, drop and need. Their phases
+/// already agree with these; they are declared for the kinds ordered around them (a
+/// domain a column uses, a function a table's drop waits for). Renames declare nothing:
+/// the names they take are freed by setting drops aside (see
+/// [`set_aside_names_taken_before_they_are_freed`]).
+fn deps(change: &Change) -> order::Deps {
+    use order::{Deps, ObjectKind, ObjectRef, type_ref};
+    let rel = |kind, n: &QualifiedName| ObjectRef::new(kind, n.clone());
+    match change {
+        Change::CreateSchema(s) => Deps::creating(ObjectRef::schema(s)),
+        Change::CreateEnum(e) => Deps::creating(rel(ObjectKind::Enum, &e.name)),
+        Change::DropEnum(n) => Deps::dropping(rel(ObjectKind::Enum, n)),
+        Change::CreateSequence(s) => Deps::creating(rel(ObjectKind::Sequence, &s.name)),
+        Change::DropSequence(n) => Deps::dropping(rel(ObjectKind::Sequence, n)),
+        Change::CreateTable(t) => Deps {
+            creates: vec![
+                rel(ObjectKind::Table, &t.name),
+                rel(ObjectKind::Type, &t.name),
+            ],
+            needs: t
+                .columns
+                .iter()
+                .filter_map(|c| type_ref(&c.data_type))
+                .chain(std::iter::once(ObjectRef::schema(&t.name.schema)))
+                .collect(),
+            ..Deps::default()
+        },
+        Change::DropTable(n) => Deps {
+            drops: vec![rel(ObjectKind::Table, n), rel(ObjectKind::Type, n)],
+            ..Deps::default()
+        },
+        Change::AddColumn { table, column } => Deps::default()
+            .needing(type_ref(&column.data_type))
+            .needing([rel(ObjectKind::Table, table)]),
+        Change::AlterColumnType { from, to, .. } => Deps::default()
+            .needing(type_ref(to))
+            .releasing(type_ref(from)),
+        Change::CreateIndex { table, index } => Deps::creating(rel(
+            ObjectKind::Index,
+            &QualifiedName::new(&table.schema, &index.name),
+        ))
+        .needing([rel(ObjectKind::Table, table)]),
+        Change::DropIndex { table, index } => Deps::dropping(rel(
+            ObjectKind::Index,
+            &QualifiedName::new(&table.schema, &index.name),
+        )),
+        Change::AddConstraint {
+            table,
+            constraint: Constraint::ForeignKey(fk),
+        } => Deps::default().needing([
+            rel(ObjectKind::Table, table),
+            rel(ObjectKind::Table, &fk.referenced_table),
+        ]),
+        _ => Deps::default(),
     }
 }
 
 /// Orders the changes and renders each into statements.
-pub fn plan(mut changes: Vec<Change>) -> Plan {
-    changes.sort_by_key(phase);
+pub fn plan(changes: Vec<Change>) -> Result<Plan, order::CycleError> {
+    let changes = order::sort(
+        changes
+            .into_iter()
+            .map(|item| {
+                let (phase, deps) = ordering(&item);
+                order::Node { item, phase, deps }
+            })
+            .collect(),
+    )?;
     let replacements = Replacements::of(&changes);
     let renamed_tables = changes
         .iter()
@@ -281,10 +390,10 @@ pub fn plan(mut changes: Vec<Change>) -> Plan {
             },
         );
     }
-    Plan {
+    Ok(Plan {
         steps,
         renamed_tables,
-    }
+    })
 }
 
 /// The namespaces PostgreSQL keeps names in, per schema: relations (tables, views,
@@ -498,6 +607,9 @@ impl Replacements {
 }
 
 fn hazard_of(change: &Change, replacements: &Replacements) -> Option<Hazard> {
+    if let Some(h) = extension::hazard(change).or_else(|| domain::hazard(change)) {
+        return Some(h);
+    }
     match change {
         Change::DropTable(table) => Some(Hazard::DropsTable {
             table: table.clone(),
@@ -557,7 +669,7 @@ mod tests {
     fn plan_between(from: &str, to: &str) -> Plan {
         let from = parse(from, "from.toml").expect("valid from");
         let to = parse(to, "to.toml").expect("valid to");
-        plan(diff(&to, from).expect("no rename conflict"))
+        plan(diff(&to, from).expect("no rename conflict")).expect("no cycle")
     }
 
     #[test]

@@ -24,6 +24,11 @@ fn alter_table(table: &QualifiedName) -> String {
 }
 
 pub fn statements(change: &Change) -> Vec<String> {
+    if let Some(sql) =
+        super::extension::statements(change).or_else(|| super::domain::statements(change))
+    {
+        return sql;
+    }
     match change {
         Change::CreateSchema(schema) => vec![format!("CREATE SCHEMA {}", ident(schema))],
         Change::RenameTable { from, to } => {
@@ -327,6 +332,13 @@ pub fn statements(change: &Change) -> Vec<String> {
             vec![format!("COMMENT ON {target} IS {text}")]
         }
         Change::Routine(r) => super::routines::statements(r),
+        Change::CreateExtension(_)
+        | Change::AlterExtension { .. }
+        | Change::DropExtension(_)
+        | Change::CreateDomain(_)
+        | Change::RenameDomain { .. }
+        | Change::AlterDomain { .. }
+        | Change::DropDomain(_) => unreachable!("rendered by their own modules"),
     }
 }
 

@@ -1,5 +1,6 @@
 //! SQL for functions, procedures and triggers, and where their changes run in a plan.
 
+use super::order::{Deps, ObjectKind, ObjectRef, Phase, phase, type_ref};
 use crate::diff::functions::RoutineChange;
 use crate::model::function::{Body, RoutineKind};
 use crate::model::trigger::Event;
@@ -11,26 +12,57 @@ use crate::sql::routine::dollar_quote;
 /// (pg_dump sets it too); `SET LOCAL` ends with the transaction.
 pub const NO_BODY_CHECKS: &str = "SET LOCAL check_function_bodies = off";
 
-/// The phase of [`super::phase`]: drops of triggers with foreign keys, before anything;
-/// function drops after the constraints, defaults and columns that used them and before
-/// tables (a function's signature may use a table's row type); creations before tables
-/// (checks and defaults may call them) unless they need a new table's row type; triggers
-/// once their tables and functions exist.
-pub(super) fn phase(change: &RoutineChange) -> u8 {
+/// When a change runs and what it creates, drops and needs (see [`super::order`]).
+/// Drops of triggers come before table changes; a function is dropped once what used it
+/// is gone (its signature's types wait for it), created before tables (checks and
+/// defaults may call it) but after the types of its signature (`SETOF tasks` waits for
+/// the table); triggers once their tables and functions exist.
+pub(super) fn ordering(change: &RoutineChange) -> (Phase, Deps) {
     match change {
-        RoutineChange::DropTrigger { .. } => 4,
-        RoutineChange::DropFunction { .. } => 8,
-        RoutineChange::RenameFunction { .. } => 11,
-        RoutineChange::CreateFunction {
-            after_tables: false,
-            ..
-        } => 17,
-        RoutineChange::CreateFunction {
-            after_tables: true, ..
-        } => 19,
-        RoutineChange::CreateTrigger { .. } => 21,
-        RoutineChange::SetFunctionComment { .. } | RoutineChange::SetTriggerComment { .. } => 24,
+        RoutineChange::DropTrigger { table, name: t } => (
+            phase::DROP_DEPENDENTS,
+            Deps::dropping(ObjectRef::member(ObjectKind::Trigger, table, t)),
+        ),
+        RoutineChange::DropFunction { function, .. } => (
+            phase::DROP_FUNCTION,
+            Deps::dropping(ObjectRef::function(&function.name, &function.identity))
+                .releasing(signature_types(function)),
+        ),
+        // Renames take free names (see `set_aside_names_taken_before_they_are_freed`).
+        RoutineChange::RenameFunction { .. } => (110, Deps::default()),
+        RoutineChange::CreateFunction { function, .. } => (
+            phase::CREATE_FUNCTION,
+            Deps::creating(ObjectRef::function(&function.name, &function.identity))
+                .needing(signature_types(function))
+                .needing([ObjectRef::schema(&function.name.schema)]),
+        ),
+        RoutineChange::CreateTrigger { table, trigger } => (
+            phase::CREATE_TRIGGER,
+            Deps::creating(ObjectRef::member(ObjectKind::Trigger, table, &trigger.name)).needing([
+                ObjectRef::function(&trigger.function, ""),
+                ObjectRef::new(ObjectKind::Table, table.clone()),
+            ]),
+        ),
+        RoutineChange::SetFunctionComment { .. } | RoutineChange::SetTriggerComment { .. } => {
+            (240, Deps::default())
+        }
     }
+}
+
+/// The types a function's signature names: its identity argument types and its result
+/// (the element of `SETOF`).
+fn signature_types(f: &Function) -> Vec<ObjectRef> {
+    let result = f
+        .returns
+        .as_deref()
+        .filter(|r| !r.starts_with("TABLE("))
+        .map(|r| r.strip_prefix("SETOF ").unwrap_or(r));
+    f.identity
+        .split(", ")
+        .filter(|t| !t.is_empty())
+        .chain(result)
+        .filter_map(|t| type_ref(t.trim()))
+        .collect()
 }
 
 fn name(q: &QualifiedName) -> String {

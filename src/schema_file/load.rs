@@ -16,7 +16,15 @@ use crate::sql::{fragment, quote};
 #[path = "functions.rs"]
 mod functions;
 
-pub(crate) const TOP_KEYS: &[&str] = &["schemas", "enums", "sequences", "tables", "functions"];
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "schemas",
+    "extensions",
+    "enums",
+    "domains",
+    "sequences",
+    "tables",
+    "functions",
+];
 pub(crate) const TABLE_KEYS: &[&str] = &[
     "columns",
     "primary_key",
@@ -83,12 +91,23 @@ const CHECK_KEYS: &[&str] = &["expression", "no_inherit", "not_valid"];
 const ACTIONS: &str =
     "use one of: \"no action\", \"restrict\", \"cascade\", \"set null\", \"set default\"";
 
+mod domain;
+mod extension;
+
 struct Ctx<'s> {
     src: &'s str,
     diags: Vec<Diagnostic>,
+    /// Domains the file declares in `public`, which a column may name unqualified.
+    domains: BTreeSet<String>,
 }
 
 impl Ctx<'_> {
+    /// A type as written, with a public domain's name qualified (see
+    /// [`domain::qualify_domain`]).
+    fn domain_type(&self, text: &str) -> String {
+        domain::qualify_domain(text, &self.domains).unwrap_or_else(|| text.to_string())
+    }
+
     fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
         let (line, column) = tree::line_col(self.src, span.start);
         self.diags.push(Diagnostic {
@@ -424,6 +443,7 @@ pub(crate) fn load(source: &str) -> Result<Schema, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         src: source,
         diags: Vec::new(),
+        domains: BTreeSet::new(),
     };
     let root = match tree::parse(source) {
         Ok(root) => root,
@@ -478,6 +498,44 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         && let Val::Table(entries) = &e.node.val
     {
         check_renames(ctx, "enum", &enum_names, rename_hints(entries));
+    }
+    if let Some(e) = find(top, "extensions") {
+        schema.extensions = Some(extension::load_extensions(ctx, &e.node));
+    }
+    if let Some(e) = find(top, "domains")
+        && let Some(entries) = ctx.table(&e.node, "[domains]")
+    {
+        // Names first: a domain may be over another one.
+        ctx.domains = entries
+            .iter()
+            .filter_map(|e| path::parse_qualified(&e.key))
+            .filter(|n| n.schema == "public")
+            .map(|n| n.name)
+            .collect();
+        for e in entries {
+            let Some(d) = domain::load_domain(ctx, e, &enum_names) else {
+                continue;
+            };
+            if schema.domains.contains_key(&d.name) {
+                ctx.error(
+                    &e.key_span,
+                    format!("domain {} is declared twice", d.name),
+                    None,
+                );
+            } else if enum_names.contains(&d.name) {
+                ctx.error(
+                    &e.key_span,
+                    format!("domain {} has the same name as an enum", d.name),
+                    Some("enums and domains share one type namespace; rename one".into()),
+                );
+            } else {
+                schema.domains.insert(d.name.clone(), d);
+            }
+        }
+        let declared = schema.domains.keys().cloned().collect();
+        if let Val::Table(entries) = &e.node.val {
+            check_renames(ctx, "domain", &declared, rename_hints(entries));
+        }
     }
 
     if let Some(e) = find(top, "functions")
@@ -1409,7 +1467,7 @@ fn load_column(
         }
     };
     let type_text = ctx.string(type_node, "type")?;
-    let canon: Canon = match types::canonical(&type_text, enums) {
+    let canon: Canon = match types::canonical(&ctx.domain_type(&type_text), enums) {
         Ok(c) => c,
         Err(err) => {
             ctx.error(&type_node.span, err.message, err.hint);

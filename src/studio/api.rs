@@ -422,6 +422,8 @@ async fn drift(state: &AppState, live: &Schema, table: &Table) -> Value {
         sequences: live.sequences.clone(),
         tables: BTreeMap::from([(t.name.clone(), t.clone())]),
         functions: live.functions.clone(),
+        domains: live.domains.clone(),
+        ..Schema::default()
     };
     let mut desired = one(declared);
     let actual = one(table);
@@ -436,7 +438,10 @@ async fn drift(state: &AppState, live: &Schema, table: &Table) -> Value {
         Canonical::Failed => Some("expressions compared as written"),
     };
     let plan = match crate::diff::diff(&desired, actual) {
-        Ok(changes) => crate::plan::plan(changes),
+        Ok(changes) => match crate::plan::plan(changes) {
+            Ok(plan) => plan,
+            Err(e) => return json!({ "checked": false, "reason": e.to_string() }),
+        },
         Err(e) => return json!({ "checked": false, "reason": e.to_string() }),
     };
     let statements: Vec<String> = plan.steps.iter().map(|s| format!("{};", s.sql)).collect();

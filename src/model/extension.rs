@@ -1,0 +1,28 @@
+//! Extensions (`CREATE EXTENSION`).
+
+/// An extension the schema file lists. Introspected extensions fill every field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    pub name: String,
+    /// The schema its objects live in; `None` in a file: wherever PostgreSQL puts it (the
+    /// first schema of the search path, `public` for brain-db) and not compared.
+    pub schema: Option<String>,
+    /// `None` in a file: the default version when created, and not compared.
+    pub version: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl Extension {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            schema: None,
+            version: None,
+            comment: None,
+        }
+    }
+}
+
+/// Extensions that are never dropped, whatever the file lists: PostgreSQL's own
+/// procedural language.
+pub const BUILT_IN_EXTENSIONS: &[&str] = &["plpgsql"];
