@@ -199,7 +199,7 @@ pub(crate) fn function(row: &Row) -> Result<Function, IntrospectError> {
         config,
         comment: row.get(15),
         renamed_from: None,
-        overload_key: true,
+        overload_key: false,
         dependents,
     })
 }

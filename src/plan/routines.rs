@@ -2,7 +2,7 @@
 
 use super::order::{Deps, ObjectKind, ObjectRef, Phase, phase, type_ref};
 use crate::diff::functions::RoutineChange;
-use crate::model::function::{Body, RoutineKind};
+use crate::model::function::{Body, Parallel, RoutineKind, Volatility};
 use crate::model::trigger::Event;
 use crate::model::{Function, FunctionId, QualifiedName, Trigger};
 use crate::sql::quote::{ident, literal, qualified};
@@ -228,8 +228,12 @@ pub fn create_function(f: &Function, replace: bool) -> String {
     }
     sql.push_str(&format!("\n LANGUAGE {}", ident(&f.language)));
     let mut attributes = Vec::new();
+    // Defaults (VOLATILE, PARALLEL UNSAFE) are left out, as pg_get_functiondef does;
+    // OR REPLACE resets what is left out to them.
     if f.kind == RoutineKind::Function {
-        attributes.push(f.volatility.sql().to_string());
+        if f.volatility != Volatility::Volatile {
+            attributes.push(f.volatility.sql().to_string());
+        }
         if f.strict {
             attributes.push("STRICT".into());
         }
@@ -240,7 +244,7 @@ pub fn create_function(f: &Function, replace: bool) -> String {
     if f.security_definer {
         attributes.push("SECURITY DEFINER".into());
     }
-    if f.kind == RoutineKind::Function {
+    if f.kind == RoutineKind::Function && f.parallel != Parallel::Unsafe {
         attributes.push(format!("PARALLEL {}", f.parallel.sql()));
     }
     if !attributes.is_empty() {

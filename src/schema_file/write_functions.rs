@@ -31,7 +31,7 @@ pub(super) fn write_functions(out: &mut String, schema: &Schema) {
             .count()
             > 1;
         let name = path::qualified(&f.name);
-        let header = if overloaded {
+        let header = if overloaded || f.overload_key {
             format!("{name}({})", f.identity)
         } else {
             name
