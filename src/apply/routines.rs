@@ -223,7 +223,7 @@ pub async fn canonicalize(
             && let Some(trig) = t.triggers.iter_mut().find(|x| &x.name == name)
         {
             // Kept as written when it reads the same (a cheaper no-op next time).
-            if !trig.when.as_deref().is_some_and(|w| w == when) {
+            if trig.when.as_deref().is_none_or(|w| w != when) {
                 trig.when = Some(when);
             }
         }

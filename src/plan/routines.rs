@@ -12,6 +12,10 @@ use crate::sql::routine::dollar_quote;
 /// (pg_dump sets it too); `SET LOCAL` ends with the transaction.
 pub const NO_BODY_CHECKS: &str = "SET LOCAL check_function_bodies = off";
 
+/// Functions with a SQL-standard body: after tables, keys and indexes (220 and below),
+/// before views (232), which may call them.
+const ATOMIC_FUNCTION: Phase = 231;
+
 /// When a change runs and what it creates, drops and needs (see [`super::order`]).
 /// Drops of triggers come before table changes; a function is dropped once what used it
 /// is gone (its signature's types wait for it), created before tables (checks and
@@ -31,7 +35,13 @@ pub(super) fn ordering(change: &RoutineChange) -> (Phase, Deps) {
         // Renames take free names (see `set_aside_names_taken_before_they_are_freed`).
         RoutineChange::RenameFunction { .. } => (110, Deps::default()),
         RoutineChange::CreateFunction { function, .. } => (
-            phase::CREATE_FUNCTION,
+            // A SQL-standard body is parsed when created (check_function_bodies does not
+            // apply): it waits for every table change, just before views.
+            if matches!(function.body, Body::Atomic(_)) {
+                ATOMIC_FUNCTION
+            } else {
+                phase::CREATE_FUNCTION
+            },
             Deps::creating(ObjectRef::function(&function.name, &function.identity))
                 .needing(signature_types(function))
                 .needing([ObjectRef::schema(&function.name.schema)]),

@@ -202,9 +202,7 @@ pub fn check_atomic_body(text: &str, what: &str) -> Result<(), FragmentError> {
             Tok::Punct { byte: b'(', .. } => parens += 1,
             Tok::Punct { byte: b')', .. } => parens -= 1,
             Tok::Word { .. } if parens == 0 => {
-                if is_word(text, tok, "begin") {
-                    depth += 1;
-                } else if is_word(text, tok, "case") && depth >= 1 {
+                if is_word(text, tok, "begin") || (is_word(text, tok, "case") && depth >= 1) {
                     depth += 1;
                 } else if is_word(text, tok, "end") && depth > 0 {
                     depth -= 1;

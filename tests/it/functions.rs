@@ -121,21 +121,33 @@ async fn a_changed_return_type_recreates_the_function_with_its_trigger_and_check
     let err = db.error_of("insert into tasks (title) values ('x')").await;
     assert!(err.contains("title_ok"), "{err}");
 
-    // The trigger's function: its result type changes (trigger -> trigger is the same, so
-    // change the body's language instead, which OR REPLACE handles), then its arguments.
+    // A default that calls a function whose result type changes: dropped and set again.
     let v3 = v2.replace(
-        "[functions.set_updated_at]\nreturns = \"trigger\"",
-        "[functions.set_updated_at]\nargs = \"VARIADIC unused text[] DEFAULT '{}'\"\nreturns = \"trigger\"",
-    );
+        "updated_at = { type = \"timestamptz\", not_null = true, default_sql = \"now()\" }",
+        "updated_at = { type = \"timestamptz\", not_null = true, default_sql = \"now()\" }\nrank = { type = \"bigint\", default_sql = \"next_rank()\" }",
+    ) + "\n[functions.next_rank]\nreturns = \"integer\"\nbody = \"select 1\"\n";
     project.write_schema(&v3);
+    push_settles(&project, &db);
+    let v4 = v3.replace(
+        "[functions.next_rank]\nreturns = \"integer\"",
+        "[functions.next_rank]\nreturns = \"bigint\"",
+    );
+    project.write_schema(&v4);
     let run = project.run(&db, &["push"]);
-    // A trigger function cannot take declared arguments: the server says so, nothing is
-    // applied.
-    assert_ne!(run.code, 0, "{}", run.stdout);
+    run.assert_code(0);
+    let out = &run.stdout;
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in {out}"))
+    };
+    assert!(at("ALTER COLUMN rank DROP DEFAULT") < at("DROP FUNCTION public.next_rank()"));
+    assert!(at("DROP FUNCTION public.next_rank()") < at("CREATE FUNCTION public.next_rank()"));
+    assert!(at("CREATE FUNCTION public.next_rank()") < at("ALTER COLUMN rank SET DEFAULT"));
+    project.run(&db, &["push"]).assert_no_changes();
     assert_eq!(
-        db.value("select count(*)::text from pg_trigger where tgname = 'tasks_set_updated_at'")
+        db.value("select pg_get_function_result('next_rank'::regproc)")
             .await,
-        "1"
+        "bigint"
     );
 }
 
@@ -339,4 +351,60 @@ async fn pull_round_trip_and_generate_migrate_equal_push() {
     project.run(&migrated, &["migrate"]).assert_code(0);
     migrated.exec("drop table __migrations").await;
     assert_same_schema(&source, &migrated, &schema);
+}
+
+#[tokio::test]
+async fn functions_and_triggers_settle_under_hostile_session_settings() {
+    let db = TestDb::new("fn_hostile_settings").await;
+    db.exec("create schema other").await;
+    for (name, value) in [
+        ("DateStyle", "SQL, DMY"),
+        ("TimeZone", "Asia/Kathmandu"),
+        ("IntervalStyle", "sql_standard"),
+        ("extra_float_digits", "-15"),
+        ("search_path", "other"),
+        ("check_function_bodies", "on"),
+    ] {
+        db.exec(&format!(
+            "alter database \"{}\" set {name} = '{value}'",
+            db.name
+        ))
+        .await;
+    }
+    let project = Project::new();
+    let schema = r#"
+[tables.events.columns]
+id = { type = "bigint", primary_key = true }
+day = { type = "date", not_null = true }
+
+[tables.events.triggers.events_recent]
+timing = "before"
+events = ["insert", "update"]
+when = "new.day > '2024-01-13'::date"
+function = "stamp"
+
+[functions.stamp]
+returns = "trigger"
+language = "plpgsql"
+set = { search_path = "public, pg_temp" }
+body = "begin return new; end"
+
+[functions.since]
+args = "d date DEFAULT '2024-03-02', span interval DEFAULT '-1 day 2 hours'"
+returns = "boolean"
+volatility = "stable"
+body = "BEGIN ATOMIC SELECT d > '2024-01-13'::date AND span < '10 days'::interval AND EXISTS (SELECT 1 FROM public.events); END"
+"#;
+    project.write_schema(schema);
+    push_settles(&project, &db);
+    let pulled = project.run(&db, &["pull"]);
+    pulled.assert_code(0);
+    let copy = Project::new();
+    copy.write_schema(&pulled.stdout);
+    copy.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(
+        db.value("select public.since()::text").await,
+        "false",
+        "the defaults mean what was written (no events yet)"
+    );
 }

@@ -33,3 +33,4 @@ mod startup;
 #[cfg(feature = "studio")]
 mod studio;
 mod tls;
+mod triggers;
