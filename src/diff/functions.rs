@@ -7,10 +7,10 @@
 //! out of the live model, so that the table and trigger diffs that follow add back the
 //! declared ones.
 
-use super::expr::same_expression;
 use super::{Change, Constraint};
 use crate::model::function::Dependent;
 use crate::model::{Function, FunctionId, QualifiedName, Schema, Table, Trigger};
+use crate::sql::expr::same_expression;
 
 /// One change to a function or a trigger.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,8 +7,8 @@ use super::{Ctx, find, qualified_key, render_default};
 use crate::model::{Domain, DomainCheck, QualifiedName};
 use crate::schema_file::path;
 use crate::schema_file::tree::{Entry, Val};
-use crate::schema_file::types;
 use crate::sql::quote;
+use crate::sql::types;
 
 pub(crate) const DOMAIN_KEYS: &[&str] = &[
     "type",
