@@ -174,6 +174,8 @@ fn same_definition(want: &Function, have: &Function) -> bool {
         && want.security_definer == have.security_definer
         && want.leakproof == have.leakproof
         && want.parallel == have.parallel
+        && want.cost == have.cost
+        && want.rows == have.rows
         && want.config == have.config
 }
 

@@ -27,7 +27,10 @@ SELECT n.nspname::text, p.proname::text, p.prokind::text,
        p.provolatile::text, p.proisstrict, p.prosecdef, p.proleakproof, p.proparallel::text,
        COALESCE(p.proconfig, '{}'::text[]), d.description,
        COALESCE(deps.kinds, '{}'::text[]), COALESCE(deps.schemas, '{}'::text[]),
-       COALESCE(deps.relations, '{}'::text[]), COALESCE(deps.names, '{}'::text[])
+       COALESCE(deps.relations, '{}'::text[]), COALESCE(deps.names, '{}'::text[]),
+       CASE WHEN p.procost <> CASE WHEN l.lanname IN ('c', 'internal') THEN 1 ELSE 100 END
+            THEN p.procost::float8 END,
+       CASE WHEN p.proretset AND p.prorows <> 1000 THEN p.prorows::float8 END
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
@@ -196,6 +199,8 @@ pub(crate) fn function(row: &Row) -> Result<Function, IntrospectError> {
         security_definer: row.get(11),
         leakproof: row.get(12),
         parallel,
+        cost: row.get(20),
+        rows: row.get(21),
         config,
         comment: row.get(15),
         renamed_from: None,

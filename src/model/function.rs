@@ -121,6 +121,10 @@ pub struct Function {
     pub security_definer: bool,
     pub leakproof: bool,
     pub parallel: Parallel,
+    /// `COST`, when not PostgreSQL's default (1 for C and internal functions, else 100).
+    pub cost: Option<f64>,
+    /// `ROWS` of a set-returning function, when not the default 1000.
+    pub rows: Option<f64>,
     /// `SET name = value` clauses as `proconfig` holds them: (`search_path`, `""`).
     pub config: Vec<(String, String)>,
     pub comment: Option<String>,

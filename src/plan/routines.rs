@@ -257,6 +257,12 @@ pub fn create_function(f: &Function, replace: bool) -> String {
     if f.kind == RoutineKind::Function && f.parallel != Parallel::Unsafe {
         attributes.push(format!("PARALLEL {}", f.parallel.sql()));
     }
+    if let Some(c) = f.cost {
+        attributes.push(format!("COST {c}"));
+    }
+    if let Some(r) = f.rows {
+        attributes.push(format!("ROWS {r}"));
+    }
     if !attributes.is_empty() {
         sql.push_str(&format!("\n {}", attributes.join(" ")));
     }

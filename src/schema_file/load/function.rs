@@ -21,6 +21,8 @@ pub(super) const FUNCTION_KEYS: &[&str] = &[
     "leakproof",
     "set",
     "parallel",
+    "cost",
+    "rows",
     "kind",
     "comment",
     "renamed_from",
@@ -373,6 +375,8 @@ fn load_function(
         security_definer: false,
         leakproof: false,
         parallel: Parallel::Unsafe,
+        cost: None,
+        rows: None,
         config: Vec::new(),
         comment: None,
         renamed_from: None,
@@ -474,6 +478,34 @@ fn load_function(
             }
             None => ok = false,
         }
+    }
+    for (key, slot) in [("cost", &mut f.cost), ("rows", &mut f.rows)] {
+        if let Some(n) = find(fields, key) {
+            match &n.node.val {
+                Val::Int(i) if *i > 0 => *slot = Some(*i as f64),
+                Val::Float(x) if *x > 0.0 && x.is_finite() => *slot = Some(*x),
+                other => {
+                    ctx.error(
+                        &n.node.span,
+                        format!("{key} must be a positive number, found {}", other.kind()),
+                        None,
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    // PostgreSQL's defaults read as "not set", as introspection reports them.
+    let default_cost = if matches!(f.language.as_str(), "c" | "internal") {
+        1.0
+    } else {
+        100.0
+    };
+    if f.cost == Some(default_cost) {
+        f.cost = None;
+    }
+    if f.rows == Some(1000.0) {
+        f.rows = None;
     }
     if let Some(c) = find(fields, "comment") {
         f.comment = ctx.string(&c.node, "comment");

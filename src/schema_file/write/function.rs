@@ -62,6 +62,16 @@ pub(super) fn write_functions(out: &mut String, schema: &Schema) {
         if f.parallel != Parallel::Unsafe {
             let _ = writeln!(out, "parallel = \"{}\"", f.parallel.file_name());
         }
+        for (key, value) in [("cost", f.cost), ("rows", f.rows)] {
+            if let Some(v) = value {
+                let text = if v.fract() == 0.0 && v.abs() < 1e15 {
+                    format!("{}", v as i64)
+                } else {
+                    format!("{v}")
+                };
+                let _ = writeln!(out, "{key} = {text}");
+            }
+        }
         if !f.config.is_empty() {
             let settings: Vec<(String, String)> = f
                 .config
