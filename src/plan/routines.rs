@@ -12,6 +12,12 @@ use crate::sql::routine::dollar_quote;
 /// (pg_dump sets it too); `SET LOCAL` ends with the transaction.
 pub const NO_BODY_CHECKS: &str = "SET LOCAL check_function_bodies = off";
 
+/// Functions with a body checked only when called: after enums (130), before domains
+/// (135: a domain's check may call one) and tables; a signature naming a domain or a row
+/// type still waits for it (its `needs`). Earlier than `phase::CREATE_FUNCTION` (172) for
+/// the domains' sake.
+const FUNCTION: Phase = 133;
+
 /// Functions with a SQL-standard body: after tables, keys and indexes (220 and below),
 /// before views (232), which may call them.
 const ATOMIC_FUNCTION: Phase = 231;
@@ -40,7 +46,7 @@ pub(super) fn ordering(change: &RoutineChange) -> (Phase, Deps) {
             if matches!(function.body, Body::Atomic(_)) {
                 ATOMIC_FUNCTION
             } else {
-                phase::CREATE_FUNCTION
+                FUNCTION
             },
             Deps::creating(ObjectRef::function(&function.name, &function.identity))
                 .needing(signature_types(function))
