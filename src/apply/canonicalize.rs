@@ -171,6 +171,7 @@ pub async fn canonicalize(
     desired: &mut Schema,
     live: &Schema,
 ) -> Result<(), IntrospectError> {
+    super::canonicalize_domains::canonicalize_domains(client, desired, Some(live)).await?;
     let mut work: BTreeMap<QualifiedName, Needs> = BTreeMap::new();
     for t in desired.tables.values() {
         if let Some(lt) = live_counterpart(live, t) {
@@ -181,6 +182,7 @@ pub async fn canonicalize(
         }
     }
     rewrite(client, desired, &work, Place::ScratchSchemas).await?;
+    super::routines::canonicalize(client, desired, Some(live)).await?;
     super::views::canonicalize(client, desired, live).await
 }
 
@@ -196,6 +198,7 @@ pub async fn canonicalize_all(
     client: &mut Client,
     schema: &mut Schema,
 ) -> Result<(), IntrospectError> {
+    super::canonicalize_domains::canonicalize_domains(client, schema, None).await?;
     let work: BTreeMap<QualifiedName, Needs> = schema
         .tables
         .values()
@@ -203,6 +206,7 @@ pub async fn canonicalize_all(
         .filter(|(_, needs)| !needs.is_empty())
         .collect();
     rewrite(client, schema, &work, Place::OwnNames).await?;
+    super::routines::canonicalize(client, schema, None).await?;
     super::views::canonicalize_all(client, schema).await
 }
 
@@ -268,6 +272,30 @@ async fn rewrite(
                 qualified(&e.name.schema, &e.name.name),
                 qualified(&scratch_of(&e.name.schema), &e.name.name),
             ));
+        }
+    }
+    if place == Place::OwnNames {
+        // So that columns of a declared domain resolve (its own expressions are
+        // canonicalised apart, and may fail here).
+        let declared: Vec<String> = desired
+            .domains
+            .keys()
+            .map(|n| qualified(&n.schema, &n.name))
+            .collect();
+        let over_domain = |d: &&crate::model::Domain| {
+            declared.contains(&d.data_type.trim_end_matches("[]").to_string())
+        };
+        let (later, first): (Vec<_>, Vec<_>) = desired.domains.values().partition(over_domain);
+        for d in first.into_iter().chain(later) {
+            let mut sql = format!(
+                "CREATE DOMAIN {} AS {}",
+                qualified(&d.name.schema, &d.name.name),
+                d.data_type
+            );
+            if let Some(c) = &d.collation {
+                sql.push_str(&format!(" COLLATE {c}"));
+            }
+            script.push(sql);
         }
     }
     if place == Place::OwnNames {

@@ -3,6 +3,8 @@
 
 pub mod canonicalize;
 pub mod views;
+mod canonicalize_domains;
+pub mod routines;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -13,7 +13,10 @@ mod change;
 mod columns;
 mod constraints;
 mod dependents;
+pub mod domain;
 mod enums;
+mod extension;
+pub mod functions;
 mod indexes;
 mod policies;
 mod renames;
@@ -40,12 +43,16 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
         }
     }
 
+    extension::diff_extensions(desired, &live, &mut out);
     renames::resolve_renames(desired, &mut live, &mut out)?;
     enums::diff_enums(desired, &mut live, &mut out);
+    domain::diff_domains(desired, &mut live, &mut out);
     sequences::diff_sequences(desired, &mut live, &mut out);
     columns::detach_from_changed_columns(desired, &mut live, &mut out);
+    functions::diff_functions(desired, &mut live, &mut out);
     policies::detach_policies(desired, &mut live, &mut out);
     tables::diff_tables(desired, &live, &mut out);
+    functions::diff_triggers(desired, &live, &mut out);
     views::diff_views(desired, &mut live, &mut out)?;
     Ok(out)
 }

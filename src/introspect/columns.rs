@@ -85,13 +85,7 @@ pub(super) fn column(row: &Row) -> Result<Column, IntrospectError> {
             )));
         }
     };
-    let collation_schema: Option<String> = row.get(7);
-    let collation_name: Option<String> = row.get(8);
-    column.collation = match (collation_schema, collation_name) {
-        (Some(schema), Some(name)) if schema == "pg_catalog" => Some(quote::ident(&name)),
-        (Some(schema), Some(name)) => Some(quote::qualified(&schema, &name)),
-        _ => None,
-    };
+    column.collation = collation(row.get(7), row.get(8));
     column.comment = row.get(9);
     Ok(column)
 }
@@ -100,9 +94,21 @@ pub(super) fn column(row: &Row) -> Result<Column, IntrospectError> {
 /// extension's type such as `citext`, a domain) is schema-qualified, as the file writes
 /// it: the SQL rendered from the model then does not depend on search_path.
 pub(super) fn column_type(row: &Row) -> String {
-    let printed: String = row.get(2);
-    let type_schema: String = row.get(10);
-    let is_enum: bool = row.get(11);
+    user_type(row.get(2), row.get(10), row.get(11))
+}
+
+/// A collation as the model spells it (see [`crate::model::Column::collation`]).
+pub(super) fn collation(schema: Option<String>, name: Option<String>) -> Option<String> {
+    match (schema, name) {
+        (Some(schema), Some(name)) if schema == "pg_catalog" => Some(quote::ident(&name)),
+        (Some(schema), Some(name)) => Some(quote::qualified(&schema, &name)),
+        _ => None,
+    }
+}
+
+/// See [`column_type`]: `printed` by `format_type`, the schema of the (element) type and
+/// whether it is an enum.
+pub(super) fn user_type(printed: String, type_schema: String, is_enum: bool) -> String {
     if type_schema == "public" && !is_enum && !printed.starts_with("public.") {
         format!("public.{printed}")
     } else {

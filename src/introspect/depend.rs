@@ -95,7 +95,9 @@ SELECT x.kind, x.schema, x.name, x.member FROM (
 /// managed schemas; only dependents in them are read, and only normal and automatic
 /// dependencies (internal ones tie an object's parts together).
 pub(super) fn dependencies_query() -> String {
-    let me = DESCRIBE.replace("$class", "d.classid").replace("$oid", "d.objid");
+    let me = DESCRIBE
+        .replace("$class", "d.classid")
+        .replace("$oid", "d.objid");
     let it = DESCRIBE
         .replace("$class", "d.refclassid")
         .replace("$oid", "d.refobjid");

@@ -24,7 +24,11 @@ pub mod views;
 
 mod columns;
 mod constraints;
+pub mod depend;
+mod domains;
 mod enums;
+mod extensions;
+pub(crate) mod functions;
 mod indexdef;
 mod indexes;
 mod policies;
@@ -40,7 +44,7 @@ use tokio_postgres::{Client, GenericClient, IsolationLevel, Row};
 use crate::model::Schema;
 
 /// The number of statements [`introspect`] sends, whatever the size of the database.
-pub const QUERY_COUNT: usize = 10;
+pub const QUERY_COUNT: usize = 15;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -174,6 +178,11 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         policy_rows,
         view_rows,
         matview_index_rows,
+        function_rows,
+        trigger_rows,
+        extension_rows,
+        domain_rows,
+        dependency_rows,
     ) = tokio::try_join!(
         q.fetch("schemas", schemas::QUERY),
         q.fetch("tables", tables::QUERY),
@@ -185,10 +194,18 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         q.fetch("policies", policies::QUERY),
         q.fetch("views", views::VIEWS),
         q.fetch("materialized view indexes", views::MATVIEW_INDEXES),
+        q.fetch("functions", functions::FUNCTIONS),
+        q.fetch("triggers", functions::TRIGGERS),
+        q.fetch("extensions", extensions::EXTENSIONS),
+        q.fetch("domains", &domains::DOMAINS),
+        q.fetch("dependencies", &DEPENDENCIES),
     )?;
 
     let mut out = Schema {
         schemas: schemas::existing_schemas(schemas, &schema_rows),
+        extensions: Some(extensions::extensions(&extension_rows)),
+        domains: domains::domains(&domain_rows)?,
+        dependencies: depend::dependencies(&dependency_rows),
         ..Schema::default()
     };
     let by_oid = tables::read(table_rows, &mut out);
@@ -200,6 +217,16 @@ pub(crate) async fn read_catalog<C: GenericClient>(
     policies::read(policy_rows, &by_oid, &mut out.tables)?;
 
     views::assemble(&mut out, view_rows, matview_index_rows)?;
+    for row in &function_rows {
+        let f = functions::function(row)?;
+        out.functions.insert(f.id(), f);
+    }
+    for (relation, triggers) in functions::triggers(&trigger_rows)? {
+        // Triggers on views are read with the views.
+        if let Some(table) = out.tables.get_mut(&relation) {
+            table.triggers = triggers;
+        }
+    }
 
     for table in out.tables.values_mut() {
         table.columns.shrink_to_fit();
@@ -216,6 +243,12 @@ pub(crate) async fn read_catalog<C: GenericClient>(
     };
     Ok((out, stats))
 }
+
+/// The pg_depend query (built once: it repeats one subquery per side).
+static DEPENDENCIES: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(depend::dependencies_query);
+
+use columns::{collation, user_type};
 
 /// The user schemas of the database (everything but `pg_*`, `information_schema` and
 /// schemas created by extensions), sorted.

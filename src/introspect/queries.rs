@@ -58,19 +58,19 @@ FROM (
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY($1::text[])
     UNION ALL
-    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END
+    SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END
     FROM pg_catalog.pg_proc p
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = ANY($1::text[])
+    WHERE n.nspname = ANY($1::text[]) AND p.prokind IN ('a', 'w')
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_proc'::regclass
                         AND d.objid = p.oid AND d.deptype = 'e')
     UNION ALL
-    SELECT 'trigger'
+    SELECT 'constraint trigger'
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1::text[]) AND NOT t.tgisinternal
+    WHERE n.nspname = ANY($1::text[]) AND NOT t.tgisinternal AND t.tgconstraint <> 0
     UNION ALL
     SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'composite type' END
     FROM pg_catalog.pg_type t

@@ -1,8 +1,11 @@
 //! Splits a migration's SQL into statements, each with the line it starts on. Aware of
 //! quoted strings and identifiers, dollar quoting, and both comment styles.
 //!
-//! Limitation: a semicolon inside a SQL-standard function body (`BEGIN ATOMIC … END`)
-//! ends the statement; write such functions with a dollar-quoted body instead.
+//! A SQL-standard function body (`CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN ATOMIC
+//! ... END`) keeps its semicolons, counted the way psql counts them: in such a statement,
+//! outside parentheses, `BEGIN` opens a block, `CASE` inside one opens another, and `END`
+//! closes one. (The schema loader accepts such a body only when its last `END` closes
+//! it, so a body cannot end the statement early here.)
 
 /// One statement of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +32,10 @@ pub fn split(sql: &str) -> Vec<Statement> {
     let mut line = 1;
     let mut i = 0;
     let n = bytes.len();
+    // psql's heuristic for BEGIN ATOMIC bodies (see the module docs).
+    let mut words: Vec<String> = Vec::new();
+    let mut parens = 0i64;
+    let mut begin_depth = 0usize;
     while i < n {
         let c = bytes[i];
         match c {
@@ -61,7 +68,10 @@ pub fn split(sql: &str) -> Vec<Statement> {
                     }
                 }
             }
+            b';' if begin_depth > 0 => i += 1,
             b';' => {
+                words.clear();
+                parens = 0;
                 if start_line.is_some() {
                     out.push(Statement {
                         line: start_line.unwrap_or(line),
@@ -127,6 +137,7 @@ pub fn split(sql: &str) -> Vec<Statement> {
                     _ if c == b'_' || c.is_ascii_alphabetic() || !c.is_ascii() => {
                         // A keyword or identifier; a `$` inside one belongs to it (`a$b$` is
                         // a name, not the start of a dollar quote).
+                        let word_start = i;
                         i += 1;
                         while i < n
                             && (bytes[i].is_ascii_alphanumeric()
@@ -135,6 +146,26 @@ pub fn split(sql: &str) -> Vec<Statement> {
                         {
                             i += 1;
                         }
+                        let word = sql[word_start..i].to_ascii_lowercase();
+                        if words.len() < 4 {
+                            words.push(word.clone());
+                        }
+                        if is_routine_definition(&words) && parens == 0 {
+                            match word.as_str() {
+                                "begin" => begin_depth += 1,
+                                "case" if begin_depth >= 1 => begin_depth += 1,
+                                "end" if begin_depth > 0 => begin_depth -= 1,
+                                _ => {}
+                            }
+                        }
+                    }
+                    b'(' => {
+                        parens += 1;
+                        i += 1;
+                    }
+                    b')' => {
+                        parens -= 1;
+                        i += 1;
                     }
                     _ => {
                         i += sql[i..].chars().next().map_or(1, char::len_utf8);
@@ -153,6 +184,14 @@ pub fn split(sql: &str) -> Vec<Statement> {
         }
     }
     out
+}
+
+/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, from the statement's first words.
+fn is_routine_definition(words: &[String]) -> bool {
+    let w = |i: usize| words.get(i).map(String::as_str);
+    let routine = |x: Option<&str>| matches!(x, Some("function" | "procedure"));
+    w(0) == Some("create")
+        && (routine(w(1)) || (w(1) == Some("or") && w(2) == Some("replace") && routine(w(3))))
 }
 
 #[cfg(test)]
@@ -209,6 +248,18 @@ mod tests {
                 (4, "select $q$;$q$".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn begin_atomic_bodies_keep_their_semicolons() {
+        let sql = "CREATE FUNCTION public.f(a integer)\n RETURNS integer\n LANGUAGE sql\nBEGIN ATOMIC\n SELECT CASE WHEN a > 0 THEN 1 END;\n SELECT (a + 1);\nEND;\nbegin;\nselect 1;\nend;\ncreate or replace procedure p() language sql begin atomic select 1; end;\nselect 2";
+        let got = texts(sql);
+        assert_eq!(got.len(), 6, "{got:?}");
+        assert!(got[0].1.ends_with("SELECT (a + 1);\nEND"), "{got:?}");
+        assert_eq!(got[1], (8, "begin".to_string()));
+        assert_eq!(got[3], (10, "end".to_string()));
+        assert!(got[4].1.ends_with("select 1; end"), "{got:?}");
+        assert_eq!(got[5].1, "select 2");
     }
 
     #[test]

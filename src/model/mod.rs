@@ -17,11 +17,16 @@
 pub mod depend;
 mod domain;
 mod extension;
+pub mod function;
 pub mod names;
 pub mod policy;
 pub mod view;
 
 pub use view::{CheckOption, View, ViewDependencies, ViewKind};
+pub mod trigger;
+
+pub use function::{Function, FunctionId};
+pub use trigger::Trigger;
 
 pub use domain::{Domain, DomainCheck};
 pub use extension::{BUILT_IN_EXTENSIONS, Extension};
@@ -74,6 +79,8 @@ pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
     /// Views and materialized views (one relation namespace, see [`View::kind`]).
     pub views: BTreeMap<QualifiedName, View>,
+    /// Functions and procedures, by name and identity argument types.
+    pub functions: BTreeMap<FunctionId, Function>,
     /// `None`: the file has no `extensions` key, extensions are not managed.
     pub extensions: Option<BTreeMap<String, Extension>>,
     pub domains: BTreeMap<QualifiedName, Domain>,
@@ -89,6 +96,8 @@ impl Schema {
             .chain(self.enums.keys())
             .chain(self.sequences.keys())
             .chain(self.views.keys())
+            .chain(self.functions.keys().map(|f| &f.name))
+            .chain(self.domains.keys())
             .map(|q| q.schema.clone())
             .chain(std::iter::once("public".to_string()))
             .collect()
@@ -172,6 +181,8 @@ pub struct Table {
     pub exclusions: Vec<ExclusionConstraint>,
     /// Indexes that do not back a primary key / unique / exclusion constraint.
     pub indexes: Vec<Index>,
+    /// Sorted by name.
+    pub triggers: Vec<Trigger>,
     pub comment: Option<String>,
     pub unlogged: bool,
     pub row_level_security: RowLevelSecurity,
@@ -192,6 +203,7 @@ impl Table {
             checks: Vec::new(),
             exclusions: Vec::new(),
             indexes: Vec::new(),
+            triggers: Vec::new(),
             comment: None,
             unlogged: false,
             row_level_security: RowLevelSecurity::Disabled,

@@ -58,6 +58,12 @@ pub enum Hazard {
         reason: ViewDropReason,
         populated: bool,
     },
+    DropsExtension {
+        name: String,
+    },
+    DropsDomain {
+        name: QualifiedName,
+    },
 }
 
 impl Hazard {
@@ -72,7 +78,9 @@ impl Hazard {
             Hazard::DropsEnumValues { tables, .. } => tables.iter().collect(),
             Hazard::DropsEnum { .. }
             | Hazard::DropsSequence { .. }
-            | Hazard::WidensAccess { .. } => Vec::new(),
+            | Hazard::WidensAccess { .. }
+            | Hazard::DropsExtension { .. }
+            | Hazard::DropsDomain { .. } => Vec::new(),
             Hazard::DropsView {
                 name, populated, ..
             } => {
@@ -173,6 +181,18 @@ impl fmt::Display for Hazard {
                 }
                 Ok(())
             }
+            Hazard::DropsExtension { name } => {
+                write!(
+                    f,
+                    "drops extension {name} (and whatever data its types hold), which `extensions` does not list"
+                )
+            }
+            Hazard::DropsDomain { name } => {
+                write!(
+                    f,
+                    "drops domain {name}, which schema.toml does not declare as it is"
+                )
+            }
         }
     }
 }
@@ -230,6 +250,9 @@ impl Replacements {
 }
 
 pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<Hazard> {
+    if let Some(h) = super::extension::hazard(change).or_else(|| super::domain::hazard(change)) {
+        return Some(h);
+    }
     match change {
         Change::DropTable(table) => Some(Hazard::DropsTable {
             table: table.clone(),

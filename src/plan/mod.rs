@@ -5,11 +5,14 @@
 //! literals quoted by `sql::quote`; the only unquoted text is SQL the schema file holds
 //! as SQL (defaults, checks, generated expressions, index keys and predicates).
 
+mod domain;
+mod extension;
 mod hazard;
 mod names;
 pub mod order;
 mod render;
 mod views;
+pub mod routines;
 
 use std::collections::BTreeMap;
 
@@ -145,6 +148,14 @@ fn phase(change: &Change) -> u8 {
         | Change::CreateView { .. }
         | Change::SetViewOptions { .. }
         | Change::RefreshMaterializedView { .. } => 24,
+        Change::CreateExtension(_)
+        | Change::AlterExtension { .. }
+        | Change::DropExtension(_)
+        | Change::CreateDomain(_)
+        | Change::RenameDomain { .. }
+        | Change::AlterDomain { .. }
+        | Change::DropDomain(_)
+        | Change::Routine(_) => 24,
     }
 }
 
@@ -153,6 +164,12 @@ fn phase(change: &Change) -> u8 {
 fn ordering(change: &Change) -> (order::Phase, order::Deps) {
     if let Some(o) = views::ordering(change) {
         return o;
+    }
+    if let Some(o) = extension::ordering(change).or_else(|| domain::ordering(change)) {
+        return o;
+    }
+    if let Change::Routine(r) = change {
+        return routines::ordering(r);
     }
     (u16::from(phase(change)) * 10, deps(change))
 }
@@ -259,6 +276,22 @@ pub fn plan(changes: Vec<Change>) -> Result<Plan, order::CycleError> {
                 commit_first,
             });
         }
+    }
+    if changes.iter().any(|(c, _)| {
+        matches!(
+            c,
+            Change::Routine(crate::diff::functions::RoutineChange::CreateFunction { .. })
+        )
+    }) {
+        // Bodies may name what the plan creates later (or what a later function creates).
+        steps.insert(
+            0,
+            Step {
+                sql: routines::NO_BODY_CHECKS.to_string(),
+                hazard: None,
+                commit_first: false,
+            },
+        );
     }
     Ok(Plan {
         steps,

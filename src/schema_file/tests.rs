@@ -41,6 +41,15 @@ fn repository_schema() {
     );
 
     let tasks = &s.tables[&q("tasks")];
+    // updated_at is kept current by a BEFORE UPDATE trigger on a declared function.
+    let trigger = &tasks.triggers[0];
+    assert_eq!(trigger.name, "tasks_set_updated_at");
+    assert_eq!(trigger.function, q("set_updated_at"));
+    assert_eq!(s.functions.len(), 1);
+    assert_eq!(
+        s.functions.values().next().unwrap().returns.as_deref(),
+        Some("trigger")
+    );
     let names: Vec<_> = tasks.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,

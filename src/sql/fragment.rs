@@ -26,7 +26,7 @@ pub struct FragmentError {
     pub hint: Option<String>,
 }
 
-fn error(offset: usize, message: impl Into<String>, hint: &str) -> FragmentError {
+pub(super) fn error(offset: usize, message: impl Into<String>, hint: &str) -> FragmentError {
     FragmentError {
         offset,
         message: message.into(),
@@ -36,11 +36,11 @@ fn error(offset: usize, message: impl Into<String>, hint: &str) -> FragmentError
 
 /// A byte that may continue an identifier (PostgreSQL: letters, digits, `_`, `$`, and
 /// every non-ASCII byte).
-fn is_ident_byte(b: u8) -> bool {
+pub(super) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
-fn is_ident_start(b: u8) -> bool {
+pub(super) fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
 }
 
@@ -204,7 +204,7 @@ pub fn check_exclusion_body(text: &str, what: &str) -> Result<(), FragmentError>
 /// Skips a quoted string or identifier starting at `start` (the quote); a doubled quote
 /// stands for itself and, with `backslash`, `\x` escapes any byte. Returns the offset
 /// after the closing quote.
-fn skip_quoted(
+pub(super) fn skip_quoted(
     b: &[u8],
     start: usize,
     quote: u8,
@@ -246,7 +246,7 @@ fn skip_quoted(
 
 /// Skips `$tag$ … $tag$` starting at `start`; a `$` that opens no dollar quote (`$1`)
 /// is skipped alone.
-fn skip_dollar(b: &[u8], start: usize, what: &str) -> Result<usize, FragmentError> {
+pub(super) fn skip_dollar(b: &[u8], start: usize, what: &str) -> Result<usize, FragmentError> {
     let mut j = start + 1;
     if j < b.len() && is_ident_start(b[j]) {
         j += 1;
@@ -282,7 +282,11 @@ fn skip_dollar(b: &[u8], start: usize, what: &str) -> Result<usize, FragmentErro
 }
 
 /// Skips a (nested) block comment starting at `start`.
-fn skip_block_comment(b: &[u8], start: usize, what: &str) -> Result<usize, FragmentError> {
+pub(super) fn skip_block_comment(
+    b: &[u8],
+    start: usize,
+    what: &str,
+) -> Result<usize, FragmentError> {
     let mut depth = 0usize;
     let mut i = start;
     while i + 1 < b.len() {

@@ -12,6 +12,8 @@ pub mod index_key;
 pub mod literal;
 pub mod quote;
 #[cfg(feature = "schema")]
+pub mod routine;
+#[cfg(feature = "schema")]
 pub mod spelling;
 #[cfg(feature = "schema")]
 pub mod types;

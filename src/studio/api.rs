@@ -421,6 +421,7 @@ async fn drift(state: &AppState, live: &Schema, table: &Table) -> Value {
         enums: live.enums.clone(),
         sequences: live.sequences.clone(),
         tables: BTreeMap::from([(t.name.clone(), t.clone())]),
+        functions: live.functions.clone(),
         domains: live.domains.clone(),
         ..Schema::default()
     };

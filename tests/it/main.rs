@@ -10,6 +10,7 @@ mod db;
 mod ddl_lock;
 mod example_app;
 mod extension_types;
+mod functions;
 mod generate_canonical;
 mod harness;
 mod hostile;
@@ -37,6 +38,7 @@ mod startup;
 #[cfg(feature = "studio")]
 mod studio;
 mod tls;
+mod triggers;
 #[cfg(feature = "types")]
 mod types;
 mod views;

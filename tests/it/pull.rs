@@ -70,15 +70,18 @@ async fn pull_names_what_it_leaves_out() {
     let run = project.run(&source, &["pull", "--out", "schema.toml"]);
     run.assert_code(0);
     assert!(
-        run.stderr.contains(
-            "note: left out, as brain-db does not manage them: 1 domain(s), 1 function(s), 1 trigger(s)"
-        ),
+        run.stderr
+            .contains("note: left out, as brain-db does not manage them: 1 domain(s), 1 view(s)"),
         "{}",
         run.stderr
     );
-    // Views are managed: pulled, not left out.
-    let pulled = std::fs::read_to_string(project.schema_path()).unwrap();
-    assert!(pulled.contains("[views.short_notes]"), "{pulled}");
+    // Functions and triggers are managed: pulled, not left out.
+    let pulled = std::fs::read_to_string(project.path().join("schema.toml")).unwrap();
+    assert!(pulled.contains("[functions.touch]"), "{pulled}");
+    assert!(
+        pulled.contains("[tables.notes.triggers.notes_touch]"),
+        "{pulled}"
+    );
 }
 
 #[tokio::test]

@@ -64,6 +64,16 @@ pub fn statements(change: &Change) -> Vec<String> {
         | Change::DropView { .. }
         | Change::SetViewOptions { .. }
         | Change::RefreshMaterializedView { .. } => views::statements(change),
+        Change::Routine(r) => super::routines::statements(r),
+        Change::CreateExtension(_)
+        | Change::AlterExtension { .. }
+        | Change::DropExtension(_)
+        | Change::CreateDomain(_)
+        | Change::RenameDomain { .. }
+        | Change::AlterDomain { .. }
+        | Change::DropDomain(_) => super::extension::statements(change)
+            .or_else(|| super::domain::statements(change))
+            .expect("extension and domain changes render in their own modules"),
     }
 }
 

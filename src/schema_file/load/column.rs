@@ -91,7 +91,7 @@ pub(super) fn load_column(
         }
     };
     let type_text = ctx.string(type_node, "type")?;
-    let canon: Canon = match types::canonical(&type_text, enums) {
+    let canon: Canon = match types::canonical(&ctx.domain_type(&type_text), enums) {
         Ok(c) => c,
         Err(err) => {
             ctx.error(&type_node.span, err.message, err.hint);

@@ -2,6 +2,8 @@
 //! readers of tree values that report what they reject (at file, line and column).
 
 use super::constraint::ACTIONS;
+use std::collections::BTreeSet;
+
 use crate::model::{Deferrable, FkAction, names};
 use crate::schema_file::Diagnostic;
 use crate::schema_file::tree;
@@ -11,9 +13,17 @@ use crate::sql::fragment;
 pub(super) struct Ctx<'s> {
     pub(super) src: &'s str,
     pub(super) diags: Vec<Diagnostic>,
+    /// Domains the file declares in `public`, which a column may name unqualified.
+    pub(super) domains: BTreeSet<String>,
 }
 
 impl Ctx<'_> {
+    /// A type as written, with a public domain's name qualified (see
+    /// [`super::domain::qualify_domain`]).
+    pub(super) fn domain_type(&self, text: &str) -> String {
+        super::domain::qualify_domain(text, &self.domains).unwrap_or_else(|| text.to_string())
+    }
+
     pub(super) fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
         let (line, column) = tree::line_col(self.src, span.start);
         self.diags.push(Diagnostic {

@@ -5,7 +5,10 @@
 mod column;
 mod constraint;
 mod ctx;
+mod domain;
 mod enum_;
+mod extension;
+mod function;
 mod index;
 mod policy;
 mod renames;
@@ -13,6 +16,7 @@ mod schema;
 mod sequence;
 mod table;
 mod view;
+mod trigger;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,16 +24,21 @@ use crate::model::{QualifiedName, Schema, Sequence};
 use crate::schema_file::Diagnostic;
 use crate::schema_file::path;
 use crate::schema_file::tree::{self, Entry, Node, Span, Val};
+use column::render_default;
 use constraint::PendingFk;
-use ctx::{Ctx, reject_nul};
+use ctx::{Ctx, find, reject_nul};
+use renames::{check_renames, rename_hints};
 
 pub(crate) const TOP_KEYS: &[&str] = &[
     "schemas",
+    "extensions",
     "enums",
+    "domains",
     "sequences",
     "tables",
     "views",
     "materialized_views",
+    "functions",
 ];
 
 /// What loading one table reads from the rest of the file and adds to it.
@@ -39,6 +48,8 @@ struct Scope<'a> {
     sequences: &'a mut BTreeMap<QualifiedName, Sequence>,
     seen: &'a mut Seen,
     pending_fks: &'a mut Vec<PendingFk>,
+    /// Trigger functions, checked once the managed schemas are known.
+    trigger_functions: &'a mut Vec<trigger::PendingTriggerFunction>,
 }
 
 /// Where each named object was declared, for duplicate checks.
@@ -67,6 +78,7 @@ pub(crate) fn load(source: &str) -> Result<Schema, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         src: source,
         diags: Vec::new(),
+        domains: BTreeSet::new(),
     };
     let root = match tree::parse(source) {
         Ok(root) => root,
@@ -100,8 +112,60 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
 
     enum_::load_enums(ctx, top, &mut schema);
     let enum_names: BTreeSet<QualifiedName> = schema.enums.keys().cloned().collect();
+    if let Some(e) = find(top, "extensions") {
+        schema.extensions = Some(extension::load_extensions(ctx, &e.node));
+    }
+    if let Some(e) = find(top, "domains")
+        && let Some(entries) = ctx.table(&e.node, "[domains]")
+    {
+        // Names first: a domain may be over another one.
+        ctx.domains = entries
+            .iter()
+            .filter_map(|e| path::parse_qualified(&e.key))
+            .filter(|n| n.schema == "public")
+            .map(|n| n.name)
+            .collect();
+        for e in entries {
+            let Some(d) = domain::load_domain(ctx, e, &enum_names) else {
+                continue;
+            };
+            if schema.domains.contains_key(&d.name) {
+                ctx.error(
+                    &e.key_span,
+                    format!("domain {} is declared twice", d.name),
+                    None,
+                );
+            } else if enum_names.contains(&d.name) {
+                ctx.error(
+                    &e.key_span,
+                    format!("domain {} has the same name as an enum", d.name),
+                    Some("enums and domains share one type namespace; rename one".into()),
+                );
+            } else {
+                schema.domains.insert(d.name.clone(), d);
+            }
+        }
+        let declared = schema.domains.keys().cloned().collect();
+        if let Val::Table(entries) = &e.node.val {
+            check_renames(ctx, "domain", &declared, rename_hints(entries));
+        }
+    }
+
+    if let Some(e) = find(top, "functions")
+        && let Some(entries) = ctx.table(&e.node, "[functions]")
+    {
+        function::load_functions(ctx, entries, &mut schema, &enum_names);
+    }
     let owners = sequence::load_sequences(ctx, top, &enum_names, &mut schema, &mut seen);
-    let pending_fks = table::load_tables(ctx, top, &enum_names, &mut schema, &mut seen);
+    let mut trigger_functions = Vec::new();
+    let pending_fks = table::load_tables(
+        ctx,
+        top,
+        &enum_names,
+        &mut schema,
+        &mut seen,
+        &mut trigger_functions,
+    );
     constraint::resolve_fks(ctx, &mut schema, pending_fks);
     sequence::resolve_owners(ctx, &mut schema, owners);
     view::load_views(ctx, top, &mut schema, &mut seen);
@@ -115,6 +179,7 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
     }
 
     schema::managed_schemas(ctx, top, &mut schema);
+    trigger::check_trigger_functions(ctx, &schema, trigger_functions);
     schema
 }
 

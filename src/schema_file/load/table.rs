@@ -25,6 +25,7 @@ pub(super) const TABLE_KEYS: &[&str] = &[
     "unlogged",
     "row_level_security",
     "policies",
+    "triggers",
 ];
 
 /// Loads `[tables]` into `schema`; the foreign keys come back to be resolved once every
@@ -35,6 +36,7 @@ pub(super) fn load_tables(
     enums: &BTreeSet<QualifiedName>,
     schema: &mut Schema,
     seen: &mut Seen,
+    trigger_functions: &mut Vec<super::trigger::PendingTriggerFunction>,
 ) -> Vec<PendingFk> {
     let mut pending_fks = Vec::new();
     if let Some(e) = find(top, "tables")
@@ -73,8 +75,18 @@ pub(super) fn load_tables(
                 sequences: &mut schema.sequences,
                 seen,
                 pending_fks: &mut pending_fks,
+                trigger_functions,
             };
-            let table = load_table(ctx, &mut scope, &name, &e.key_span, entries);
+            let mut table = load_table(ctx, &mut scope, &name, &e.key_span, entries);
+            if let Some(t) = find(entries, "triggers") {
+                table.triggers = super::trigger::load_triggers(
+                    ctx,
+                    &name,
+                    &table.columns,
+                    &t.node,
+                    scope.trigger_functions,
+                );
+            }
             schema.tables.insert(name, table);
         }
     }

@@ -11,12 +11,15 @@
 
 mod column;
 mod constraint;
+mod domain;
 mod enum_;
+mod function;
 mod index;
 mod policy;
 mod sequence;
 mod table;
 mod view;
+mod trigger;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -35,11 +38,18 @@ pub fn write(schema: &Schema) -> String {
         let _ = writeln!(out, "schemas = [{}]\n", list.join(", "));
     }
 
+    // Before any table header: the list form is a top-level key.
+    domain::write_extensions(&mut out, schema);
     enum_::write_enums(&mut out, schema);
+    for d in schema.domains.values() {
+        domain::write_domain(&mut out, &enums, d);
+    }
     sequence::write_sequences(&mut out, schema);
+    function::write_functions(&mut out, schema);
 
     for t in schema.tables.values() {
         table::write_table(&mut out, schema, &enums, t);
+        trigger::write_triggers(&mut out, t);
     }
     view::write_views(&mut out, schema);
     while out.ends_with("\n\n") {

@@ -1,0 +1,49 @@
+//! Extensions: managed only when the file has the `extensions` key.
+
+use super::Change;
+use crate::model::{BUILT_IN_EXTENSIONS, Schema};
+
+/// Creates the listed extensions that are missing, moves or updates those whose declared
+/// schema or version differs, and drops installed ones the file does not list, except
+/// PostgreSQL's own and those in a schema the file does not manage (Supabase keeps its
+/// extensions in `extensions`).
+pub(super) fn diff_extensions(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
+    let Some(wanted) = &desired.extensions else {
+        return;
+    };
+    let installed = live.extensions.clone().unwrap_or_default();
+    for (name, want) in wanted {
+        match installed.get(name) {
+            None => out.push(Change::CreateExtension(want.clone())),
+            Some(have) => {
+                let schema = want
+                    .schema
+                    .clone()
+                    .filter(|s| have.schema.as_ref() != Some(s));
+                let version = want
+                    .version
+                    .clone()
+                    .filter(|v| have.version.as_ref() != Some(v));
+                if schema.is_some() || version.is_some() {
+                    out.push(Change::AlterExtension {
+                        name: name.clone(),
+                        schema,
+                        version,
+                    });
+                }
+            }
+        }
+    }
+    for (name, have) in &installed {
+        let managed_schema = have
+            .schema
+            .as_ref()
+            .is_some_and(|s| desired.schemas.contains(s));
+        if !wanted.contains_key(name)
+            && managed_schema
+            && !BUILT_IN_EXTENSIONS.contains(&name.as_str())
+        {
+            out.push(Change::DropExtension(have.clone()));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Installed extensions: every one in the database (not only the managed schemas'), so
+//! that push never creates one that is there, and knows where each lives.
+
+use std::collections::BTreeMap;
+
+use tokio_postgres::Row;
+
+use crate::model::Extension;
+
+/// name, schema, version, comment.
+pub(super) const EXTENSIONS: &str = "
+SELECT x.extname::text, n.nspname::text, x.extversion,
+       pg_catalog.obj_description(x.oid, 'pg_extension')
+FROM pg_catalog.pg_extension x
+JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
+WHERE cardinality($1::text[]) >= 0";
+
+pub(super) fn extensions(rows: &[Row]) -> BTreeMap<String, Extension> {
+    rows.iter()
+        .map(|row| {
+            let name: String = row.get(0);
+            let ext = Extension {
+                name: name.clone(),
+                schema: Some(row.get(1)),
+                version: Some(row.get(2)),
+                comment: row.get(3),
+            };
+            (name, ext)
+        })
+        .collect()
+}
