@@ -92,8 +92,8 @@ mod extension;
 struct Ctx<'s> {
     src: &'s str,
     diags: Vec<Diagnostic>,
-    /// Domains the file declares in `public`, which a column may name unqualified.
-    domains: BTreeSet<String>,
+    /// Domains the file declares, with their base type as written.
+    domains: BTreeMap<QualifiedName, String>,
 }
 
 impl Ctx<'_> {
@@ -101,6 +101,23 @@ impl Ctx<'_> {
     /// [`domain::qualify_domain`]).
     fn domain_type(&self, text: &str) -> String {
         domain::qualify_domain(text, &self.domains).unwrap_or_else(|| text.to_string())
+    }
+
+    /// The type a literal default of a column of type `canon` is cast to: the type
+    /// itself, or for a declared domain its base type (the server folds a constant into
+    /// the base type: `'calm'::mood`, not `'calm'::good_mood`).
+    fn literal_type(&self, canon: &Canon, enums: &BTreeSet<QualifiedName>) -> Canon {
+        let mut canon = canon.clone();
+        for _ in 0..8 {
+            let Some(base) = domain::base_of(&canon, &self.domains) else {
+                break;
+            };
+            match types::canonical(&self.domain_type(base), enums) {
+                Ok(c) => canon = c,
+                Err(_) => break,
+            }
+        }
+        canon
     }
 
     fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
@@ -438,7 +455,7 @@ pub(crate) fn load(source: &str) -> Result<Schema, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         src: source,
         diags: Vec::new(),
-        domains: BTreeSet::new(),
+        domains: BTreeMap::new(),
     };
     let root = match tree::parse(source) {
         Ok(root) => root,
@@ -503,9 +520,16 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         // Names first: a domain may be over another one.
         ctx.domains = entries
             .iter()
-            .filter_map(|e| path::parse_qualified(&e.key))
-            .filter(|n| n.schema == "public")
-            .map(|n| n.name)
+            .filter_map(|e| {
+                let name = path::parse_qualified(&e.key)?;
+                let Val::Table(fields) = &e.node.val else {
+                    return None;
+                };
+                match &find(fields, "type")?.node.val {
+                    Val::Str(t) => Some((name, t.clone())),
+                    _ => None,
+                }
+            })
             .collect();
         for e in entries {
             let Some(d) = domain::load_domain(ctx, e, &enum_names) else {
@@ -1519,7 +1543,8 @@ fn load_column(
         );
     }
     if let Some(d) = default {
-        col.default = render_default(ctx, &d.node, &canon);
+        let literal_type = ctx.literal_type(&canon, enums);
+        col.default = render_default(ctx, &d.node, &literal_type);
     } else if let Some(d) = default_sql {
         col.default = ctx.sql(&d.node, "default_sql");
     }

@@ -107,8 +107,8 @@ pub fn write(schema: &Schema) -> String {
 }
 
 /// The extensions of the managed schemas (PostgreSQL's own left out): those of other
-/// schemas stay unmanaged, as they were. A list when every one is in `public` with no
-/// comment, else a table giving each one's schema.
+/// schemas stay unmanaged, as they were. A list when every one is in `public`, else a
+/// table giving each one's schema.
 fn write_extensions(out: &mut String, schema: &Schema) {
     let Some(extensions) = &schema.extensions else {
         return;
@@ -125,9 +125,9 @@ fn write_extensions(out: &mut String, schema: &Schema) {
     if listed.is_empty() {
         return;
     }
-    let plain = listed.iter().all(|e| {
-        e.comment.is_none() && e.schema.as_deref().is_none_or(|s| s == "public")
-    });
+    let plain = listed
+        .iter()
+        .all(|e| e.schema.as_deref().is_none_or(|s| s == "public"));
     if plain {
         let names: Vec<String> = listed.iter().map(|e| e.name.clone()).collect();
         let _ = writeln!(out, "extensions = {}\n", string_array(&names));
@@ -138,9 +138,6 @@ fn write_extensions(out: &mut String, schema: &Schema) {
         let mut f: Vec<(&str, String)> = Vec::new();
         if let Some(s) = &e.schema {
             f.push(("schema", toml_string(s)));
-        }
-        if let Some(c) = &e.comment {
-            f.push(("comment", toml_string(c)));
         }
         let _ = writeln!(out, "{} = {}", key(&e.name), inline(&f));
     }

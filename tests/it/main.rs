@@ -7,6 +7,7 @@ mod compose;
 mod constraints;
 mod converge;
 mod db;
+mod domains;
 mod ddl_lock;
 mod extension_types;
 mod generate_canonical;

@@ -1,7 +1,9 @@
 //! `[domains.NAME]`: a base type with not null, a default, checks over `VALUE`, a
 //! collation and a comment, written like a column.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Canon;
 
 use super::{Ctx, find, qualified_key, render_default};
 use crate::model::{Domain, DomainCheck, QualifiedName};
@@ -26,7 +28,10 @@ const DOMAIN_CHECK_KEYS: &[&str] = &["expression", "not_valid"];
 /// A type written unqualified that names a domain the file declares in `public`, written
 /// qualified (`email[]` -> `public.email[]`): the canonical spelling of a domain type (as
 /// of every type but an enum, see `introspect`).
-pub(super) fn qualify_domain(text: &str, domains: &BTreeSet<String>) -> Option<String> {
+pub(super) fn qualify_domain(
+    text: &str,
+    domains: &BTreeMap<QualifiedName, String>,
+) -> Option<String> {
     let t = text.trim_start();
     let (name, rest) = if let Some(quoted) = t.strip_prefix('"') {
         let end = quoted.find('"')?;
@@ -37,10 +42,23 @@ pub(super) fn qualify_domain(text: &str, domains: &BTreeSet<String>) -> Option<S
             .unwrap_or(t.len());
         (t[..end].to_lowercase(), &t[end..])
     };
-    if name.is_empty() || rest.trim_start().starts_with('.') || !domains.contains(&name) {
+    if name.is_empty()
+        || rest.trim_start().starts_with('.')
+        || !domains.contains_key(&QualifiedName::public(&*name))
+    {
         return None;
     }
     Some(format!("public.{}{rest}", quote::ident(&name)))
+}
+
+/// The declared base type (as written) of the domain `canon` names, if it is one and
+/// not an array of one.
+pub(super) fn base_of<'d>(canon: &Canon, domains: &'d BTreeMap<QualifiedName, String>) -> Option<&'d str> {
+    if canon.array {
+        return None;
+    }
+    let name = crate::model::depend::type_ref(&canon.name)?.name;
+    domains.get(&name).map(String::as_str)
 }
 
 /// Whether `sql` mentions `VALUE` as a word (outside string literals, roughly: a check
