@@ -274,7 +274,7 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
         }
     }
 
-    extension::diff_extensions(desired, &live, &mut out);
+    extension::diff_extensions(desired, &mut live, &mut out);
     resolve_renames(desired, &mut live, &mut out)?;
     diff_enums(desired, &mut live, &mut out);
     domain::diff_domains(desired, &mut live, &mut out);

@@ -10,6 +10,7 @@ mod db;
 mod domains;
 mod ddl_lock;
 mod extension_types;
+mod extensions;
 mod generate_canonical;
 mod harness;
 mod hostile;
