@@ -275,8 +275,9 @@ async fn rewrite(
         .keys()
         .map(|n| qualified(&n.schema, &n.name))
         .collect();
-    let over_domain =
-        |d: &&crate::model::Domain| declared.contains(&d.data_type.trim_end_matches("[]").to_string());
+    let over_domain = |d: &&crate::model::Domain| {
+        declared.contains(&d.data_type.trim_end_matches("[]").to_string())
+    };
     let (later, first): (Vec<_>, Vec<_>) = desired.domains.values().partition(over_domain);
     let mut domain_script = Vec::new();
     for d in first.into_iter().chain(later) {

@@ -21,7 +21,8 @@ fn live_counterpart<'a>(live: &'a Schema, d: &Domain) -> Option<&'a Domain> {
 }
 
 fn undecided(d: &Domain, live: &Domain) -> bool {
-    let default = matches!((&d.default, &live.default), (Some(a), Some(b)) if !same_expression(a, b));
+    let default =
+        matches!((&d.default, &live.default), (Some(a), Some(b)) if !same_expression(a, b));
     default
         || d.checks.iter().any(|c| {
             live.checks
@@ -54,7 +55,10 @@ pub(super) async fn canonicalize_domains(
     }
     let schemas: Vec<String> = desired.schemas.clone();
     let scratch_of = |schema: &str| {
-        let i = schemas.iter().position(|s| s == schema).unwrap_or(usize::MAX);
+        let i = schemas
+            .iter()
+            .position(|s| s == schema)
+            .unwrap_or(usize::MAX);
         format!("{SCRATCH_PREFIX}{i}")
     };
     let mut statements = Vec::new();
@@ -66,7 +70,11 @@ pub(super) async fn canonicalize_domains(
         statements.push(format!(
             "CREATE TYPE {} AS ENUM ({})",
             qualified(&scratch_of("public"), &e.name.name),
-            e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
+            e.values
+                .iter()
+                .map(|v| literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     for name in &work {
@@ -112,7 +120,10 @@ pub(super) async fn canonicalize_domains(
     let unscratch = |text: &str| -> String {
         let mut out = text.to_string();
         for s in &schemas {
-            out = out.replace(&format!("{}.", ident(&scratch_of(s))), &format!("{}.", ident(s)));
+            out = out.replace(
+                &format!("{}.", ident(&scratch_of(s))),
+                &format!("{}.", ident(s)),
+            );
         }
         out
     };

@@ -28,7 +28,7 @@ pub async fn against(
 ) -> anyhow::Result<Drift> {
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
-    Ok(between(&desired, "schema.toml", live, live_label)?)
+    between(&desired, "schema.toml", live, live_label)
 }
 
 /// Compares two schemas that need no canonicalisation (both read from a server).

@@ -1,8 +1,8 @@
 //! Extensions: managed only when the file has the `extensions` key.
 
 use super::Change;
-use crate::sql::quote::ident;
 use crate::model::{BUILT_IN_EXTENSIONS, Schema};
+use crate::sql::quote::ident;
 
 /// Creates the listed extensions that are missing, moves or updates those whose declared
 /// schema or version differs, and drops installed ones the file does not list, except
@@ -66,7 +66,10 @@ fn follow_move(desired: &Schema, live: &mut Schema, from: &str, to: &str) {
                 continue;
             };
             let moved = format!("{to}{rest}");
-            if declared.column(&c.name).is_some_and(|d| d.data_type == moved) {
+            if declared
+                .column(&c.name)
+                .is_some_and(|d| d.data_type == moved)
+            {
                 c.data_type = moved;
             }
         }

@@ -7,8 +7,8 @@
 
 mod dependents;
 pub mod domain;
-mod extension;
 pub mod expr;
+mod extension;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};

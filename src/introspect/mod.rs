@@ -90,6 +90,9 @@ pub const PINNED_SETTINGS: &[(&str, &str)] = &[
     ("quote_all_identifiers", "off"),
     ("lc_monetary", "C"),
     ("xmloption", "content"),
+    // Catalog queries are small; compiling one (above `jit_above_cost`, which the
+    // dependency query's estimate can reach) costs seconds.
+    ("jit", "off"),
 ];
 
 /// Pins [`PINNED_SETTINGS`] and the given `search_path` (already SQL: `public`,

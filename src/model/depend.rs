@@ -194,7 +194,10 @@ impl Dependencies {
     }
 
     /// What depends on `object` (a scan: for the few objects a plan drops).
-    pub fn dependents_of<'a>(&'a self, object: &'a ObjectRef) -> impl Iterator<Item = &'a ObjectRef> {
+    pub fn dependents_of<'a>(
+        &'a self,
+        object: &'a ObjectRef,
+    ) -> impl Iterator<Item = &'a ObjectRef> {
         self.on
             .iter()
             .filter(move |(_, on)| on.contains(object))

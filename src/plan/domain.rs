@@ -58,7 +58,11 @@ pub(super) fn statements(change: &Change) -> Option<Vec<String>> {
     Some(match change {
         Change::CreateDomain(d) => create(d),
         Change::RenameDomain { from, to } => {
-            vec![format!("ALTER DOMAIN {} RENAME TO {}", name(from), ident(to))]
+            vec![format!(
+                "ALTER DOMAIN {} RENAME TO {}",
+                name(from),
+                ident(to)
+            )]
         }
         Change::DropDomain(d) => vec![format!("DROP DOMAIN {}", name(&d.name))],
         Change::AlterDomain { name: n, action } => {

@@ -124,7 +124,10 @@ impl fmt::Display for Hazard {
                 )
             }
             Hazard::DropsDomain { name } => {
-                write!(f, "drops domain {name}, which schema.toml does not declare as it is")
+                write!(
+                    f,
+                    "drops domain {name}, which schema.toml does not declare as it is"
+                )
             }
         }
     }

@@ -197,17 +197,17 @@ pub fn sort<T>(nodes: Vec<Node<T>>) -> Result<Vec<T>, CycleError> {
 }
 
 /// One cycle among the nodes left waiting, as the objects its steps touch.
-fn cycle<T>(nodes: &[Node<T>], successors: &[BTreeSet<usize>], waiting: &[usize]) -> Vec<ObjectRef> {
+fn cycle<T>(
+    nodes: &[Node<T>],
+    successors: &[BTreeSet<usize>],
+    waiting: &[usize],
+) -> Vec<ObjectRef> {
     let left: BTreeSet<usize> = (0..nodes.len()).filter(|&i| waiting[i] > 0).collect();
     let Some(&start) = left.iter().next() else {
         return Vec::new();
     };
     // Walk backwards along waiting predecessors until a node repeats.
-    let predecessor = |b: usize| {
-        left.iter()
-            .copied()
-            .find(|&a| successors[a].contains(&b))
-    };
+    let predecessor = |b: usize| left.iter().copied().find(|&a| successors[a].contains(&b));
     let mut path = vec![start];
     let mut at = start;
     while let Some(p) = predecessor(at) {
@@ -269,7 +269,11 @@ mod tests {
                 phase::DROP_FUNCTION,
                 Deps::dropping(f("g")).releasing([t("old")]),
             ),
-            node("drop view v", 35, Deps::dropping(t("v")).releasing([f("g")])),
+            node(
+                "drop view v",
+                35,
+                Deps::dropping(t("v")).releasing([f("g")]),
+            ),
             node("create view v", 232, Deps::creating(t("v"))),
         ])
         .unwrap();

@@ -536,7 +536,11 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
                 continue;
             };
             if schema.domains.contains_key(&d.name) {
-                ctx.error(&e.key_span, format!("domain {} is declared twice", d.name), None);
+                ctx.error(
+                    &e.key_span,
+                    format!("domain {} is declared twice", d.name),
+                    None,
+                );
             } else if enum_names.contains(&d.name) {
                 ctx.error(
                     &e.key_span,

@@ -116,11 +116,7 @@ fn write_extensions(out: &mut String, schema: &Schema) {
     let listed: Vec<&crate::model::Extension> = extensions
         .values()
         .filter(|e| !crate::model::BUILT_IN_EXTENSIONS.contains(&e.name.as_str()))
-        .filter(|e| {
-            e.schema
-                .as_ref()
-                .is_none_or(|s| schema.schemas.contains(s))
-        })
+        .filter(|e| e.schema.as_ref().is_none_or(|s| schema.schemas.contains(s)))
         .collect();
     if listed.is_empty() {
         return;

@@ -54,9 +54,11 @@ async fn domains_are_created_and_used_by_columns_and_a_second_push_is_a_no_op() 
         "integer | false | 0 | score_range CHECK (((VALUE >= 0) AND (VALUE <= 100)))"
     );
     assert_eq!(
-        db.value("SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_attribute \
-                  WHERE attrelid = 'users'::regclass AND attname = 'aliases'")
-            .await,
+        db.value(
+            "SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_attribute \
+                  WHERE attrelid = 'users'::regclass AND attname = 'aliases'"
+        )
+        .await,
         "email[]"
     );
     // The domain's rules hold for the column.
@@ -103,7 +105,8 @@ async fn domain_changes_are_altered_in_place() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("ALTER DOMAIN public.score SET DEFAULT (1 + 1)"),
+        run.stdout
+            .contains("ALTER DOMAIN public.score SET DEFAULT (1 + 1)"),
         "{}",
         run.stdout
     );
@@ -125,7 +128,10 @@ async fn domain_changes_are_altered_in_place() {
     );
 
     // A new base type cannot be altered: the domain is rebuilt, which needs --force.
-    project.write_schema(&v2.replace("[domains.score]\ntype = \"integer\"", "[domains.score]\ntype = \"bigint\""));
+    project.write_schema(&v2.replace(
+        "[domains.score]\ntype = \"integer\"",
+        "[domains.score]\ntype = \"bigint\"",
+    ));
     let run = project.run(&db, &["push"]);
     run.assert_code(2);
     assert!(run.stderr.contains("drops domain score"), "{}", run.stderr);
@@ -140,7 +146,10 @@ async fn a_renamed_domain_keeps_its_columns() {
     db.exec("INSERT INTO users (id, email) VALUES (1, 'a@b')")
         .await;
     let renamed = V1
-        .replace("[domains.email]\n", "[domains.address]\nrenamed_from = \"email\"\n")
+        .replace(
+            "[domains.email]\n",
+            "[domains.address]\nrenamed_from = \"email\"\n",
+        )
         .replace("email = \"email\"", "email = \"address\"")
         .replace("aliases = \"email[]\"", "aliases = \"address[]\"");
     project.write_schema(&renamed);
@@ -252,8 +261,16 @@ code = "other.code"
     // Pulled back and pushed into an empty database: the same schema, a no-op after.
     let pulled = project.run(&db, &["pull"]);
     pulled.assert_code(0);
-    assert!(pulled.stdout.contains("[domains.good_mood]"), "{}", pulled.stdout);
-    assert!(pulled.stdout.contains("[domains.\"other.code\"]"), "{}", pulled.stdout);
+    assert!(
+        pulled.stdout.contains("[domains.good_mood]"),
+        "{}",
+        pulled.stdout
+    );
+    assert!(
+        pulled.stdout.contains("[domains.\"other.code\"]"),
+        "{}",
+        pulled.stdout
+    );
     let copy = TestDb::new("domains_check_enum_copy").await;
     let again = Project::new();
     again.write_schema(&pulled.stdout);
@@ -335,7 +352,11 @@ async fn malformed_domains_are_reported_with_their_position() {
     let run = project.run(&db, &["push"]);
     run.assert_code(1);
     assert!(run.stderr.contains("schema.toml:3:"), "{}", run.stderr);
-    assert!(run.stderr.contains("does not mention VALUE"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("does not mention VALUE"),
+        "{}",
+        run.stderr
+    );
 
     project.write_schema(
         "[domains.email]\ntype = \"text\"\nchecks = { has_at = \"VALUE ~ '@'); DROP TABLE x; --\" }\n",
@@ -348,4 +369,59 @@ async fn malformed_domains_are_reported_with_their_position() {
     let run = project.run(&db, &["push"]);
     run.assert_code(1);
     assert!(run.stderr.contains("schema.toml:2:8"), "{}", run.stderr);
+}
+
+/// The dependencies introspection reads from `pg_depend` (what the plan orders drops by),
+/// with each catalog row mapped to the object brain-db names: a view's rewrite rule to
+/// the view, a domain's check to the domain, a default to its table; extension members
+/// are not the user's.
+#[tokio::test]
+async fn dependencies_are_read_from_the_catalog() {
+    use brain_db::model::QualifiedName;
+    use brain_db::model::depend::{ObjectKind, ObjectRef};
+    let db = TestDb::new("domains_dependencies").await;
+    db.exec(
+        "CREATE EXTENSION citext;
+         CREATE FUNCTION is_even(integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'select $1 % 2 = 0';
+         CREATE DOMAIN even AS integer CHECK (is_even(VALUE));
+         CREATE TABLE t (id even, name citext, n integer DEFAULT 2 CHECK (is_even(n)));
+         CREATE VIEW v AS SELECT id FROM t;",
+    )
+    .await;
+    let mut client = db.client().await;
+    let live = brain_db::introspect::introspect(&mut client, &["public".to_string()])
+        .await
+        .expect("introspect");
+    let public = QualifiedName::public;
+    let deps =
+        |o: ObjectRef| -> Vec<String> { live.dependencies.of(&o).map(|r| r.to_string()).collect() };
+    assert_eq!(
+        deps(ObjectRef::new(ObjectKind::View, public("v"))),
+        ["domain even", "table t"],
+        "its column is of the domain"
+    );
+    assert_eq!(
+        deps(ObjectRef::new(ObjectKind::Domain, public("even"))),
+        ["schema public", "function is_even(integer)"]
+    );
+    assert_eq!(
+        deps(ObjectRef::member(
+            ObjectKind::Constraint,
+            &public("t"),
+            "t_n_check"
+        )),
+        ["function is_even(integer)"]
+    );
+    let table = deps(ObjectRef::new(ObjectKind::Table, public("t")));
+    assert!(table.contains(&"domain even".to_string()), "{table:?}");
+    // citext's own functions are not read as the user's.
+    assert!(
+        !live
+            .dependencies
+            .on
+            .keys()
+            .any(|k| k.name.name.starts_with("citext")),
+        "{:?}",
+        live.dependencies.on.keys().collect::<Vec<_>>()
+    );
 }

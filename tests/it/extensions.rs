@@ -98,7 +98,11 @@ async fn an_unlisted_extension_is_dropped_only_with_force_and_never_plpgsql() {
     );
     let run = project.run(&db, &["push", "--force"]);
     run.assert_code(0);
-    assert!(run.stdout.contains("DROP EXTENSION hstore"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("DROP EXTENSION hstore"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains("plpgsql"), "{}", run.stdout);
     project.run(&db, &["push", "--force"]).assert_no_changes();
     assert_eq!(installed(&db).await, "citext@public plpgsql@pg_catalog");
@@ -120,7 +124,8 @@ async fn an_extension_in_its_own_schema_comes_after_the_schema_and_moves_with_th
     run.assert_code(0);
     let sql = &run.stdout;
     assert!(
-        sql.find("CREATE SCHEMA ext").unwrap() < sql.find("CREATE EXTENSION citext SCHEMA ext").unwrap(),
+        sql.find("CREATE SCHEMA ext").unwrap()
+            < sql.find("CREATE EXTENSION citext SCHEMA ext").unwrap(),
         "{sql}"
     );
     project.run(&db, &["push"]).assert_no_changes();
@@ -135,7 +140,8 @@ async fn an_extension_in_its_own_schema_comes_after_the_schema_and_moves_with_th
     let run = project.run(&db, &["push"]);
     run.assert_code(0);
     assert!(
-        run.stdout.contains("ALTER EXTENSION citext SET SCHEMA public"),
+        run.stdout
+            .contains("ALTER EXTENSION citext SET SCHEMA public"),
         "{}",
         run.stdout
     );
@@ -143,7 +149,9 @@ async fn an_extension_in_its_own_schema_comes_after_the_schema_and_moves_with_th
     let pulled = project.run(&db, &["pull"]);
     pulled.assert_code(0);
     assert!(
-        pulled.stdout.contains("extensions = [\"citext\", \"pgcrypto\"]"),
+        pulled
+            .stdout
+            .contains("extensions = [\"citext\", \"pgcrypto\"]"),
         "{}",
         pulled.stdout
     );
@@ -174,9 +182,9 @@ async fn supabase_like_extensions_schema_is_left_alone() {
     let pulled = project.run(&db, &["pull"]);
     pulled.assert_code(0);
     assert!(
-        pulled
-            .stdout
-            .contains("pgcrypto = { schema = \"extensions\" }\nuuid-ossp = { schema = \"extensions\" }\n"),
+        pulled.stdout.contains(
+            "pgcrypto = { schema = \"extensions\" }\nuuid-ossp = { schema = \"extensions\" }\n"
+        ),
         "{}",
         pulled.stdout
     );
@@ -203,7 +211,11 @@ async fn generated_migrations_create_the_extensions_like_a_push() {
     project.run(&migrated, &["migrate"]).assert_code(0);
     let status = project.run(&migrated, &["status"]);
     status.assert_code(0);
-    assert!(status.stdout.contains("live schema matches schema.toml"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("live schema matches schema.toml"),
+        "{}",
+        status.stdout
+    );
     project.run(&migrated, &["check"]).assert_code(0);
     project.run(&pushed, &["push"]).assert_code(0);
     migrated.exec("DROP TABLE __migrations").await;
@@ -223,6 +235,10 @@ async fn malformed_extensions_are_reported_with_their_position() {
     let run = project.run(&db, &["push"]);
     run.assert_code(1);
     assert!(run.stderr.contains("schema.toml:2:12"), "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean `schema`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `schema`"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(installed(&db).await, "plpgsql@pg_catalog");
 }

@@ -71,7 +71,7 @@ async fn pull_names_what_it_leaves_out() {
     run.assert_code(0);
     assert!(
         run.stderr.contains(
-            "note: left out, as brain-db does not manage them: 1 domain(s), 1 function(s), 1 trigger(s), 1 view(s)"
+            "note: left out, as brain-db does not manage them: 1 function(s), 1 trigger(s), 1 view(s)"
         ),
         "{}",
         run.stderr

@@ -53,7 +53,10 @@ pub(super) fn qualify_domain(
 
 /// The declared base type (as written) of the domain `canon` names, if it is one and
 /// not an array of one.
-pub(super) fn base_of<'d>(canon: &Canon, domains: &'d BTreeMap<QualifiedName, String>) -> Option<&'d str> {
+pub(super) fn base_of<'d>(
+    canon: &Canon,
+    domains: &'d BTreeMap<QualifiedName, String>,
+) -> Option<&'d str> {
     if canon.array {
         return None;
     }
@@ -155,7 +158,9 @@ pub(super) fn load_domain(
         (Some(_), Some(x)) => ctx.error(
             &x.key_span,
             format!("{what} has both `default` and `default_sql`"),
-            Some("keep one: `default` takes a TOML literal, `default_sql` an SQL expression".into()),
+            Some(
+                "keep one: `default` takes a TOML literal, `default_sql` an SQL expression".into(),
+            ),
         ),
         (Some(x), None) => d.default = render_default(ctx, &x.node, &canon),
         (None, Some(x)) => d.default = ctx.sql(&x.node, "default_sql"),
