@@ -5,9 +5,9 @@
 
 use tokio_postgres::Client;
 
-use crate::diff::expr::same_expression;
 use crate::introspect::{self, IntrospectError};
 use crate::model::{Domain, QualifiedName, Schema};
+use crate::sql::expr::same_expression;
 use crate::sql::quote::{ident, literal, qualified};
 
 const SCRATCH_PREFIX: &str = "__brain_db_scratch_domain_";

@@ -5,8 +5,8 @@
 //! which PostgreSQL refuses while a column uses it.
 
 use super::Change;
-use super::expr::same_expression;
 use crate::model::{Domain, QualifiedName, Schema};
+use crate::sql::expr::same_expression;
 
 /// One `ALTER DOMAIN` action.
 #[derive(Debug, Clone, PartialEq)]

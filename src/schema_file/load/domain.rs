@@ -3,14 +3,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Canon;
+use crate::sql::types::Canon;
 
-use super::{Ctx, find, qualified_key, render_default};
+use super::column::render_default;
+use super::ctx::{Ctx, find};
+use super::qualified_key;
+use super::renames::{check_renames, rename_hints};
 use crate::model::{Domain, DomainCheck, QualifiedName};
 use crate::schema_file::path;
 use crate::schema_file::tree::{Entry, Val};
-use crate::schema_file::types;
 use crate::sql::quote;
+use crate::sql::types;
 
 pub(crate) const DOMAIN_KEYS: &[&str] = &[
     "type",
@@ -90,11 +93,58 @@ fn mentions_value(sql: &str) -> bool {
     false
 }
 
-pub(super) fn load_domain(
+/// `[domains]`: every domain, after the names (a domain may be over another one, and
+/// columns name them).
+pub(super) fn load_domains(
     ctx: &mut Ctx<'_>,
-    e: &Entry,
+    top: &[Entry],
     enums: &BTreeSet<QualifiedName>,
-) -> Option<Domain> {
+    schema: &mut crate::model::Schema,
+) {
+    let Some(e) = find(top, "domains") else {
+        return;
+    };
+    let Some(entries) = ctx.table(&e.node, "[domains]") else {
+        return;
+    };
+    ctx.domains = entries
+        .iter()
+        .filter_map(|e| {
+            let name = path::parse_qualified(&e.key)?;
+            let Val::Table(fields) = &e.node.val else {
+                return None;
+            };
+            match &find(fields, "type")?.node.val {
+                Val::Str(t) => Some((name, t.clone())),
+                _ => None,
+            }
+        })
+        .collect();
+    for e in entries {
+        let Some(d) = load_domain(ctx, e, enums) else {
+            continue;
+        };
+        if schema.domains.contains_key(&d.name) {
+            ctx.error(
+                &e.key_span,
+                format!("domain {} is declared twice", d.name),
+                None,
+            );
+        } else if enums.contains(&d.name) {
+            ctx.error(
+                &e.key_span,
+                format!("domain {} has the same name as an enum", d.name),
+                Some("enums and domains share one type namespace; rename one".into()),
+            );
+        } else {
+            schema.domains.insert(d.name.clone(), d);
+        }
+    }
+    let declared = schema.domains.keys().cloned().collect();
+    check_renames(ctx, "domain", &declared, rename_hints(entries));
+}
+
+fn load_domain(ctx: &mut Ctx<'_>, e: &Entry, enums: &BTreeSet<QualifiedName>) -> Option<Domain> {
     let name = qualified_key(ctx, e, "domain")?;
     let what = format!("domain {name}");
     let fields = match &e.node.val {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Ctx, find};
+use super::ctx::{Ctx, find};
 use crate::model::Extension;
 use crate::schema_file::tree::{Node, Val};
 
