@@ -7,7 +7,7 @@
 //! compares like with like.
 //!
 //! One file per object kind (`tables`, `columns`, `constraints`, `indexes`, `enums`,
-//! `sequences`), on the vocabulary of `change`; `renames` and `dependents` serve them all.
+//! `sequences`, `policies`), on the vocabulary of `change`; `renames` and `dependents` serve them all.
 
 mod change;
 mod columns;
@@ -17,6 +17,7 @@ pub mod domain;
 mod enums;
 mod extension;
 mod indexes;
+mod policies;
 mod renames;
 mod sequences;
 mod tables;

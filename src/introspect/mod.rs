@@ -29,6 +29,7 @@ mod enums;
 mod extensions;
 mod indexdef;
 mod indexes;
+mod policies;
 mod schemas;
 mod sequences;
 mod tables;
@@ -41,7 +42,7 @@ use tokio_postgres::{Client, GenericClient, IsolationLevel, Row};
 use crate::model::Schema;
 
 /// The number of statements [`introspect`] sends, whatever the size of the database.
-pub const QUERY_COUNT: usize = 10;
+pub const QUERY_COUNT: usize = 11;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -178,6 +179,7 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         extension_rows,
         domain_rows,
         dependency_rows,
+        policy_rows,
     ) = tokio::try_join!(
         q.fetch("schemas", schemas::QUERY),
         q.fetch("tables", tables::QUERY),
@@ -189,6 +191,7 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         q.fetch("extensions", extensions::EXTENSIONS),
         q.fetch("domains", &domains::DOMAINS),
         q.fetch("dependencies", &DEPENDENCIES),
+        q.fetch("policies", policies::QUERY),
     )?;
 
     let mut out = Schema {
@@ -204,6 +207,7 @@ pub(crate) async fn read_catalog<C: GenericClient>(
     indexes::read(index_rows, &by_oid, &mut out.tables)?;
     sequences::read(sequence_rows, &mut out)?;
     enums::read(enum_rows, &mut out);
+    policies::read(policy_rows, &by_oid, &mut out.tables)?;
 
     for table in out.tables.values_mut() {
         table.columns.shrink_to_fit();
@@ -212,6 +216,7 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
         table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        table.policies.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
     let stats = Stats {

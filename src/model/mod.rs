@@ -18,12 +18,15 @@ pub mod depend;
 mod domain;
 mod extension;
 pub mod names;
+pub mod policy;
 
 pub use domain::{Domain, DomainCheck};
 pub use extension::{BUILT_IN_EXTENSIONS, Extension};
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+pub use policy::{Policy, PolicyCommand, RowLevelSecurity};
 
 /// A schema-qualified object name. Ordered by (schema, name) so that every map over
 /// names iterates deterministically.
@@ -166,6 +169,9 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
     pub unlogged: bool,
+    pub row_level_security: RowLevelSecurity,
+    /// Row-level security policies, sorted by name.
+    pub policies: Vec<Policy>,
     /// Rename hint from the schema file (old unqualified name, same schema).
     pub renamed_from: Option<String>,
 }
@@ -183,6 +189,8 @@ impl Table {
             indexes: Vec::new(),
             comment: None,
             unlogged: false,
+            row_level_security: RowLevelSecurity::Disabled,
+            policies: Vec::new(),
             renamed_from: None,
         }
     }

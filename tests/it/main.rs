@@ -23,6 +23,7 @@ mod migrate_app;
 mod migrate_concurrency;
 mod migrate_generate;
 mod migrate_hardening;
+mod policies;
 mod pull;
 mod push;
 mod push_safety;

@@ -15,6 +15,7 @@ mod domain;
 mod enum_;
 mod extension;
 mod index;
+mod policy;
 mod sequence;
 mod table;
 
