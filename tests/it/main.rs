@@ -9,6 +9,7 @@ mod converge;
 mod db;
 mod ddl_lock;
 mod domains;
+mod example_app;
 mod extension_types;
 mod extensions;
 mod generate_canonical;
@@ -23,6 +24,8 @@ mod migrate_app;
 mod migrate_concurrency;
 mod migrate_generate;
 mod migrate_hardening;
+mod pgvector;
+mod pgvector_server;
 mod policies;
 mod pull;
 mod push;
@@ -35,3 +38,5 @@ mod startup;
 #[cfg(feature = "studio")]
 mod studio;
 mod tls;
+#[cfg(feature = "types")]
+mod types;
