@@ -46,6 +46,7 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     domain::diff_domains(desired, &mut live, &mut out);
     sequences::diff_sequences(desired, &mut live, &mut out);
     columns::detach_from_changed_columns(desired, &mut live, &mut out);
+    policies::detach_policies(desired, &mut live, &mut out);
     tables::diff_tables(desired, &live, &mut out);
     Ok(out)
 }

@@ -3,8 +3,8 @@
 //! who sees which rows at once, which the plan's access guard judges.
 
 use super::change::{Change, CommentTarget};
-use crate::model::{Policy, RowLevelSecurity, Table};
-use crate::sql::expr::same_expression;
+use crate::model::{Policy, RowLevelSecurity, Schema, Table};
+use crate::sql::expr::{mentions_identifier, same_expression};
 
 /// Same policy, ignoring its comment.
 pub(super) fn same_policy(a: &Policy, b: &Policy) -> bool {
@@ -94,5 +94,64 @@ fn comment(table: &Table, policy: &Policy, out: &mut Vec<Change>) {
             target: CommentTarget::Policy(table.name.clone(), policy.name.clone()),
             comment: policy.comment.clone(),
         });
+    }
+}
+
+/// PostgreSQL refuses to change the type of a column a policy uses, and to drop it: such a
+/// policy is dropped first (before the column drops and type changes) and created again
+/// as it is after them, so the table diff then alters it only if the file changes it. A
+/// policy that uses a dropped column cannot come back as it is: it leaves the live model,
+/// and the table diff creates the declared one.
+pub(super) fn detach_policies(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
+    for (name, want) in &desired.tables {
+        let Some(have) = live.tables.get_mut(name) else {
+            continue;
+        };
+        let dropped: Vec<&str> = (have.columns.iter())
+            .filter(|c| want.column(&c.name).is_none())
+            .map(|c| c.name.as_str())
+            .collect();
+        let retyped: Vec<&str> = (have.columns.iter())
+            .filter(|c| {
+                want.column(&c.name)
+                    .is_some_and(|w| w.data_type != c.data_type || w.collation != c.collation)
+            })
+            .map(|c| c.name.as_str())
+            .collect();
+        let uses = |p: &Policy, columns: &[&str]| {
+            [&p.using, &p.with_check]
+                .into_iter()
+                .flatten()
+                .any(|e| columns.iter().any(|c| mentions_identifier(e, c)))
+        };
+        let mut kept = Vec::new();
+        for policy in &have.policies {
+            let gone = uses(policy, &dropped);
+            if gone || uses(policy, &retyped) {
+                out.push(Change::DropPolicy {
+                    table: name.clone(),
+                    policy: policy.clone(),
+                    enforced: false,
+                });
+            }
+            if gone {
+                continue;
+            }
+            if uses(policy, &retyped) {
+                out.push(Change::CreatePolicy {
+                    table: name.clone(),
+                    policy: policy.clone(),
+                    enforced: false,
+                });
+                if policy.comment.is_some() {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Policy(name.clone(), policy.name.clone()),
+                        comment: policy.comment.clone(),
+                    });
+                }
+            }
+            kept.push(policy.clone());
+        }
+        have.policies = kept;
     }
 }

@@ -462,3 +462,55 @@ roles = ["bdp_x", "PUBLIC"]
         "nothing reached the database"
     );
 }
+
+#[tokio::test]
+async fn a_policy_is_set_aside_while_its_columns_change() {
+    let db = TestDb::new("policies_columns").await;
+    let project = Project::new();
+    let v1 = r#"
+[tables.notes]
+row_level_security = true
+[tables.notes.columns]
+id = { type = "integer", primary_key = true }
+level = "integer"
+legacy = "text"
+[tables.notes.policies.visible]
+using = "level > 0 and legacy is distinct from 'hidden'"
+comment = "kept through the type change"
+"#;
+    project.write_schema(v1);
+    project.run(&db, &["push"]).assert_code(0);
+
+    // A widening type change under the policy: the policy is set aside and comes back.
+    let v2 = v1.replace("level = \"integer\"", "level = \"bigint\"");
+    project.write_schema(&v2);
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("DROP POLICY visible"), "{}", run.stdout);
+    assert_eq!(
+        db.value("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'notes'::regclass and attname = 'level'").await,
+        "bigint"
+    );
+    assert_eq!(
+        db.value(
+            "select obj_description(oid, 'pg_policy') from pg_policy where polname = 'visible'"
+        )
+        .await,
+        "kept through the type change"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+
+    // Dropping a column the policy used, with the policy changed to do without it.
+    let v3 = v2
+        .replace("legacy = \"text\"\n", "")
+        .replace(" and legacy is distinct from 'hidden'", "");
+    project.write_schema(&v3);
+    let run = project.run(&db, &["push", "--force"]);
+    run.assert_code(0);
+    assert_eq!(
+        db.value("select pg_get_expr(polqual, polrelid) from pg_policy where polname = 'visible'")
+            .await,
+        "(level > 0)"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+}
