@@ -275,36 +275,45 @@ async fn rewrite(
         }
     }
     if place == Place::OwnNames {
-        // So that columns of a declared domain resolve (its own expressions are
-        // canonicalised apart, and may fail here).
-        let declared: Vec<String> = desired
-            .domains
-            .keys()
-            .map(|n| qualified(&n.schema, &n.name))
-            .collect();
-        let over_domain = |d: &&crate::model::Domain| {
-            declared.contains(&d.data_type.trim_end_matches("[]").to_string())
-        };
-        let (later, first): (Vec<_>, Vec<_>) = desired.domains.values().partition(over_domain);
-        for d in first.into_iter().chain(later) {
-            let mut sql = format!(
-                "CREATE DOMAIN {} AS {}",
-                qualified(&d.name.schema, &d.name.name),
-                d.data_type
-            );
-            if let Some(c) = &d.collation {
-                sql.push_str(&format!(" COLLATE {c}"));
-            }
-            script.push(sql);
-        }
-    }
-    if place == Place::OwnNames {
         // So that `nextval('t_id_seq'::regclass)` resolves (and prints) as it will live.
         for seq in desired.sequences.values() {
             script.push(format!(
                 "CREATE SEQUENCE {}",
                 qualified(&seq.name.schema, &seq.name.name)
             ));
+        }
+    }
+    // Declared domains, so that columns of theirs resolve to them and print as they will
+    // live (their own expressions are canonicalised apart). Each is created in a
+    // savepoint below: one that cannot be made (its base type is not there yet) leaves
+    // its tables compared as written.
+    let declared: Vec<String> = desired
+        .domains
+        .keys()
+        .map(|n| qualified(&n.schema, &n.name))
+        .collect();
+    let over_domain = |d: &&crate::model::Domain| {
+        declared.contains(&d.data_type.trim_end_matches("[]").to_string())
+    };
+    let (later, first): (Vec<_>, Vec<_>) = desired.domains.values().partition(over_domain);
+    let mut domain_script = Vec::new();
+    for d in first.into_iter().chain(later) {
+        let target = qualified(&scratch_of(&d.name.schema), &d.name.name);
+        let (base, array) = d
+            .data_type
+            .strip_suffix("[]")
+            .map_or((d.data_type.as_str(), ""), |b| (b, "[]"));
+        let base = match type_map.iter().find(|(from, _)| from == base) {
+            Some((_, to)) => format!("{to}{array}"),
+            None => d.data_type.clone(),
+        };
+        let mut sql = format!("CREATE DOMAIN {target} AS {base}");
+        if let Some(c) = &d.collation {
+            sql.push_str(&format!(" COLLATE {c}"));
+        }
+        domain_script.push(sql);
+        if place == Place::ScratchSchemas {
+            type_map.push((qualified(&d.name.schema, &d.name.name), target));
         }
     }
     let scratch_type = |t: &str| -> String {
@@ -325,6 +334,16 @@ async fn rewrite(
         .map_err(introspect::pin_error)?;
     let script: Vec<&str> = script.iter().map(String::as_str).collect();
     run_each(&tx, &script).await.map_err(scratch_err)?;
+    for sql in &domain_script {
+        tx.batch_execute("SAVEPOINT brain_db_domain")
+            .await
+            .map_err(scratch_err)?;
+        if tx.query_typed(sql, &[]).await.is_err() {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT brain_db_domain")
+                .await
+                .map_err(scratch_err)?;
+        }
+    }
     if place == Place::OwnNames {
         create_extensions(&tx, desired).await.map_err(scratch_err)?;
     }

@@ -207,6 +207,25 @@ pub enum Change {
         target: CommentTarget,
         comment: Option<String>,
     },
+    CreateExtension(crate::model::Extension),
+    /// `SET SCHEMA` and/or `UPDATE TO`, when the file names a schema or version.
+    AlterExtension {
+        name: String,
+        schema: Option<String>,
+        version: Option<String>,
+    },
+    DropExtension(crate::model::Extension),
+    CreateDomain(crate::model::Domain),
+    RenameDomain {
+        from: QualifiedName,
+        to: String,
+    },
+    AlterDomain {
+        name: QualifiedName,
+        action: super::domain::DomainAlter,
+    },
+    /// The live domain.
+    DropDomain(crate::model::Domain),
     SetRowLevelSecurity {
         table: QualifiedName,
         from: RowLevelSecurity,
@@ -262,25 +281,6 @@ pub enum Change {
     },
     /// Functions, procedures and triggers (see [`super::functions`]).
     Routine(super::functions::RoutineChange),
-    CreateExtension(crate::model::Extension),
-    /// `SET SCHEMA` and/or `UPDATE TO`, when the file names a schema or version.
-    AlterExtension {
-        name: String,
-        schema: Option<String>,
-        version: Option<String>,
-    },
-    DropExtension(crate::model::Extension),
-    CreateDomain(crate::model::Domain),
-    RenameDomain {
-        from: QualifiedName,
-        to: String,
-    },
-    AlterDomain {
-        name: QualifiedName,
-        action: super::domain::DomainAlter,
-    },
-    /// The live domain (its dependencies are read from the live schema's).
-    DropDomain(crate::model::Domain),
 }
 
 /// A column whose type is (an array of) an enum being rebuilt.

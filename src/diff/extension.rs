@@ -2,16 +2,18 @@
 
 use super::Change;
 use crate::model::{BUILT_IN_EXTENSIONS, Schema};
+use crate::sql::quote::ident;
 
 /// Creates the listed extensions that are missing, moves or updates those whose declared
 /// schema or version differs, and drops installed ones the file does not list, except
 /// PostgreSQL's own and those in a schema the file does not manage (Supabase keeps its
 /// extensions in `extensions`).
-pub(super) fn diff_extensions(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
+pub(super) fn diff_extensions(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
     let Some(wanted) = &desired.extensions else {
         return;
     };
     let installed = live.extensions.clone().unwrap_or_default();
+    let live = &mut *live;
     for (name, want) in wanted {
         match installed.get(name) {
             None => out.push(Change::CreateExtension(want.clone())),
@@ -24,6 +26,9 @@ pub(super) fn diff_extensions(desired: &Schema, live: &Schema, out: &mut Vec<Cha
                     .version
                     .clone()
                     .filter(|v| have.version.as_ref() != Some(v));
+                if let (Some(to), Some(from)) = (&schema, &have.schema) {
+                    follow_move(desired, live, from, to);
+                }
                 if schema.is_some() || version.is_some() {
                     out.push(Change::AlterExtension {
                         name: name.clone(),
@@ -44,6 +49,29 @@ pub(super) fn diff_extensions(desired: &Schema, live: &Schema, out: &mut Vec<Cha
             && !BUILT_IN_EXTENSIONS.contains(&name.as_str())
         {
             out.push(Change::DropExtension(have.clone()));
+        }
+    }
+}
+
+/// An extension moved from schema `from` to `to` takes its types along: a live column of
+/// type `from.t` that the file declares as `to.t` is the same column once it has moved.
+fn follow_move(desired: &Schema, live: &mut Schema, from: &str, to: &str) {
+    let (from, to) = (format!("{}.", ident(from)), format!("{}.", ident(to)));
+    for (name, table) in &mut live.tables {
+        let Some(declared) = desired.tables.get(name) else {
+            continue;
+        };
+        for c in &mut table.columns {
+            let Some(rest) = c.data_type.strip_prefix(&from) else {
+                continue;
+            };
+            let moved = format!("{to}{rest}");
+            if declared
+                .column(&c.name)
+                .is_some_and(|d| d.data_type == moved)
+            {
+                c.data_type = moved;
+            }
         }
     }
 }

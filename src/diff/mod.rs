@@ -43,7 +43,7 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
         }
     }
 
-    extension::diff_extensions(desired, &live, &mut out);
+    extension::diff_extensions(desired, &mut live, &mut out);
     renames::resolve_renames(desired, &mut live, &mut out)?;
     enums::diff_enums(desired, &mut live, &mut out);
     domain::diff_domains(desired, &mut live, &mut out);

@@ -50,11 +50,11 @@ pub(super) fn domains(rows: &[Row]) -> Result<BTreeMap<QualifiedName, Domain>, I
         let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         let mut domain = Domain::new(
             name.clone(),
-            super::user_type(row.get(2), row.get(11), row.get(12)),
+            super::columns::user_type(row.get(2), row.get(11), row.get(12)),
         );
         domain.not_null = row.get(3);
         domain.default = row.get(4);
-        domain.collation = super::collation(row.get(5), row.get(6));
+        domain.collation = super::columns::collation(row.get(5), row.get(6));
         domain.comment = row.get(7);
         let names: Vec<String> = row.get(8);
         let expressions: Vec<Option<String>> = row.get(9);

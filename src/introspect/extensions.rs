@@ -7,13 +7,13 @@ use tokio_postgres::Row;
 
 use crate::model::Extension;
 
-/// name, schema, version, comment.
+/// name, schema, version. Every extension, whatever the managed schemas (`$1`,
+/// which every catalog query takes, is only typed here).
 pub(super) const EXTENSIONS: &str = "
-SELECT x.extname::text, n.nspname::text, x.extversion,
-       pg_catalog.obj_description(x.oid, 'pg_extension')
+SELECT x.extname::text, n.nspname::text, x.extversion
 FROM pg_catalog.pg_extension x
 JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
-WHERE cardinality($1::text[]) >= 0";
+WHERE pg_catalog.cardinality($1::text[]) >= 0";
 
 pub(super) fn extensions(rows: &[Row]) -> BTreeMap<String, Extension> {
     rows.iter()
@@ -23,7 +23,6 @@ pub(super) fn extensions(rows: &[Row]) -> BTreeMap<String, Extension> {
                 name: name.clone(),
                 schema: Some(row.get(1)),
                 version: Some(row.get(2)),
-                comment: row.get(3),
             };
             (name, ext)
         })

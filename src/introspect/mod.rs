@@ -96,6 +96,9 @@ pub const PINNED_SETTINGS: &[(&str, &str)] = &[
     ("quote_all_identifiers", "off"),
     ("lc_monetary", "C"),
     ("xmloption", "content"),
+    // Catalog queries are small; compiling one (above `jit_above_cost`, which the
+    // dependency query's estimate can reach) costs seconds.
+    ("jit", "off"),
 ];
 
 /// Pins [`PINNED_SETTINGS`] and the given `search_path` (already SQL: `public`,
@@ -244,11 +247,9 @@ pub(crate) async fn read_catalog<C: GenericClient>(
     Ok((out, stats))
 }
 
-/// The pg_depend query (built once: it repeats one subquery per side).
+/// The pg_depend query (built once: it is assembled from parts).
 static DEPENDENCIES: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(depend::dependencies_query);
-
-use columns::{collation, user_type};
 
 /// The user schemas of the database (everything but `pg_*`, `information_schema` and
 /// schemas created by extensions), sorted.

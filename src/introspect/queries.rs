@@ -72,11 +72,11 @@ FROM (
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY($1::text[]) AND NOT t.tgisinternal AND t.tgconstraint <> 0
     UNION ALL
-    SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'composite type' END
+    SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'composite type' END
     FROM pg_catalog.pg_type t
     JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
     WHERE n.nspname = ANY($1::text[])
-      AND (t.typtype IN ('d', 'r')
+      AND (t.typtype = 'r'
            OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c
                                     WHERE c.oid = t.typrelid) = 'c'))
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d

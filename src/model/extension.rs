@@ -9,7 +9,6 @@ pub struct Extension {
     pub schema: Option<String>,
     /// `None` in a file: the default version when created, and not compared.
     pub version: Option<String>,
-    pub comment: Option<String>,
 }
 
 impl Extension {
@@ -18,7 +17,6 @@ impl Extension {
             name: name.into(),
             schema: None,
             version: None,
-            comment: None,
         }
     }
 }

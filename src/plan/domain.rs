@@ -1,6 +1,6 @@
 //! Statements, order and hazards of domain changes.
 
-use super::Hazard;
+use super::hazard::Hazard;
 use super::order::{Deps, ObjectKind, ObjectRef, Phase, phase, type_ref};
 use crate::diff::Change;
 use crate::diff::domain::DomainAlter;

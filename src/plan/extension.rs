@@ -1,6 +1,6 @@
 //! Statements, order and hazards of extension changes.
 
-use super::Hazard;
+use super::hazard::Hazard;
 use super::order::{Deps, ObjectRef, Phase, phase};
 use crate::diff::Change;
 use crate::sql::quote::{ident, literal};

@@ -41,6 +41,12 @@ pub enum Hazard {
     DropsSequence {
         name: QualifiedName,
     },
+    DropsExtension {
+        name: String,
+    },
+    DropsDomain {
+        name: QualifiedName,
+    },
     /// Lets more rows through row-level security: refused without `--force` like a
     /// destructive step.
     WidensAccess {
@@ -57,12 +63,6 @@ pub enum Hazard {
         kind: ViewKind,
         reason: ViewDropReason,
         populated: bool,
-    },
-    DropsExtension {
-        name: String,
-    },
-    DropsDomain {
-        name: QualifiedName,
     },
 }
 

@@ -10,12 +10,15 @@ id = { type = "integer", primary_key = true }
 email = { type = "public.citext", not_null = true }
 aliases = "public.citext[]"
 age = "public.adult_age"
+
+[domains.adult_age]
+type = "integer"
+checks = { adult_age_check = "VALUE >= 18" }
 "#;
 
-/// What a database needs before the file can be pushed: the extension and a domain,
-/// neither of which brain-db manages.
-const PREREQUISITES: &str = "CREATE EXTENSION citext;
-     CREATE DOMAIN public.adult_age AS integer CHECK (VALUE >= 18);";
+/// What a database needs before the file can be pushed: the extension, which the file
+/// does not manage (it has no `extensions` key).
+const PREREQUISITES: &str = "CREATE EXTENSION citext;";
 
 fn migration_sql(project: &Project) -> String {
     let dir = project.path().join("migrations");
@@ -95,9 +98,22 @@ async fn qualified_extension_types_stay_qualified_in_generated_pushed_and_pulled
     }
     project.write_schema(&pulled.stdout);
     project.run(&db, &["push"]).assert_no_changes();
-    // generate after the migration that made it: nothing to do.
+    // generate after the migration that made it: only the extension, which the pulled
+    // file now manages (pull writes `extensions`), is new.
+    assert!(
+        pulled.stdout.starts_with("extensions = [\"citext\"]\n"),
+        "{}",
+        pulled.stdout
+    );
     let again = project.run(&scratch, &["generate"]);
     again.assert_code(0);
+    assert_eq!(
+        again.stdout.trim(),
+        "wrote migrations/0002_create_extension_citext.sql (1 statement(s))",
+        "{}",
+        again.stderr
+    );
+    let again = project.run(&scratch, &["generate"]);
     assert_eq!(again.stdout.trim(), "no changes", "{}", again.stderr);
 }
 

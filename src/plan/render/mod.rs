@@ -65,15 +65,13 @@ pub fn statements(change: &Change) -> Vec<String> {
         | Change::SetViewOptions { .. }
         | Change::RefreshMaterializedView { .. } => views::statements(change),
         Change::Routine(r) => super::routines::statements(r),
-        Change::CreateExtension(_)
-        | Change::AlterExtension { .. }
-        | Change::DropExtension(_)
-        | Change::CreateDomain(_)
+        Change::CreateExtension(_) | Change::AlterExtension { .. } | Change::DropExtension(_) => {
+            super::extension::statements(change).unwrap_or_default()
+        }
+        Change::CreateDomain(_)
         | Change::RenameDomain { .. }
         | Change::AlterDomain { .. }
-        | Change::DropDomain(_) => super::extension::statements(change)
-            .or_else(|| super::domain::statements(change))
-            .expect("extension and domain changes render in their own modules"),
+        | Change::DropDomain(_) => super::domain::statements(change).unwrap_or_default(),
     }
 }
 

@@ -170,7 +170,8 @@ pub(super) fn load_column(
         );
     }
     if let Some(d) = default {
-        col.default = render_default(ctx, &d.node, &canon);
+        let literal_type = ctx.literal_type(&canon, enums);
+        col.default = render_default(ctx, &d.node, &literal_type);
     } else if let Some(d) = default_sql {
         col.default = ctx.sql(&d.node, "default_sql");
     }

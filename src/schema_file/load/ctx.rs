@@ -2,7 +2,6 @@
 //! readers of tree values that report what they reject (at file, line and column).
 
 use super::constraint::ACTIONS;
-use std::collections::BTreeSet;
 
 use crate::model::{Deferrable, FkAction, names};
 use crate::schema_file::Diagnostic;
@@ -13,8 +12,8 @@ use crate::sql::fragment;
 pub(super) struct Ctx<'s> {
     pub(super) src: &'s str,
     pub(super) diags: Vec<Diagnostic>,
-    /// Domains the file declares in `public`, which a column may name unqualified.
-    pub(super) domains: BTreeSet<String>,
+    /// Domains the file declares, with their base type as written.
+    pub(super) domains: std::collections::BTreeMap<crate::model::QualifiedName, String>,
 }
 
 impl Ctx<'_> {
@@ -22,6 +21,27 @@ impl Ctx<'_> {
     /// [`super::domain::qualify_domain`]).
     pub(super) fn domain_type(&self, text: &str) -> String {
         super::domain::qualify_domain(text, &self.domains).unwrap_or_else(|| text.to_string())
+    }
+
+    /// The type a literal default of a column of type `canon` is cast to: the type
+    /// itself, or for a declared domain its base type (the server folds a constant into
+    /// the base type: `'calm'::mood`, not `'calm'::good_mood`).
+    pub(super) fn literal_type(
+        &self,
+        canon: &crate::sql::types::Canon,
+        enums: &std::collections::BTreeSet<crate::model::QualifiedName>,
+    ) -> crate::sql::types::Canon {
+        let mut canon = canon.clone();
+        for _ in 0..8 {
+            let Some(base) = super::domain::base_of(&canon, &self.domains) else {
+                break;
+            };
+            match crate::sql::types::canonical(&self.domain_type(base), enums) {
+                Ok(c) => canon = c,
+                Err(_) => break,
+            }
+        }
+        canon
     }
 
     pub(super) fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {

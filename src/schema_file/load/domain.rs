@@ -1,9 +1,14 @@
 //! `[domains.NAME]`: a base type with not null, a default, checks over `VALUE`, a
 //! collation and a comment, written like a column.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Ctx, find, qualified_key, render_default};
+use crate::sql::types::Canon;
+
+use super::column::render_default;
+use super::ctx::{Ctx, find};
+use super::qualified_key;
+use super::renames::{check_renames, rename_hints};
 use crate::model::{Domain, DomainCheck, QualifiedName};
 use crate::schema_file::path;
 use crate::schema_file::tree::{Entry, Val};
@@ -26,7 +31,10 @@ const DOMAIN_CHECK_KEYS: &[&str] = &["expression", "not_valid"];
 /// A type written unqualified that names a domain the file declares in `public`, written
 /// qualified (`email[]` -> `public.email[]`): the canonical spelling of a domain type (as
 /// of every type but an enum, see `introspect`).
-pub(super) fn qualify_domain(text: &str, domains: &BTreeSet<String>) -> Option<String> {
+pub(super) fn qualify_domain(
+    text: &str,
+    domains: &BTreeMap<QualifiedName, String>,
+) -> Option<String> {
     let t = text.trim_start();
     let (name, rest) = if let Some(quoted) = t.strip_prefix('"') {
         let end = quoted.find('"')?;
@@ -37,10 +45,26 @@ pub(super) fn qualify_domain(text: &str, domains: &BTreeSet<String>) -> Option<S
             .unwrap_or(t.len());
         (t[..end].to_lowercase(), &t[end..])
     };
-    if name.is_empty() || rest.trim_start().starts_with('.') || !domains.contains(&name) {
+    if name.is_empty()
+        || rest.trim_start().starts_with('.')
+        || !domains.contains_key(&QualifiedName::public(&*name))
+    {
         return None;
     }
     Some(format!("public.{}{rest}", quote::ident(&name)))
+}
+
+/// The declared base type (as written) of the domain `canon` names, if it is one and
+/// not an array of one.
+pub(super) fn base_of<'d>(
+    canon: &Canon,
+    domains: &'d BTreeMap<QualifiedName, String>,
+) -> Option<&'d str> {
+    if canon.array {
+        return None;
+    }
+    let name = crate::model::depend::type_ref(&canon.name)?.name;
+    domains.get(&name).map(String::as_str)
 }
 
 /// Whether `sql` mentions `VALUE` as a word (outside string literals, roughly: a check
@@ -69,11 +93,58 @@ fn mentions_value(sql: &str) -> bool {
     false
 }
 
-pub(super) fn load_domain(
+/// `[domains]`: every domain, after the names (a domain may be over another one, and
+/// columns name them).
+pub(super) fn load_domains(
     ctx: &mut Ctx<'_>,
-    e: &Entry,
+    top: &[Entry],
     enums: &BTreeSet<QualifiedName>,
-) -> Option<Domain> {
+    schema: &mut crate::model::Schema,
+) {
+    let Some(e) = find(top, "domains") else {
+        return;
+    };
+    let Some(entries) = ctx.table(&e.node, "[domains]") else {
+        return;
+    };
+    ctx.domains = entries
+        .iter()
+        .filter_map(|e| {
+            let name = path::parse_qualified(&e.key)?;
+            let Val::Table(fields) = &e.node.val else {
+                return None;
+            };
+            match &find(fields, "type")?.node.val {
+                Val::Str(t) => Some((name, t.clone())),
+                _ => None,
+            }
+        })
+        .collect();
+    for e in entries {
+        let Some(d) = load_domain(ctx, e, enums) else {
+            continue;
+        };
+        if schema.domains.contains_key(&d.name) {
+            ctx.error(
+                &e.key_span,
+                format!("domain {} is declared twice", d.name),
+                None,
+            );
+        } else if enums.contains(&d.name) {
+            ctx.error(
+                &e.key_span,
+                format!("domain {} has the same name as an enum", d.name),
+                Some("enums and domains share one type namespace; rename one".into()),
+            );
+        } else {
+            schema.domains.insert(d.name.clone(), d);
+        }
+    }
+    let declared = schema.domains.keys().cloned().collect();
+    check_renames(ctx, "domain", &declared, rename_hints(entries));
+}
+
+fn load_domain(ctx: &mut Ctx<'_>, e: &Entry, enums: &BTreeSet<QualifiedName>) -> Option<Domain> {
     let name = qualified_key(ctx, e, "domain")?;
     let what = format!("domain {name}");
     let fields = match &e.node.val {

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Ctx, find};
+use super::ctx::{Ctx, find};
 use crate::model::Extension;
 use crate::schema_file::tree::{Node, Val};
 
-const EXTENSION_KEYS: &[&str] = &["schema", "version", "comment"];
+const EXTENSION_KEYS: &[&str] = &["schema", "version"];
 
 pub(super) fn load_extensions(ctx: &mut Ctx<'_>, node: &Node) -> BTreeMap<String, Extension> {
     let mut out = BTreeMap::new();
@@ -45,9 +45,6 @@ pub(super) fn load_extensions(ctx: &mut Ctx<'_>, node: &Node) -> BTreeMap<String
                 }
                 if let Some(v) = find(fields, "version") {
                     ext.version = ctx.string(&v.node, "version");
-                }
-                if let Some(c) = find(fields, "comment") {
-                    ext.comment = ctx.string(&c.node, "comment");
                 }
                 out.insert(e.key.clone(), ext);
             }

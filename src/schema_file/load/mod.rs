@@ -24,10 +24,8 @@ use crate::model::{QualifiedName, Schema, Sequence};
 use crate::schema_file::Diagnostic;
 use crate::schema_file::path;
 use crate::schema_file::tree::{self, Entry, Node, Span, Val};
-use column::render_default;
 use constraint::PendingFk;
 use ctx::{Ctx, find, reject_nul};
-use renames::{check_renames, rename_hints};
 
 pub(crate) const TOP_KEYS: &[&str] = &[
     "schemas",
@@ -78,7 +76,7 @@ pub(crate) fn load(source: &str) -> Result<Schema, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         src: source,
         diags: Vec::new(),
-        domains: BTreeSet::new(),
+        domains: BTreeMap::new(),
     };
     let root = match tree::parse(source) {
         Ok(root) => root,
@@ -112,44 +110,10 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
 
     enum_::load_enums(ctx, top, &mut schema);
     let enum_names: BTreeSet<QualifiedName> = schema.enums.keys().cloned().collect();
-    if let Some(e) = find(top, "extensions") {
+    if let Some(e) = ctx::find(top, "extensions") {
         schema.extensions = Some(extension::load_extensions(ctx, &e.node));
     }
-    if let Some(e) = find(top, "domains")
-        && let Some(entries) = ctx.table(&e.node, "[domains]")
-    {
-        // Names first: a domain may be over another one.
-        ctx.domains = entries
-            .iter()
-            .filter_map(|e| path::parse_qualified(&e.key))
-            .filter(|n| n.schema == "public")
-            .map(|n| n.name)
-            .collect();
-        for e in entries {
-            let Some(d) = domain::load_domain(ctx, e, &enum_names) else {
-                continue;
-            };
-            if schema.domains.contains_key(&d.name) {
-                ctx.error(
-                    &e.key_span,
-                    format!("domain {} is declared twice", d.name),
-                    None,
-                );
-            } else if enum_names.contains(&d.name) {
-                ctx.error(
-                    &e.key_span,
-                    format!("domain {} has the same name as an enum", d.name),
-                    Some("enums and domains share one type namespace; rename one".into()),
-                );
-            } else {
-                schema.domains.insert(d.name.clone(), d);
-            }
-        }
-        let declared = schema.domains.keys().cloned().collect();
-        if let Val::Table(entries) = &e.node.val {
-            check_renames(ctx, "domain", &declared, rename_hints(entries));
-        }
-    }
+    domain::load_domains(ctx, top, &enum_names, &mut schema);
 
     if let Some(e) = find(top, "functions")
         && let Some(entries) = ctx.table(&e.node, "[functions]")

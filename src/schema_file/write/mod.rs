@@ -14,6 +14,7 @@ mod constraint;
 mod domain;
 mod enum_;
 mod function;
+mod extension;
 mod index;
 mod policy;
 mod sequence;
@@ -39,7 +40,7 @@ pub fn write(schema: &Schema) -> String {
     }
 
     // Before any table header: the list form is a top-level key.
-    domain::write_extensions(&mut out, schema);
+    extension::write_extensions(&mut out, schema);
     enum_::write_enums(&mut out, schema);
     for d in schema.domains.values() {
         domain::write_domain(&mut out, &enums, d);
