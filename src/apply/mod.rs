@@ -2,6 +2,7 @@
 //! at stake, and running a plan in one transaction.
 
 pub mod canonicalize;
+pub mod requires;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -104,6 +105,11 @@ pub use crate::db::error::describe as describe_db_error;
 /// through the server, and plans the changes. Takes the model by value: on a large schema
 /// a copy would be most of the memory a push needs.
 pub async fn plan_against(client: &mut Client, mut desired: Schema) -> Result<Plan, PlanError> {
+    match requires::check(client, &desired).await {
+        Ok(()) => {}
+        Err(requires::RequiresError::Introspect(e)) => return Err(e.into()),
+        Err(requires::RequiresError::NeedsNewerServer(e)) => return Err(e.into()),
+    }
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
     Ok(plan::plan(diff::diff(&desired, live)?))
@@ -116,6 +122,8 @@ pub enum PlanError {
     Introspect(#[from] IntrospectError),
     #[error(transparent)]
     Rename(#[from] diff::RenameConflict),
+    #[error(transparent)]
+    NeedsNewerServer(#[from] requires::NeedsNewerServer),
 }
 
 /// Row counts of the given tables, in one query.

@@ -7,6 +7,8 @@
 
 mod dependents;
 pub mod expr;
+mod not_null;
+pub use not_null::assume_default_names as assume_not_null_names;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -95,6 +97,14 @@ pub enum Change {
     },
     RenameIndex {
         index: QualifiedName,
+        to: String,
+    },
+    /// A column's NOT NULL constraint to the name PostgreSQL 18 gives it, when a table or
+    /// column rename left the old one. Rendered to run on every major: servers before 18
+    /// have no such constraint, and a generated migration does not know its server.
+    RenameNotNull {
+        table: QualifiedName,
+        from: String,
         to: String,
     },
     CreateEnum(Enum),
@@ -258,6 +268,7 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     diff_sequences(desired, &mut live, &mut out);
     detach_from_changed_columns(desired, &mut live, &mut out);
     diff_tables(desired, &live, &mut out);
+    not_null::follow_names(desired, &live, &mut out);
     Ok(out)
 }
 
@@ -293,11 +304,15 @@ fn enum_type_names(desired: &Schema, live: &Schema) -> BTreeSet<String> {
 }
 
 /// A stored generated column whose expression (or type) changes cannot be altered in
-/// place: it is dropped and added again.
+/// place: it is dropped and added again, as is one that turns VIRTUAL or STORED.
 fn recreates(want: &Column, have: &Column) -> bool {
     let generated_changed = match (&want.generated, &have.generated) {
-        (Some(w), Some(h)) => !same_expression(w, h),
+        (Some(w), Some(h)) => {
+            !same_expression(w, h) || want.virtual_generated != have.virtual_generated
+        }
         (Some(_), None) => true,
+        // PostgreSQL cannot drop the expression of a virtual column (it stores nothing).
+        (None, Some(_)) => have.virtual_generated,
         _ => false,
     };
     generated_changed || (want.generated.is_some() && want.data_type != have.data_type)

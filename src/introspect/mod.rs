@@ -317,6 +317,10 @@ fn column(row: &Row) -> Result<Column, IntrospectError> {
     match one_char(row, 5) {
         '\0' => column.default = expression,
         's' => column.generated = expression,
+        'v' => {
+            column.generated = expression;
+            column.virtual_generated = true;
+        }
         other => {
             return Err(IntrospectError::Unexpected(format!(
                 "column {} has generation kind {other:?}",
@@ -351,6 +355,7 @@ fn column(row: &Row) -> Result<Column, IntrospectError> {
         _ => None,
     };
     column.comment = row.get(9);
+    column.not_null_name = row.get(12);
     Ok(column)
 }
 

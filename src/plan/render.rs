@@ -55,6 +55,21 @@ pub fn statements(change: &Change) -> Vec<String> {
                 ident(to)
             )]
         }
+        Change::RenameNotNull { table, from, to } => {
+            // DO runs its body as one statement; the body is a string literal, so no
+            // identifier can end it early.
+            let body = format!(
+                "BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = {}::regclass \
+                 AND contype = 'n' AND conname = {}) THEN {} RENAME CONSTRAINT {} TO {}; \
+                 END IF; END",
+                literal(&name(table)),
+                literal(from),
+                alter_table(table),
+                ident(from),
+                ident(to)
+            );
+            vec![format!("DO {}", literal(&body))]
+        }
         Change::RenameIndex { index, to } => vec![format!(
             "ALTER INDEX {} RENAME TO {}",
             name(index),
@@ -358,7 +373,12 @@ fn column_definition(c: &Column) -> String {
         out.push_str(&format!(" COLLATE {collation}"));
     }
     if let Some(expr) = &c.generated {
-        out.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
+        let kind = if c.virtual_generated {
+            "VIRTUAL"
+        } else {
+            "STORED"
+        };
+        out.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {kind}"));
     }
     if let Some(identity) = &c.identity {
         out.push(' ');

@@ -21,6 +21,7 @@ mod migrate_app;
 mod migrate_concurrency;
 mod migrate_generate;
 mod migrate_hardening;
+mod pg18;
 mod pull;
 mod push;
 mod push_safety;

