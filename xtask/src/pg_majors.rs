@@ -303,6 +303,52 @@ pub fn pg_dump_for(major: u32) -> Result<PathBuf> {
     Ok(client_tools()?.join("pg_dump"))
 }
 
+/// The folder of a psql and pg_dump for the server at `url`, when those on PATH are too
+/// old for it (or missing): PostgreSQL 18's. None: PATH's will do.
+pub fn client_bin_for(url: &str) -> Result<Option<PathBuf>> {
+    let local = which("pg_dump").and_then(|p| program_major(&p).ok());
+    let tools = match (local, which("psql")) {
+        (Some(major), Some(_)) if major >= *SUPPORTED.last().unwrap_or(&18) => return Ok(None),
+        (Some(_), Some(psql)) => psql,
+        _ => return Ok(Some(client_tools()?)),
+    };
+    let num = query_one(&tools, url, "SHOW server_version_num")?;
+    let server_major = num.parse::<u32>().map_or(0, |n| n / 10000);
+    if local.is_some_and(|m| m >= server_major) {
+        Ok(None)
+    } else {
+        Ok(Some(client_tools()?))
+    }
+}
+
+fn query_one(psql: &Path, url: &str, sql: &str) -> Result<String> {
+    let mut cmd = Command::new(psql);
+    cmd.args([
+        "-X",
+        "-A",
+        "-t",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        url,
+        "-c",
+        sql,
+    ]);
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run `{}`: {e}", display(&cmd)))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{}` failed: {}",
+            display(&cmd),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// The folder of a throwaway cluster.
 fn cluster_base(name: &str, port: u16) -> PathBuf {
     std::env::temp_dir()
