@@ -2,7 +2,7 @@
 //!
 //! PostgreSQL stores expressions parsed and prints them back its own way
 //! (`status in ('a','b')` becomes `(status = ANY (ARRAY['a'::text, 'b'::text]))`). Where
-//! the cheap comparison in `diff::expr` cannot tell a declared expression from the live
+//! the cheap comparison in `sql::expr` cannot tell a declared expression from the live
 //! one, this builds the declared tables in scratch schemas inside a transaction, reads
 //! them back with the same introspection as the live database, and rolls back. Only
 //! tables with such an undecided expression are built, so a no-op push on a settled
@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use crate::diff::expr::same_expression;
 use crate::introspect::{self, IntrospectError};
 use crate::model::{Column, QualifiedName, Schema, Table};
+use crate::sql::expr::same_expression;
 use crate::sql::quote::{ident, literal, qualified};
 
 const SCRATCH_PREFIX: &str = "__brain_db_scratch_";

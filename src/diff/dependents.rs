@@ -9,9 +9,9 @@
 
 use std::collections::BTreeSet;
 
-use super::expr::mentions_identifier;
 use super::{Change, Constraint};
 use crate::model::{Index, QualifiedName, Schema, Table};
+use crate::sql::expr::mentions_identifier;
 
 /// What the dependents are found by: columns of a table, and type names (a cast to the
 /// type in an expression also needs the type, whatever column it applies to).

@@ -18,21 +18,24 @@
 //! whole), exclusion constraints (skipped; their indexes too), index storage parameters
 //! and tablespaces, `ON DELETE SET NULL (columns)` column lists.
 
-mod indexdef;
+#[macro_use]
 mod queries;
 
-use std::collections::{BTreeMap, HashMap};
+mod columns;
+mod constraints;
+mod enums;
+mod indexdef;
+mod indexes;
+mod schemas;
+mod sequences;
+mod tables;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, GenericClient, IsolationLevel, Row};
 
-use crate::model::{
-    CheckConstraint, Column, Deferrable, Enum, ExclusionConstraint, FkAction, ForeignKey, Identity,
-    IdentityKind, Index, PrimaryKey, QualifiedName, Schema, Sequence, SequenceOptions, Table,
-    UniqueConstraint,
-};
-use crate::sql::quote;
+use crate::model::Schema;
 
 /// The number of statements [`introspect`] sends, whatever the size of the database.
 pub const QUERY_COUNT: usize = 7;
@@ -167,63 +170,25 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         sequence_rows,
         enum_rows,
     ) = tokio::try_join!(
-        q.fetch("schemas", queries::SCHEMAS),
-        q.fetch("tables", queries::TABLES),
-        q.fetch("columns", queries::COLUMNS),
-        q.fetch("constraints", queries::CONSTRAINTS),
-        q.fetch("indexes", queries::INDEXES),
-        q.fetch("sequences", queries::SEQUENCES),
-        q.fetch("enums", queries::ENUMS),
+        q.fetch("schemas", schemas::QUERY),
+        q.fetch("tables", tables::QUERY),
+        q.fetch("columns", columns::QUERY),
+        q.fetch("constraints", constraints::QUERY),
+        q.fetch("indexes", indexes::QUERY),
+        q.fetch("sequences", sequences::QUERY),
+        q.fetch("enums", enums::QUERY),
     )?;
 
     let mut out = Schema {
-        schemas: existing_schemas(schemas, &schema_rows),
+        schemas: schemas::existing_schemas(schemas, &schema_rows),
         ..Schema::default()
     };
-
-    let mut by_oid: HashMap<u32, QualifiedName> = HashMap::with_capacity(table_rows.len());
-    for row in table_rows {
-        let name = QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2));
-        let mut table = Table::new(name.clone());
-        table.unlogged = row.get(3);
-        table.comment = row.get(4);
-        by_oid.insert(row.get(0), name.clone());
-        out.tables.insert(name, table);
-    }
-
-    for row in column_rows {
-        let Some(table) = table_for(&by_oid, &mut out.tables, row.get(0)) else {
-            continue;
-        };
-        table.columns.push(column(&row)?);
-    }
-    for row in constraint_rows {
-        let Some(table) = table_for(&by_oid, &mut out.tables, row.get(0)) else {
-            continue;
-        };
-        add_constraint(table, &row)?;
-    }
-    for row in index_rows {
-        let Some(table) = table_for(&by_oid, &mut out.tables, row.get(0)) else {
-            continue;
-        };
-        table.indexes.push(index(&row)?);
-    }
-    for row in sequence_rows {
-        add_sequence(&mut out, &row)?;
-    }
-    for row in enum_rows {
-        let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-        out.enums.insert(
-            name.clone(),
-            Enum {
-                name,
-                values: row.get(2),
-                comment: row.get(3),
-                renamed_from: None,
-            },
-        );
-    }
+    let by_oid = tables::read(table_rows, &mut out);
+    columns::read(column_rows, &by_oid, &mut out.tables)?;
+    constraints::read(constraint_rows, &by_oid, &mut out.tables)?;
+    indexes::read(index_rows, &by_oid, &mut out.tables)?;
+    sequences::read(sequence_rows, &mut out)?;
+    enums::read(enum_rows, &mut out);
 
     for table in out.tables.values_mut() {
         table.columns.shrink_to_fit();
@@ -283,273 +248,8 @@ impl<C: GenericClient> Querier<'_, C> {
     }
 }
 
-fn existing_schemas(requested: &[String], rows: &[Row]) -> Vec<String> {
-    let existing: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-    let mut out: Vec<String> = Vec::new();
-    for name in requested {
-        if existing.contains(name) && !out.contains(name) {
-            out.push(name.clone());
-        }
-    }
-    out
-}
-
-fn table_for<'t>(
-    by_oid: &HashMap<u32, QualifiedName>,
-    tables: &'t mut BTreeMap<QualifiedName, Table>,
-    oid: u32,
-) -> Option<&'t mut Table> {
-    // Rows and tables come from the same set of tables; a miss means a table created
-    // between the queries, which the next introspection will see whole.
-    tables.get_mut(by_oid.get(&oid)?)
-}
-
-fn one_char(row: &Row, idx: usize) -> char {
+pub(super) fn one_char(row: &Row, idx: usize) -> char {
     row.get::<_, Option<String>>(idx)
         .and_then(|s| s.chars().next())
         .unwrap_or('\0')
-}
-
-fn column(row: &Row) -> Result<Column, IntrospectError> {
-    let mut column = Column::new(row.get::<_, String>(1), column_type(row));
-    column.not_null = row.get(3);
-    let expression: Option<String> = row.get(6);
-    match one_char(row, 5) {
-        '\0' => column.default = expression,
-        's' => column.generated = expression,
-        'v' => {
-            column.generated = expression;
-            column.virtual_generated = true;
-        }
-        other => {
-            return Err(IntrospectError::Unexpected(format!(
-                "column {} has generation kind {other:?}",
-                column.name
-            )));
-        }
-    }
-    column.identity = match one_char(row, 4) {
-        '\0' => None,
-        'a' => Some(Identity {
-            kind: IdentityKind::Always,
-            options: None,
-            sequence: None,
-        }),
-        'd' => Some(Identity {
-            kind: IdentityKind::ByDefault,
-            options: None,
-            sequence: None,
-        }),
-        other => {
-            return Err(IntrospectError::Unexpected(format!(
-                "column {} has identity kind {other:?}",
-                column.name
-            )));
-        }
-    };
-    let collation_schema: Option<String> = row.get(7);
-    let collation_name: Option<String> = row.get(8);
-    column.collation = match (collation_schema, collation_name) {
-        (Some(schema), Some(name)) if schema == "pg_catalog" => Some(quote::ident(&name)),
-        (Some(schema), Some(name)) => Some(quote::qualified(&schema, &name)),
-        _ => None,
-    };
-    column.comment = row.get(9);
-    column.not_null_name = row.get(12);
-    Ok(column)
-}
-
-/// `format_type`'s spelling, except that a type of `public` other than an enum (an
-/// extension's type such as `citext`, a domain) is schema-qualified, as the file writes
-/// it: the SQL rendered from the model then does not depend on search_path.
-fn column_type(row: &Row) -> String {
-    let printed: String = row.get(2);
-    let type_schema: String = row.get(10);
-    let is_enum: bool = row.get(11);
-    if type_schema == "public" && !is_enum && !printed.starts_with("public.") {
-        format!("public.{printed}")
-    } else {
-        printed
-    }
-}
-
-fn deferrable(row: &Row, deferrable_idx: usize, deferred_idx: usize) -> Deferrable {
-    match (
-        row.get::<_, bool>(deferrable_idx),
-        row.get::<_, bool>(deferred_idx),
-    ) {
-        (false, _) => Deferrable::NotDeferrable,
-        (true, false) => Deferrable::InitiallyImmediate,
-        (true, true) => Deferrable::InitiallyDeferred,
-    }
-}
-
-fn fk_action(code: char, constraint: &str) -> Result<FkAction, IntrospectError> {
-    Ok(match code {
-        'a' => FkAction::NoAction,
-        'r' => FkAction::Restrict,
-        'c' => FkAction::Cascade,
-        'n' => FkAction::SetNull,
-        'd' => FkAction::SetDefault,
-        other => {
-            return Err(IntrospectError::Unexpected(format!(
-                "foreign key {constraint} has action {other:?}"
-            )));
-        }
-    })
-}
-
-fn add_constraint(table: &mut Table, row: &Row) -> Result<(), IntrospectError> {
-    let name: String = row.get(1);
-    let columns: Vec<String> = row.get(7);
-    match one_char(row, 2) {
-        'p' => {
-            table.primary_key = Some(PrimaryKey {
-                name,
-                columns,
-                deferrable: deferrable(row, 3, 4),
-            })
-        }
-        'u' => table.uniques.push(UniqueConstraint {
-            name,
-            columns,
-            nulls_not_distinct: row.get(15),
-            deferrable: deferrable(row, 3, 4),
-        }),
-        'f' => {
-            let (Some(schema), Some(referenced)) = (
-                row.get::<_, Option<String>>(8),
-                row.get::<_, Option<String>>(9),
-            ) else {
-                return Err(IntrospectError::Unexpected(format!(
-                    "foreign key {name} references no table"
-                )));
-            };
-            table.foreign_keys.push(ForeignKey {
-                on_delete: fk_action(one_char(row, 11), &name)?,
-                on_update: fk_action(one_char(row, 12), &name)?,
-                columns,
-                referenced_table: QualifiedName::new(schema, referenced),
-                referenced_columns: row.get(10),
-                deferrable: deferrable(row, 3, 4),
-                match_full: one_char(row, 13) == 'f',
-                not_valid: !row.get::<_, bool>(5),
-                name,
-            });
-        }
-        'c' => {
-            let Some(expression) = row.get::<_, Option<String>>(14) else {
-                return Err(IntrospectError::Unexpected(format!(
-                    "check constraint {name} has no expression"
-                )));
-            };
-            table.checks.push(CheckConstraint {
-                name,
-                expression,
-                no_inherit: row.get(6),
-                not_valid: !row.get::<_, bool>(5),
-            });
-        }
-        'x' => {
-            let definition = row.get::<_, Option<String>>(16).unwrap_or_default();
-            let Some(definition) = definition.strip_prefix("EXCLUDE ") else {
-                return Err(IntrospectError::Unexpected(format!(
-                    "exclusion constraint {name} has an unexpected definition: {definition}"
-                )));
-            };
-            table.exclusions.push(ExclusionConstraint {
-                name,
-                definition: definition.to_string(),
-            });
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-fn index(row: &Row) -> Result<Index, IntrospectError> {
-    let name: String = row.get(1);
-    let definition: String = row.get(4);
-    let keys = indexdef::key_entries(&definition).ok_or_else(|| {
-        IntrospectError::Unexpected(format!(
-            "cannot split the key list of index {name}: {definition}"
-        ))
-    })?;
-    Ok(Index {
-        name,
-        unique: row.get(2),
-        method: row.get(3),
-        keys,
-        include: row.get(5),
-        predicate: row.get(6),
-        nulls_not_distinct: row.get(7),
-        storage: row.get(9),
-        comment: row.get(8),
-    })
-}
-
-fn add_sequence(out: &mut Schema, row: &Row) -> Result<(), IntrospectError> {
-    let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-    let options = SequenceOptions {
-        data_type: row.get(2),
-        start: row.get(3),
-        increment: row.get(4),
-        min_value: row.get(5),
-        max_value: row.get(6),
-        cache: row.get(7),
-        cycle: row.get(8),
-    };
-    let owner = match (
-        row.get::<_, Option<String>>(10),
-        row.get::<_, Option<String>>(11),
-        row.get::<_, Option<String>>(12),
-    ) {
-        (Some(schema), Some(table), Some(column)) => {
-            Some((QualifiedName::new(schema, table), column))
-        }
-        _ => None,
-    };
-    match (one_char(row, 9), owner) {
-        ('i', Some((table, column))) => {
-            // An identity column's sequence: its options belong to the column.
-            let Some(column) = out
-                .tables
-                .get_mut(&table)
-                .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
-            else {
-                return Ok(());
-            };
-            if let Some(identity) = column.identity.as_mut() {
-                let defaults = SequenceOptions::defaults_for(&column.data_type, options.increment);
-                identity.options = (options != defaults).then_some(options);
-                identity.sequence = Some(name.name.clone());
-            }
-        }
-        ('i', None) => {
-            return Err(IntrospectError::Unexpected(format!(
-                "identity sequence {name} has no column"
-            )));
-        }
-        (kind, owner) => {
-            // Owned by a table brain-db does not manage (the bookkeeping table, a
-            // partition): the sequence goes with it.
-            if kind == 'a'
-                && let Some((table, _)) = &owner
-                && !out.tables.contains_key(table)
-            {
-                return Ok(());
-            }
-            let owned_by = if kind == 'a' { owner } else { None };
-            out.sequences.insert(
-                name.clone(),
-                Sequence {
-                    name,
-                    options,
-                    owned_by,
-                    comment: row.get(13),
-                },
-            );
-        }
-    }
-    Ok(())
 }

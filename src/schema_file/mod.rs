@@ -3,7 +3,6 @@
 //!
 //! The file format is documented in `the README (section "schema.toml reference")`. Code map:
 //! - `tree`: TOML text -> a span-carrying tree (via the `toml` crate's `DeTable`);
-//! - `types`: type canonicalisation (`format_type` spellings) and default literals;
 //! - `path`: dotted names inside the file (`other.tasks`, `"my.table".id`);
 //! - `load`: tree -> [`Schema`], collecting every problem;
 //! - `write`: [`Schema`] -> text, such that `parse(&write(&s)) == s`.
@@ -11,7 +10,6 @@
 mod load;
 mod path;
 mod tree;
-mod types;
 mod write;
 
 use std::fmt;

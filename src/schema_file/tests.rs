@@ -497,7 +497,7 @@ fn hostile_model() -> Schema {
     let seq = QualifiedName::public(names::owned_sequence(&long, "id"));
     let mut id = col("id", "integer");
     id.not_null = true;
-    id.default = Some(super::load::nextval(&seq));
+    id.default = Some(crate::sql::spelling::nextval(&seq));
     s.sequences.insert(
         seq.clone(),
         Sequence {

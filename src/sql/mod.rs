@@ -1,4 +1,17 @@
-//! SQL text helpers shared by every stage that reads or writes SQL.
+//! SQL text helpers shared by every stage that reads or writes SQL: quoting, the
+//! one-expression check of raw fragments (both in the `applier` feature), and the schema
+//! engine's SQL knowledge: type spellings, literal rendering, expression comparison and
+//! which type changes widen.
 
+#[cfg(feature = "schema")]
+pub mod expr;
 pub mod fragment;
+#[cfg(feature = "schema")]
+pub mod literal;
 pub mod quote;
+#[cfg(feature = "schema")]
+pub mod spelling;
+#[cfg(feature = "schema")]
+pub mod types;
+#[cfg(feature = "schema")]
+pub mod widening;

@@ -1,0 +1,220 @@
+//! The change vocabulary: one typed change per thing `plan` can do, with no SQL text.
+
+use crate::model::{
+    CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, PrimaryKey,
+    QualifiedName, Sequence, SequenceOptions, Table, UniqueConstraint,
+};
+
+/// What a comment is attached to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommentTarget {
+    Table(QualifiedName),
+    Column(QualifiedName, String),
+    Index(QualifiedName),
+    Enum(QualifiedName),
+    Sequence(QualifiedName),
+}
+
+/// A table constraint that can be added on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constraint {
+    PrimaryKey(PrimaryKey),
+    Unique(UniqueConstraint),
+    Check(CheckConstraint),
+    ForeignKey(ForeignKey),
+    Exclusion(ExclusionConstraint),
+}
+
+impl Constraint {
+    pub fn set_name(&mut self, name: String) {
+        match self {
+            Constraint::PrimaryKey(c) => c.name = name,
+            Constraint::Unique(c) => c.name = name,
+            Constraint::Check(c) => c.name = name,
+            Constraint::ForeignKey(c) => c.name = name,
+            Constraint::Exclusion(c) => c.name = name,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Constraint::PrimaryKey(c) => &c.name,
+            Constraint::Unique(c) => &c.name,
+            Constraint::Check(c) => &c.name,
+            Constraint::ForeignKey(c) => &c.name,
+            Constraint::Exclusion(c) => &c.name,
+        }
+    }
+}
+
+/// Where a new enum value goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnumPosition {
+    Last,
+    Before(String),
+    After(String),
+}
+
+/// One typed change. `plan` turns each into SQL statements and hazards.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    CreateSchema(String),
+    RenameTable {
+        from: QualifiedName,
+        to: String,
+    },
+    RenameEnum {
+        from: QualifiedName,
+        to: String,
+    },
+    RenameSequence {
+        from: QualifiedName,
+        to: String,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    RenameConstraint {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    RenameIndex {
+        index: QualifiedName,
+        to: String,
+    },
+    /// A column's NOT NULL constraint to the name PostgreSQL 18 gives it, when a table or
+    /// column rename left the old one. Rendered to run on every major: servers before 18
+    /// have no such constraint, and a generated migration does not know its server.
+    RenameNotNull {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    CreateEnum(Enum),
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        position: EnumPosition,
+    },
+    /// Values removed or reordered: the type is rebuilt and the columns converted.
+    RecreateEnum {
+        old: Enum,
+        new: Enum,
+        columns: Vec<EnumColumn>,
+        removed: Vec<String>,
+    },
+    DropEnum(QualifiedName),
+    CreateSequence(Sequence),
+    AlterSequence {
+        name: QualifiedName,
+        from: SequenceOptions,
+        to: SequenceOptions,
+    },
+    SetSequenceOwner {
+        name: QualifiedName,
+        owner: Option<(QualifiedName, String)>,
+    },
+    DropSequence(QualifiedName),
+    /// A new table with its columns, primary key, unique and check constraints (foreign
+    /// keys and indexes come as their own changes).
+    CreateTable(Table),
+    DropTable(QualifiedName),
+    SetLogged {
+        table: QualifiedName,
+        unlogged: bool,
+    },
+    AddColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    /// A column whose generation expression changed: dropped here, and added again by an
+    /// [`Change::AddColumn`] that follows (after every drop, so that the plan can free
+    /// names and dependencies in between).
+    RecreateColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    AlterColumnType {
+        table: QualifiedName,
+        column: String,
+        from: String,
+        to: String,
+        collation: Option<String>,
+        /// Convert through `text`: there is no direct cast between an enum and another
+        /// type (PostgreSQL casts enums only to and from text).
+        via_text: bool,
+    },
+    SetDefault {
+        table: QualifiedName,
+        column: String,
+        expression: String,
+    },
+    DropDefault {
+        table: QualifiedName,
+        column: String,
+    },
+    SetNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    DropNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    DropExpression {
+        table: QualifiedName,
+        column: String,
+    },
+    AddIdentity {
+        table: QualifiedName,
+        column: String,
+        identity: Identity,
+    },
+    AlterIdentity {
+        table: QualifiedName,
+        column: String,
+        data_type: String,
+        from: Identity,
+        to: Identity,
+    },
+    DropIdentity {
+        table: QualifiedName,
+        column: String,
+    },
+    AddConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+    },
+    DropConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+    },
+    CreateIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+    DropIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+    SetComment {
+        target: CommentTarget,
+        comment: Option<String>,
+    },
+}
+
+/// A column whose type is (an array of) an enum being rebuilt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumColumn {
+    pub table: QualifiedName,
+    pub column: String,
+    pub data_type: String,
+    pub default: Option<String>,
+}

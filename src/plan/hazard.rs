@@ -1,0 +1,206 @@
+//! Hazards: what a statement may destroy, which push refuses without `--force`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::diff::{Change, Constraint};
+use crate::model::QualifiedName;
+
+/// Something a statement may destroy; push refuses these without `--force`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Hazard {
+    DropsTable {
+        table: QualifiedName,
+    },
+    DropsColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    RecreatesColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    NarrowsType {
+        table: QualifiedName,
+        column: String,
+        from: String,
+        to: String,
+    },
+    DropsEnumValues {
+        name: QualifiedName,
+        values: Vec<String>,
+        tables: Vec<QualifiedName>,
+    },
+    DropsKey {
+        table: QualifiedName,
+        constraint: String,
+    },
+    DropsEnum {
+        name: QualifiedName,
+    },
+    DropsSequence {
+        name: QualifiedName,
+    },
+}
+
+impl Hazard {
+    /// The tables whose rows are at stake (their row counts are shown with the hazard).
+    pub fn tables(&self) -> Vec<&QualifiedName> {
+        match self {
+            Hazard::DropsTable { table }
+            | Hazard::DropsColumn { table, .. }
+            | Hazard::RecreatesColumn { table, .. }
+            | Hazard::NarrowsType { table, .. }
+            | Hazard::DropsKey { table, .. } => vec![table],
+            Hazard::DropsEnumValues { tables, .. } => tables.iter().collect(),
+            Hazard::DropsEnum { .. } | Hazard::DropsSequence { .. } => Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Hazard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Hazard::DropsTable { table } => write!(f, "drops table {table}"),
+            Hazard::DropsColumn { table, column } => write!(f, "drops column {table}.{column}"),
+            Hazard::RecreatesColumn { table, column } => {
+                write!(
+                    f,
+                    "drops and re-adds column {table}.{column} (its values are recomputed)"
+                )
+            }
+            Hazard::NarrowsType {
+                table,
+                column,
+                from,
+                to,
+            } => {
+                write!(
+                    f,
+                    "changes {table}.{column} from {from} to {to}, which may fail or lose data"
+                )
+            }
+            Hazard::DropsEnumValues { name, values, .. } => {
+                write!(f, "removes value(s) {} from enum {name}", values.join(", "))
+            }
+            Hazard::DropsKey { table, constraint } => {
+                write!(
+                    f,
+                    "drops key constraint {constraint} on {table}, which the data may rely on"
+                )
+            }
+            Hazard::DropsEnum { name } => {
+                write!(f, "drops enum {name}, which schema.toml does not declare")
+            }
+            Hazard::DropsSequence { name } => {
+                write!(
+                    f,
+                    "drops sequence {name}, which schema.toml does not declare"
+                )
+            }
+        }
+    }
+}
+
+/// What the plan adds back, so that dropping a key it replaces is not called destructive.
+pub(super) struct Replacements {
+    dropped_tables: BTreeSet<QualifiedName>,
+    tables_with_new_primary_key: BTreeSet<QualifiedName>,
+    added_uniques: BTreeSet<(QualifiedName, Vec<String>)>,
+}
+
+impl Replacements {
+    pub(super) fn of(changes: &[Change]) -> Self {
+        let mut r = Replacements {
+            dropped_tables: BTreeSet::new(),
+            tables_with_new_primary_key: BTreeSet::new(),
+            added_uniques: BTreeSet::new(),
+        };
+        for c in changes {
+            match c {
+                Change::DropTable(t) => {
+                    r.dropped_tables.insert(t.clone());
+                }
+                Change::AddConstraint {
+                    table,
+                    constraint: Constraint::PrimaryKey(_),
+                } => {
+                    r.tables_with_new_primary_key.insert(table.clone());
+                }
+                Change::AddConstraint {
+                    table,
+                    constraint: Constraint::Unique(u),
+                } => {
+                    r.added_uniques.insert((table.clone(), u.columns.clone()));
+                }
+                _ => {}
+            }
+        }
+        r
+    }
+
+    /// True when the key's guarantee survives the plan.
+    fn keeps(&self, table: &QualifiedName, constraint: &Constraint) -> bool {
+        if self.dropped_tables.contains(table) {
+            return true;
+        }
+        match constraint {
+            Constraint::PrimaryKey(_) => self.tables_with_new_primary_key.contains(table),
+            Constraint::Unique(u) => self
+                .added_uniques
+                .contains(&(table.clone(), u.columns.clone())),
+            _ => true,
+        }
+    }
+}
+
+pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<Hazard> {
+    match change {
+        Change::DropTable(table) => Some(Hazard::DropsTable {
+            table: table.clone(),
+        }),
+        Change::DropColumn { table, column } => Some(Hazard::DropsColumn {
+            table: table.clone(),
+            column: column.clone(),
+        }),
+        Change::RecreateColumn { table, column } => Some(Hazard::RecreatesColumn {
+            table: table.clone(),
+            column: column.name.clone(),
+        }),
+        Change::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            ..
+        } if !crate::sql::widening::is_widening(from, to) => Some(Hazard::NarrowsType {
+            table: table.clone(),
+            column: column.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        }),
+        Change::RecreateEnum {
+            new,
+            columns,
+            removed,
+            ..
+        } if !removed.is_empty() => {
+            let tables: BTreeSet<QualifiedName> = columns.iter().map(|c| c.table.clone()).collect();
+            Some(Hazard::DropsEnumValues {
+                name: new.name.clone(),
+                values: removed.clone(),
+                tables: tables.into_iter().collect(),
+            })
+        }
+        Change::DropConstraint {
+            table,
+            constraint: c @ (Constraint::PrimaryKey(_) | Constraint::Unique(_)),
+        } if !replacements.keeps(table, c) => Some(Hazard::DropsKey {
+            table: table.clone(),
+            constraint: c.name().to_string(),
+        }),
+        Change::DropEnum(name) => Some(Hazard::DropsEnum { name: name.clone() }),
+        Change::DropSequence(name) => Some(Hazard::DropsSequence { name: name.clone() }),
+        _ => None,
+    }
+}
