@@ -19,6 +19,10 @@ cargo xtask corpus [--filter REGEX | --in-scope] [--url URL | --pg N] [--port P]
   DIR...      case folders, relative to the corpus folder (default: migra sqldef/cases)
   --filter    only cases whose name matches (POSIX ERE)
   --in-scope  only the cases whose objects brain-db manages (its \"in scope\" count)
+  --baseline  case failures do not fail the command (the counts are recorded)
+  --same-as DIR
+              succeed exactly when as many in-scope cases pass as in the results folder
+              DIR of another run (e.g. PostgreSQL 15's)
   --url       use this server (superuser simplest) instead of a private cluster;
               DATABASE_URL does the same
   --pg        the private cluster runs PostgreSQL N (14-18, installed by package as for
@@ -53,8 +57,9 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
             "--port",
             "--results",
             "--client-bin",
+            "--same-as",
         ],
-        &["--in-scope"],
+        &["--in-scope", "--baseline"],
     )?;
     let corpus = shared_dir()?.join("corpus");
     let script = corpus.join("roundtrip.sh");
@@ -108,7 +113,7 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
             eprintln!("PostgreSQL {major}: {}", server.source);
             let c = crate::pg_majors::fresh_cluster(
                 &server.bin,
-                &base.join(format!("pg{major}")),
+                &base.join(format!("cluster-pg{major}")),
                 port,
             )?;
             let url = c.url();
@@ -173,15 +178,41 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
         c.stop()?;
     }
     let tsv = results.join("results.tsv");
+    let mut in_scope_passed = None;
     match std::fs::read_to_string(&tsv) {
         Ok(text) => {
             let rows = parse_tsv(&text);
             print!("\n{}", summarize(&rows, &case_folders(&roots)));
-            print!("{}", summarize_in_scope(&rows, &case_paths(&roots)));
+            let scoped = in_scope_counts(&rows, &case_paths(&roots));
+            print!("{}", summarize_in_scope(&scoped));
+            std::fs::write(results.join(IN_SCOPE_FILE), format!("{}\n", scoped.pass))?;
+            in_scope_passed = Some(scoped.pass);
         }
         Err(e) => eprintln!("no results ({}: {e})", tsv.display()),
     }
     eprintln!("results: {}", tsv.display());
+    if let Some(other) = args.value("--same-as") {
+        // The comparison decides, not the failures both runs share.
+        if !matches!(status.code(), Some(0 | 1)) {
+            return Err(format!("roundtrip.sh could not run the corpus ({status})").into());
+        }
+        let file = Path::new(other).join(IN_SCOPE_FILE);
+        let want: u32 = std::fs::read_to_string(&file)
+            .map_err(|e| format!("--same-as: cannot read {}: {e}", file.display()))?
+            .trim()
+            .parse()
+            .map_err(|_| format!("--same-as: {} holds no count", file.display()))?;
+        let got = in_scope_passed.ok_or("no results to compare")?;
+        eprintln!("in-scope passes: {got} here, {want} in {other}");
+        return if got == want {
+            Ok(())
+        } else {
+            Err(format!("{got} in-scope case(s) pass here, {want} in {other}").into())
+        };
+    }
+    if args.has("--baseline") && matches!(status.code(), Some(0 | 1)) {
+        return Ok(());
+    }
     match status.code() {
         Some(0) => Ok(()),
         Some(1) => Err("some cases failed (see the counts above)".into()),
@@ -320,8 +351,11 @@ fn case_sql(dir: &Path) -> String {
         .join("\n")
 }
 
+/// The file in the results folder that holds the in-scope pass count (`--same-as`).
+const IN_SCOPE_FILE: &str = "in-scope-passed";
+
 /// Counts over the cases whose objects brain-db supports (see [`in_scope`]).
-fn summarize_in_scope(rows: &[(String, String)], paths: &BTreeMap<String, PathBuf>) -> String {
+fn in_scope_counts(rows: &[(String, String)], paths: &BTreeMap<String, PathBuf>) -> Counts {
     let mut scoped = Counts::default();
     for (case, status) in rows {
         let base = case.split('+').next().unwrap_or(case);
@@ -329,6 +363,10 @@ fn summarize_in_scope(rows: &[(String, String)], paths: &BTreeMap<String, PathBu
             scoped.add(status);
         }
     }
+    scoped
+}
+
+fn summarize_in_scope(scoped: &Counts) -> String {
     let ran = scoped.pass + scoped.fail + scoped.error;
     format!(
         "{:<34} {:>5} {:>5} {:>5} {:>5}  {:>9}\n",
