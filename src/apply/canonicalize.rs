@@ -38,6 +38,7 @@ struct Needs {
     checks: Vec<String>,
     exclusions: Vec<String>,
     indexes: Vec<String>,
+    policies: Vec<String>,
 }
 
 impl Needs {
@@ -53,6 +54,10 @@ impl Needs {
             checks: t.checks.iter().map(|c| c.name.clone()).collect(),
             exclusions: t.exclusions.iter().map(|x| x.name.clone()).collect(),
             indexes: t.indexes.iter().map(|i| i.name.clone()).collect(),
+            policies: (t.policies.iter())
+                .filter(|p| p.using.is_some() || p.with_check.is_some())
+                .map(|p| p.name.clone())
+                .collect(),
         }
     }
 
@@ -62,6 +67,7 @@ impl Needs {
             && self.checks.is_empty()
             && self.exclusions.is_empty()
             && self.indexes.is_empty()
+            && self.policies.is_empty()
     }
 }
 
@@ -145,6 +151,13 @@ fn needs_of(t: &Table, live_table: &Table) -> Needs {
         };
         if undecided {
             needs.indexes.push(index.name.clone());
+        }
+    }
+    for policy in &t.policies {
+        if let Some(lp) = live_table.policies.iter().find(|l| l.name == policy.name)
+            && (differs(&policy.using, &lp.using) || differs(&policy.with_check, &lp.with_check))
+        {
+            needs.policies.push(policy.name.clone());
         }
     }
     needs
@@ -353,6 +366,26 @@ async fn rewrite(
             }
             statements.push(sql);
         }
+        for policy in &needs.policies {
+            let p = t
+                .policies
+                .iter()
+                .find(|p| &p.name == policy)
+                .expect("declared");
+            // Roles do not change how an expression is printed; PUBLIC always exists.
+            let mut sql = format!(
+                "CREATE POLICY {} ON {table} FOR {} TO PUBLIC",
+                ident(policy),
+                p.command.keyword()
+            );
+            if let Some(u) = &p.using {
+                sql.push_str(&format!(" USING ({u})"));
+            }
+            if let Some(c) = &p.with_check {
+                sql.push_str(&format!(" WITH CHECK ({c})"));
+            }
+            statements.push(sql);
+        }
         per_table.push(statements);
     }
     // Fast path: every table in one round trip. Only if the server rejects something is
@@ -450,6 +483,15 @@ async fn rewrite(
             ) {
                 i.keys = si.keys.iter().map(|k| unscratch(k)).collect();
                 i.predicate = si.predicate.as_deref().map(unscratch);
+            }
+        }
+        for policy in &needs.policies {
+            if let (Some(p), Some(sp)) = (
+                t.policies.iter_mut().find(|p| &p.name == policy),
+                st.policies.iter().find(|p| &p.name == policy),
+            ) {
+                p.using = sp.using.as_deref().map(unscratch);
+                p.with_check = sp.with_check.as_deref().map(unscratch);
             }
         }
     }

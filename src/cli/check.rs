@@ -73,7 +73,7 @@ async fn replay_and_compare(
     println!("after replaying them, these statements remain:");
     for step in &drift.plan.steps {
         if let Some(h) = &step.hazard {
-            println!("-- destructive: {h}");
+            println!("-- {}: {h}", h.label());
         }
         println!("{};", step.sql);
     }

@@ -35,11 +35,11 @@ pub async fn run(cli: &Cli, name: Option<&str>, empty: bool) -> Outcome {
             }
             if !hazards.is_empty() {
                 println!(
-                    "note: {} destructive statement(s), each marked `-- destructive:` in the file; review before applying:",
+                    "note: {} statement(s) marked `-- destructive:` or `-- widens access:` in the file; review before applying:",
                     hazards.len()
                 );
                 for h in &hazards {
-                    println!("  - {h}");
+                    println!("  - {}: {h}", h.label());
                 }
             }
         }

@@ -8,7 +8,7 @@ use super::interrupt::{self, Finished};
 use super::{Cli, Outcome, exit};
 use crate::apply;
 use crate::db::lock_timeout;
-use crate::plan::Plan;
+use crate::plan::{Hazard, Plan};
 use crate::schema_file;
 
 pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
@@ -61,10 +61,17 @@ async fn run_connected(
         let counts = apply::row_counts(client, &tables)
             .await
             .context("counting rows")?;
-        eprintln!(
-            "refused: the plan has {} destructive step(s):",
-            hazards.len()
-        );
+        let widening = hazards
+            .iter()
+            .filter(|h| matches!(h, Hazard::WidensAccess { .. }))
+            .count();
+        let destructive = hazards.len() - widening;
+        let what = match (destructive, widening) {
+            (d, 0) => format!("{d} destructive step(s)"),
+            (0, w) => format!("{w} step(s) that widen access"),
+            (d, w) => format!("{d} destructive step(s) and {w} step(s) that widen access"),
+        };
+        eprintln!("refused: the plan has {what}:");
         for h in &hazards {
             let rows: Vec<String> = h
                 .tables()
@@ -102,7 +109,7 @@ async fn run_connected(
 fn print_plan(plan: &Plan) {
     for step in &plan.steps {
         if let Some(h) = &step.hazard {
-            println!("-- destructive: {h}");
+            println!("-- {}: {h}", h.label());
         }
         println!("{};", step.sql);
     }

@@ -1,8 +1,9 @@
 //! The change vocabulary: one typed change per thing `plan` can do, with no SQL text.
 
 use crate::model::{
-    CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, PrimaryKey,
-    QualifiedName, Sequence, SequenceOptions, Table, UniqueConstraint,
+    CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Identity, Index, Policy,
+    PrimaryKey, QualifiedName, RowLevelSecurity, Sequence, SequenceOptions, Table,
+    UniqueConstraint,
 };
 
 /// What a comment is attached to.
@@ -13,6 +14,8 @@ pub enum CommentTarget {
     Index(QualifiedName),
     Enum(QualifiedName),
     Sequence(QualifiedName),
+    /// A policy (by name) of a table.
+    Policy(QualifiedName, String),
 }
 
 /// A table constraint that can be added on its own.
@@ -207,6 +210,32 @@ pub enum Change {
     SetComment {
         target: CommentTarget,
         comment: Option<String>,
+    },
+    SetRowLevelSecurity {
+        table: QualifiedName,
+        from: RowLevelSecurity,
+        to: RowLevelSecurity,
+    },
+    /// `enforced`, here and on the other policy changes: the table enforces row-level
+    /// security before and after the plan, so the change alters who sees which rows at
+    /// once (the plan's access-widening guard looks at it).
+    CreatePolicy {
+        table: QualifiedName,
+        policy: Policy,
+        enforced: bool,
+    },
+    /// In place where PostgreSQL allows (`ALTER POLICY`: roles, expressions), else
+    /// dropped and created again (command, permissive / restrictive).
+    AlterPolicy {
+        table: QualifiedName,
+        from: Policy,
+        to: Policy,
+        enforced: bool,
+    },
+    DropPolicy {
+        table: QualifiedName,
+        policy: Policy,
+        enforced: bool,
     },
 }
 

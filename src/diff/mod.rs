@@ -7,7 +7,7 @@
 //! compares like with like.
 //!
 //! One file per object kind (`tables`, `columns`, `constraints`, `indexes`, `enums`,
-//! `sequences`), on the vocabulary of `change`; `renames` and `dependents` serve them all.
+//! `sequences`, `policies`), on the vocabulary of `change`; `renames` and `dependents` serve them all.
 
 mod change;
 mod columns;
@@ -16,6 +16,7 @@ mod dependents;
 mod enums;
 mod indexes;
 mod not_null;
+mod policies;
 mod renames;
 mod sequences;
 mod tables;
@@ -43,6 +44,7 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     enums::diff_enums(desired, &mut live, &mut out);
     sequences::diff_sequences(desired, &mut live, &mut out);
     columns::detach_from_changed_columns(desired, &mut live, &mut out);
+    policies::detach_policies(desired, &mut live, &mut out);
     tables::diff_tables(desired, &live, &mut out);
     not_null::follow_names(desired, &live, &mut out);
     Ok(out)

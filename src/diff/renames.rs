@@ -242,6 +242,11 @@ pub(super) fn rename_live_column(
         for x in &mut table.exclusions {
             rename_expr(&mut x.definition);
         }
+        for p in &mut table.policies {
+            for e in [&mut p.using, &mut p.with_check].into_iter().flatten() {
+                rename_expr(e);
+            }
+        }
         for i in &mut table.indexes {
             for k in &mut i.keys {
                 rename_expr(k);

@@ -6,6 +6,7 @@ use super::change::{Change, CommentTarget, Constraint};
 use super::columns::{diff_column, enum_type_names};
 use super::constraints::{constraints_of, diff_constraints};
 use super::indexes::diff_indexes;
+use super::policies;
 use crate::model::{QualifiedName, Schema, Table};
 
 pub(super) fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
@@ -94,6 +95,9 @@ pub(super) fn create_table(want: &Table, out: &mut Vec<Change>) {
     let mut table = want.clone();
     let fks = std::mem::take(&mut table.foreign_keys);
     let indexes = std::mem::take(&mut table.indexes);
+    // Row-level security and policies come as their own changes.
+    table.policies.clear();
+    table.row_level_security = Default::default();
     out.push(Change::CreateTable(table));
     for fk in fks {
         out.push(Change::AddConstraint {
@@ -127,6 +131,7 @@ pub(super) fn create_table(want: &Table, out: &mut Vec<Change>) {
             });
         }
     }
+    policies::create_policies(want, out);
 }
 
 pub(super) fn diff_table(
@@ -170,6 +175,7 @@ pub(super) fn diff_table(
     }
     diff_constraints(want, have, out, rebuilt_keys);
     diff_indexes(want, have, out);
+    policies::diff_policies(want, have, out);
     if want.comment != have.comment {
         out.push(Change::SetComment {
             target: CommentTarget::Table(table.clone()),

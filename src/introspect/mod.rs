@@ -26,6 +26,7 @@ mod constraints;
 mod enums;
 mod indexdef;
 mod indexes;
+mod policies;
 mod schemas;
 mod sequences;
 mod tables;
@@ -38,7 +39,7 @@ use tokio_postgres::{Client, GenericClient, IsolationLevel, Row};
 use crate::model::Schema;
 
 /// The number of statements [`introspect`] sends, whatever the size of the database.
-pub const QUERY_COUNT: usize = 7;
+pub const QUERY_COUNT: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -169,6 +170,7 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         index_rows,
         sequence_rows,
         enum_rows,
+        policy_rows,
     ) = tokio::try_join!(
         q.fetch("schemas", schemas::QUERY),
         q.fetch("tables", tables::QUERY),
@@ -177,6 +179,7 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         q.fetch("indexes", indexes::QUERY),
         q.fetch("sequences", sequences::QUERY),
         q.fetch("enums", enums::QUERY),
+        q.fetch("policies", policies::QUERY),
     )?;
 
     let mut out = Schema {
@@ -189,6 +192,7 @@ pub(crate) async fn read_catalog<C: GenericClient>(
     indexes::read(index_rows, &by_oid, &mut out.tables)?;
     sequences::read(sequence_rows, &mut out)?;
     enums::read(enum_rows, &mut out);
+    policies::read(policy_rows, &by_oid, &mut out.tables)?;
 
     for table in out.tables.values_mut() {
         table.columns.shrink_to_fit();
@@ -197,6 +201,7 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
         table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        table.policies.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
     let stats = Stats {

@@ -83,12 +83,7 @@ FROM (
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_type'::regclass
                         AND d.objid = t.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT 'row-level security policy'
-    FROM pg_catalog.pg_policy pol
-    JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1::text[])
+
 ) AS objects
 GROUP BY kind
 ORDER BY kind";

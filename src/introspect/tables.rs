@@ -3,13 +3,16 @@
 use std::collections::{BTreeMap, HashMap};
 use tokio_postgres::Row;
 
-use crate::model::{QualifiedName, Schema, Table};
+use crate::model::{QualifiedName, RowLevelSecurity, Schema, Table};
 
-/// One row per table: oid, schema, name, unlogged, comment.
+/// One row per table: oid, schema, name, unlogged, comment, row-level security enabled,
+/// forced.
 pub(super) const QUERY: &str = concat!(
     managed_tables_cte!(),
-    "SELECT tbl.oid, tbl.nspname, tbl.relname, tbl.relpersistence = 'u', d.description
+    "SELECT tbl.oid, tbl.nspname, tbl.relname, tbl.relpersistence = 'u', d.description,
+            c.relrowsecurity, c.relforcerowsecurity
      FROM tbl
+     JOIN pg_catalog.pg_class c ON c.oid = tbl.oid
      LEFT JOIN pg_catalog.pg_description d
        ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = tbl.oid
       AND d.objsubid = 0"
@@ -23,6 +26,11 @@ pub(super) fn read(rows: Vec<Row>, out: &mut Schema) -> HashMap<u32, QualifiedNa
         let mut table = Table::new(name.clone());
         table.unlogged = row.get(3);
         table.comment = row.get(4);
+        table.row_level_security = match (row.get::<_, bool>(5), row.get::<_, bool>(6)) {
+            (false, _) => RowLevelSecurity::Disabled,
+            (true, false) => RowLevelSecurity::Enabled,
+            (true, true) => RowLevelSecurity::Forced,
+        };
         by_oid.insert(row.get(0), name.clone());
         out.tables.insert(name, table);
     }

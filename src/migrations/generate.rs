@@ -259,7 +259,7 @@ pub fn render(plan: &Plan) -> String {
     for step in &plan.steps {
         out.push('\n');
         if let Some(h) = &step.hazard {
-            out.push_str(&format!("-- destructive: {h}\n"));
+            out.push_str(&format!("-- {}: {h}\n", h.label()));
         }
         out.push_str(&step.sql);
         out.push_str(";\n");

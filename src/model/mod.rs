@@ -15,9 +15,12 @@
 //!   wrote until `apply::canonicalize` replaces them with the server's form.
 
 pub mod names;
+pub mod policy;
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+pub use policy::{Policy, PolicyCommand, RowLevelSecurity};
 
 /// A schema-qualified object name. Ordered by (schema, name) so that every map over
 /// names iterates deterministically.
@@ -154,6 +157,9 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
     pub unlogged: bool,
+    pub row_level_security: RowLevelSecurity,
+    /// Row-level security policies, sorted by name.
+    pub policies: Vec<Policy>,
     /// Rename hint from the schema file (old unqualified name, same schema).
     pub renamed_from: Option<String>,
 }
@@ -171,6 +177,8 @@ impl Table {
             indexes: Vec::new(),
             comment: None,
             unlogged: false,
+            row_level_security: RowLevelSecurity::Disabled,
+            policies: Vec::new(),
             renamed_from: None,
         }
     }

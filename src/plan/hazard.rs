@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::diff::{Change, Constraint};
-use crate::model::QualifiedName;
+use crate::model::{QualifiedName, RowLevelSecurity};
 
 /// Something a statement may destroy; push refuses these without `--force`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,9 +41,26 @@ pub enum Hazard {
     DropsSequence {
         name: QualifiedName,
     },
+    /// Lets more rows through row-level security: refused without `--force` like a
+    /// destructive step.
+    WidensAccess {
+        table: QualifiedName,
+        /// The policy changed, if the change is to one.
+        policy: Option<String>,
+        /// Why, as a clause: "disables row-level security".
+        why: String,
+    },
 }
 
 impl Hazard {
+    /// How the plan marks the hazard: `destructive` or `widens access`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Hazard::WidensAccess { .. } => "widens access",
+            _ => "destructive",
+        }
+    }
+
     /// The tables whose rows are at stake (their row counts are shown with the hazard).
     pub fn tables(&self) -> Vec<&QualifiedName> {
         match self {
@@ -53,7 +70,9 @@ impl Hazard {
             | Hazard::NarrowsType { table, .. }
             | Hazard::DropsKey { table, .. } => vec![table],
             Hazard::DropsEnumValues { tables, .. } => tables.iter().collect(),
-            Hazard::DropsEnum { .. } | Hazard::DropsSequence { .. } => Vec::new(),
+            Hazard::DropsEnum { .. }
+            | Hazard::DropsSequence { .. }
+            | Hazard::WidensAccess { .. } => Vec::new(),
         }
     }
 }
@@ -92,6 +111,10 @@ impl fmt::Display for Hazard {
             Hazard::DropsEnum { name } => {
                 write!(f, "drops enum {name}, which schema.toml does not declare")
             }
+            Hazard::WidensAccess { table, policy, why } => match policy {
+                Some(p) => write!(f, "policy {p} on {table}: {why}"),
+                None => write!(f, "table {table}: {why}"),
+            },
             Hazard::DropsSequence { name } => {
                 write!(
                     f,
@@ -200,7 +223,66 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             constraint: c.name().to_string(),
         }),
         Change::DropEnum(name) => Some(Hazard::DropsEnum { name: name.clone() }),
+        Change::SetRowLevelSecurity { table, from, to } => {
+            let why = if from.is_enabled() && !to.is_enabled() {
+                "disables row-level security: its policies stop applying and every role with \
+                 privileges on the table reaches every row"
+            } else if *from == RowLevelSecurity::Forced && *to == RowLevelSecurity::Enabled {
+                "removes FORCE ROW LEVEL SECURITY: the table's owner bypasses its policies again"
+            } else {
+                return None;
+            };
+            Some(widens(table, None, why))
+        }
+        Change::CreatePolicy {
+            table,
+            policy,
+            enforced: true,
+        } if !policy.restrictive => Some(widens(
+            table,
+            Some(&policy.name),
+            "adds a permissive policy while row-level security is on; permissive policies \
+             are ORed, so it lets more rows through",
+        )),
+        Change::AlterPolicy {
+            table,
+            from,
+            to,
+            enforced: true,
+        } => {
+            let why = if from.restrictive && !to.restrictive {
+                "turns a restrictive policy permissive; restrictive policies are ANDed, \
+                 permissive ones ORed"
+            } else if from.restrictive {
+                "alters a restrictive policy; restrictive policies are ANDed, so a looser one \
+                 lets more rows through"
+            } else if !to.restrictive {
+                "alters a permissive policy while row-level security is on; permissive policies \
+                 are ORed, so a wider one lets more rows through"
+            } else {
+                return None;
+            };
+            Some(widens(table, Some(&to.name), why))
+        }
+        Change::DropPolicy {
+            table,
+            policy,
+            enforced: true,
+        } if policy.restrictive => Some(widens(
+            table,
+            Some(&policy.name),
+            "drops a restrictive policy; restrictive policies are ANDed, so every row it \
+             kept out gets through",
+        )),
         Change::DropSequence(name) => Some(Hazard::DropsSequence { name: name.clone() }),
         _ => None,
+    }
+}
+
+fn widens(table: &QualifiedName, policy: Option<&str>, why: &str) -> Hazard {
+    Hazard::WidensAccess {
+        table: table.clone(),
+        policy: policy.map(str::to_string),
+        why: why.to_string(),
     }
 }

@@ -98,6 +98,8 @@ fn phase(change: &Change) -> u8 {
             constraint: Constraint::ForeignKey(_),
             ..
         } => 4,
+        // A policy goes before the columns (and functions) its expressions use.
+        Change::DropPolicy { .. } => 4,
         Change::DropIndex { .. } | Change::DropConstraint { .. } => 5,
         Change::SetLogged { .. }
         | Change::DropExpression { .. }
@@ -130,6 +132,10 @@ fn phase(change: &Change) -> u8 {
         Change::AddConstraint { .. } => 20,
         Change::CreateIndex { .. } => 21,
         Change::SetSequenceOwner { .. } => 23,
+        // Policies after everything their expressions may use.
+        Change::CreatePolicy { .. }
+        | Change::AlterPolicy { .. }
+        | Change::SetRowLevelSecurity { .. } => 23,
         Change::SetComment { .. } => 24,
     }
 }

@@ -22,6 +22,7 @@ mod migrate_concurrency;
 mod migrate_generate;
 mod migrate_hardening;
 mod pg18;
+mod policies;
 mod pull;
 mod push;
 mod push_safety;

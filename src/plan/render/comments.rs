@@ -14,6 +14,7 @@ pub(super) fn statements(change: &Change) -> Vec<String> {
                 CommentTarget::Index(i) => format!("INDEX {}", name(i)),
                 CommentTarget::Enum(e) => format!("TYPE {}", name(e)),
                 CommentTarget::Sequence(s) => format!("SEQUENCE {}", name(s)),
+                CommentTarget::Policy(t, p) => format!("POLICY {} ON {}", ident(p), name(t)),
             };
             let text = comment.as_deref().map_or("NULL".to_string(), literal);
             vec![format!("COMMENT ON {target} IS {text}")]

@@ -8,6 +8,7 @@ mod comments;
 mod constraints;
 mod enums;
 mod indexes;
+mod policies;
 mod schemas;
 mod sequences;
 mod tables;
@@ -53,6 +54,10 @@ pub fn statements(change: &Change) -> Vec<String> {
         Change::RenameIndex { .. } | Change::CreateIndex { .. } | Change::DropIndex { .. } => {
             indexes::statements(change)
         }
+        Change::SetRowLevelSecurity { .. }
+        | Change::CreatePolicy { .. }
+        | Change::AlterPolicy { .. }
+        | Change::DropPolicy { .. } => policies::statements(change),
         Change::SetComment { .. } => comments::statements(change),
     }
 }

@@ -7,6 +7,7 @@ mod constraint;
 mod ctx;
 mod enum_;
 mod index;
+mod policy;
 mod renames;
 mod schema;
 mod sequence;
@@ -101,6 +102,7 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
         t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
         t.checks.sort_by(|a, b| a.name.cmp(&b.name));
         t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        t.policies.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
     schema::managed_schemas(ctx, top, &mut schema);

@@ -8,7 +8,7 @@ use super::constraint::PendingFk;
 use super::ctx::{Ctx, find};
 use super::renames::{check_renames, rename_hint, rename_hints};
 use super::{Scope, Seen, table_name};
-use super::{constraint, index};
+use super::{constraint, index, policy};
 use crate::model::{QualifiedName, Schema, Table};
 use crate::schema_file::tree::{Entry, Span, Val};
 
@@ -23,6 +23,8 @@ pub(super) const TABLE_KEYS: &[&str] = &[
     "renamed_from",
     "comment",
     "unlogged",
+    "row_level_security",
+    "policies",
 ];
 
 /// Loads `[tables]` into `schema`; the foreign keys come back to be resolved once every
@@ -146,5 +148,6 @@ pub(super) fn load_table(
     constraint::foreign_keys(ctx, name, entries, &table, scope.pending_fks);
     index::load_indexes(ctx, name, entries, &mut table, scope.seen);
     constraint::check_names(ctx, name, key_span, &table, scope.pending_fks, scope.seen);
+    policy::load_policies(ctx, entries, &mut table);
     table
 }

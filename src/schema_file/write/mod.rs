@@ -13,6 +13,7 @@ mod column;
 mod constraint;
 mod enum_;
 mod index;
+mod policy;
 mod sequence;
 mod table;
 

@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 use super::column::{ColumnSugar, column};
 use super::constraint::{write_checks, write_exclusions};
 use super::index::write_indexes;
+use super::policy::write_policies;
 use super::{action_fields, deferrable, inline, key, string_array, toml_string};
-use crate::model::{Deferrable, ForeignKey, QualifiedName, Schema, Table, names};
+use crate::model::{Deferrable, ForeignKey, QualifiedName, RowLevelSecurity, Schema, Table, names};
 use crate::schema_file::path;
 
 pub(super) fn write_table(
@@ -70,6 +71,15 @@ pub(super) fn write_table(
     }
     if t.unlogged {
         table_fields.push(("unlogged".into(), "true".into()));
+    }
+    match t.row_level_security {
+        RowLevelSecurity::Disabled => {}
+        RowLevelSecurity::Enabled => {
+            table_fields.push(("row_level_security".into(), "true".into()));
+        }
+        RowLevelSecurity::Forced => {
+            table_fields.push(("row_level_security".into(), toml_string("force")));
+        }
     }
     if let Some(pk) = t.primary_key.as_ref().filter(|_| pk_sugar.is_none()) {
         let cols = string_array(&pk.columns);
@@ -202,4 +212,5 @@ pub(super) fn write_table(
     write_checks(out, &header, t, &check_sugar);
     write_exclusions(out, &header, t);
     write_indexes(out, &header, t);
+    write_policies(out, &header, t);
 }

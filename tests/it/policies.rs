@@ -1,0 +1,516 @@
+//! Row-level security and policies: created with the table's RLS, compared through the
+//! server, and guarded: a change that can let more rows through is refused without
+//! `--force`, naming the table, the policy and why.
+
+use crate::harness::{Project, TestDb, assert_same_schema};
+
+/// Roles are cluster-wide: each test makes its own, named after it.
+async fn roles(db: &TestDb, names: &[&str]) {
+    for name in names {
+        db.exec(&format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') \
+             THEN CREATE ROLE \"{name}\"; END IF; END $$"
+        ))
+        .await;
+    }
+}
+
+fn schema(rls: &str, policies: &str) -> String {
+    format!(
+        r#"
+[tables.tasks]
+{rls}
+[tables.tasks.columns]
+id = {{ type = "integer", primary_key = true }}
+owner = {{ type = "text", not_null = true }}
+archived = {{ type = "boolean", not_null = true, default = false }}
+{policies}"#
+    )
+}
+
+const OWNER_ONLY: &str = r#"
+[tables.tasks.policies.owner_only]
+using = "owner = current_user"
+with_check = "owner = current_user"
+"#;
+
+const NOT_ARCHIVED: &str = r#"
+[tables.tasks.policies.not_archived]
+restrictive = true
+command = "select"
+using = "not archived"
+"#;
+
+/// The policies as the catalog has them: name, permissive, command, roles, using, check.
+async fn catalog(db: &TestDb) -> Vec<Option<String>> {
+    db.column(
+        "select policyname || ' ' || permissive || ' ' || cmd || ' ' || roles::text || ' ' \
+         || coalesce(qual, '-') || ' ' || coalesce(with_check, '-') \
+         from pg_policies where tablename = 'tasks' order by policyname",
+    )
+    .await
+}
+
+async fn rls_flags(db: &TestDb) -> String {
+    db.value(
+        "select relrowsecurity::text || ' ' || relforcerowsecurity::text \
+         from pg_class where oid = 'tasks'::regclass",
+    )
+    .await
+}
+
+/// Refused with exit 2 and every `expected` text on stderr, the database unchanged;
+/// `--force` then applies it and a second push settles.
+async fn refused_then_forced(db: &TestDb, project: &Project, expected: &[&str]) {
+    let before = db.dump();
+    let run = project.run(db, &["push"]);
+    run.assert_code(2);
+    for text in expected {
+        assert!(
+            run.stderr.contains(text),
+            "missing {text:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stdout.contains("-- widens access:"),
+        "the plan marks the step:\n{}",
+        run.stdout
+    );
+    assert_eq!(db.dump(), before, "a refused push changes nothing");
+    project.run(db, &["push", "--force"]).assert_code(0);
+    project.run(db, &["push"]).assert_no_changes();
+}
+
+/// Rows `role` sees in tasks.
+async fn visible_to(db: &TestDb, role: &str) -> String {
+    let client = db.client().await;
+    client
+        .batch_execute(&format!(
+            "GRANT SELECT ON tasks TO \"{role}\"; SET ROLE \"{role}\""
+        ))
+        .await
+        .expect("grant and set role");
+    let row = client
+        .query_one("select count(*)::text from tasks", &[])
+        .await
+        .expect("count as the role");
+    row.get(0)
+}
+
+#[tokio::test]
+async fn enabling_rls_with_its_first_policies_is_safe_and_filters_rows() {
+    let db = TestDb::new("policies_first").await;
+    roles(&db, &["bdp_first_alice"]).await;
+    db.exec(
+        "create table tasks (id integer primary key, owner text not null, \
+         archived boolean not null default false); \
+         insert into tasks values (1, 'bdp_first_alice', false), (2, 'bob', false), \
+         (3, 'bdp_first_alice', true)",
+    )
+    .await;
+    assert_eq!(visible_to(&db, "bdp_first_alice").await, "3");
+
+    let project = Project::new();
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!("{OWNER_ONLY}{NOT_ARCHIVED}"),
+    ));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("ENABLE ROW LEVEL SECURITY"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(rls_flags(&db).await, "true false");
+    assert_eq!(
+        catalog(&db).await,
+        [
+            Some("not_archived RESTRICTIVE SELECT {public} (NOT archived) -".into()),
+            Some(
+                "owner_only PERMISSIVE ALL {public} (owner = CURRENT_USER) (owner = CURRENT_USER)"
+                    .into()
+            ),
+        ]
+    );
+    // Alice sees her own rows that are not archived.
+    assert_eq!(visible_to(&db, "bdp_first_alice").await, "1");
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn changes_that_widen_access_are_refused_without_force() {
+    let db = TestDb::new("policies_widen").await;
+    roles(&db, &["bdp_widen_reader"]).await;
+    let project = Project::new();
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!("{OWNER_ONLY}{NOT_ARCHIVED}"),
+    ));
+    project.run(&db, &["push"]).assert_code(0);
+
+    // Altering a permissive policy.
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!(
+            "{}{NOT_ARCHIVED}",
+            OWNER_ONLY.replace(
+                "using = \"owner = current_user\"",
+                "using = \"owner = current_user or owner = 'shared'\""
+            )
+        ),
+    ));
+    refused_then_forced(
+        &db,
+        &project,
+        &[
+            "refused: the plan has 1 step(s) that widen access",
+            "policy owner_only on tasks: alters a permissive policy",
+        ],
+    )
+    .await;
+    assert!(
+        catalog(&db).await[1]
+            .as_deref()
+            .unwrap()
+            .contains("'shared'::text"),
+        "{:?}",
+        catalog(&db).await
+    );
+
+    // Adding a permissive policy for a role.
+    let readers = r#"
+[tables.tasks.policies.readers]
+command = "select"
+roles = ["bdp_widen_reader"]
+using = "true"
+"#;
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!("{OWNER_ONLY}{NOT_ARCHIVED}{readers}"),
+    ));
+    refused_then_forced(
+        &db,
+        &project,
+        &["policy readers on tasks: adds a permissive policy"],
+    )
+    .await;
+
+    // Widening its roles.
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!(
+            "{OWNER_ONLY}{NOT_ARCHIVED}{}",
+            readers.replace("[\"bdp_widen_reader\"]", "[\"public\"]")
+        ),
+    ));
+    refused_then_forced(
+        &db,
+        &project,
+        &["policy readers on tasks: alters a permissive policy"],
+    )
+    .await;
+
+    // Dropping a permissive policy narrows access: applied, and shown in the plan.
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!("{OWNER_ONLY}{NOT_ARCHIVED}"),
+    ));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("DROP POLICY readers ON public.tasks"),
+        "{}",
+        run.stdout
+    );
+
+    // Adding a restrictive policy narrows access too.
+    let mine = "[tables.tasks.policies.mine]\nrestrictive = true\nusing = \"owner <> ''\"\n";
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!("{OWNER_ONLY}{NOT_ARCHIVED}{mine}"),
+    ));
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+
+    // Altering, then dropping a restrictive policy; turning one permissive.
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!(
+            "{OWNER_ONLY}{NOT_ARCHIVED}{}",
+            mine.replace("owner <> ''", "owner <> 'x'")
+        ),
+    ));
+    refused_then_forced(
+        &db,
+        &project,
+        &["policy mine on tasks: alters a restrictive policy"],
+    )
+    .await;
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!(
+            "{OWNER_ONLY}{NOT_ARCHIVED}{}",
+            mine.replace("owner <> ''", "owner <> 'x'")
+                .replace("restrictive = true\n", "")
+        ),
+    ));
+    refused_then_forced(
+        &db,
+        &project,
+        &["policy mine on tasks: turns a restrictive policy permissive"],
+    )
+    .await;
+    project.write_schema(&schema("row_level_security = true", OWNER_ONLY));
+    refused_then_forced(
+        &db,
+        &project,
+        &[
+            "refused: the plan has 1 step(s) that widen access",
+            "policy not_archived on tasks: drops a restrictive policy",
+        ],
+    )
+    .await;
+    assert_eq!(catalog(&db).await.len(), 1);
+}
+
+#[tokio::test]
+async fn rls_enabled_forced_and_disabled() {
+    let db = TestDb::new("policies_rls_modes").await;
+    let project = Project::new();
+    project.write_schema(&schema("row_level_security = true", OWNER_ONLY));
+    project.run(&db, &["push"]).assert_code(0);
+    assert_eq!(rls_flags(&db).await, "true false");
+
+    // Forcing narrows: the owner is filtered too.
+    project.write_schema(&schema("row_level_security = \"force\"", OWNER_ONLY));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("FORCE ROW LEVEL SECURITY"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(rls_flags(&db).await, "true true");
+    project.run(&db, &["push"]).assert_no_changes();
+
+    project.write_schema(&schema("row_level_security = true", OWNER_ONLY));
+    refused_then_forced(
+        &db,
+        &project,
+        &["table tasks: removes FORCE ROW LEVEL SECURITY"],
+    )
+    .await;
+    assert_eq!(rls_flags(&db).await, "true false");
+
+    project.write_schema(&schema("", OWNER_ONLY));
+    refused_then_forced(&db, &project, &["table tasks: disables row-level security"]).await;
+    assert_eq!(rls_flags(&db).await, "false false");
+    // The policy is kept (it does nothing while RLS is off); changing it is then safe.
+    project.write_schema(&schema(
+        "",
+        &OWNER_ONLY.replace("owner = current_user\"\n", "owner = session_user\"\n"),
+    ));
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+
+    // Enabling again, forced straight away, with the same push: safe.
+    project.write_schema(&schema("row_level_security = \"force\"", OWNER_ONLY));
+    project.run(&db, &["push"]).assert_code(0);
+    assert_eq!(rls_flags(&db).await, "true true");
+    project.run(&db, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn a_policy_using_a_function_settles_and_pulls_back() {
+    let source = TestDb::new("policies_function").await;
+    roles(&source, &["bdp_fn_staff", "bdp_fn_Audit"]).await;
+    let function = "create function is_owner(who text) returns boolean language sql stable \
+                    as $$ select who = current_user $$";
+    source.exec(function).await;
+    let project = Project::new();
+    project.write_schema(&format!(
+        "{}{}",
+        schema("row_level_security = \"force\"", ""),
+        r#"
+[tables.tasks.policies."Owner can edit"]
+command = "update"
+roles = ["bdp_fn_staff", "bdp_fn_Audit"]
+using = "is_owner(owner)"
+with_check = "is_owner(owner) AND NOT archived"
+comment = "only the owner"
+
+[tables.tasks.policies.no_deletes]
+command = "delete"
+restrictive = true
+using = "false"
+"#
+    ));
+    project.run(&source, &["push"]).assert_code(0);
+    project.run(&source, &["push"]).assert_no_changes();
+    assert_eq!(
+        source
+            .value(
+                "select obj_description(oid, 'pg_policy') from pg_policy \
+                 where polname = 'Owner can edit'"
+            )
+            .await,
+        "only the owner"
+    );
+
+    // Pull writes them back; pushing the pulled file is a no-op and reproduces them.
+    let pulled_project = Project::new();
+    let run = pulled_project.run(&source, &["pull", "--out", "schema.toml"]);
+    run.assert_code(0);
+    let pulled = std::fs::read_to_string(pulled_project.schema_path()).unwrap();
+    assert!(
+        pulled.contains("row_level_security = \"force\""),
+        "{pulled}"
+    );
+    assert!(
+        pulled.contains("[tables.tasks.policies.\"Owner can edit\"]"),
+        "{pulled}"
+    );
+    assert!(
+        !run.stderr.contains("polic"),
+        "policies are no longer left out: {}",
+        run.stderr
+    );
+    pulled_project.run(&source, &["push"]).assert_no_changes();
+    let copy = TestDb::new("policies_function_copy").await;
+    copy.exec(function).await;
+    pulled_project.run(&copy, &["push"]).assert_code(0);
+    assert_same_schema(&source, &copy, &pulled);
+}
+
+#[tokio::test]
+async fn generated_migrations_carry_policies_like_a_push() {
+    let dev = TestDb::new("policies_generate_dev").await;
+    let migrated = TestDb::new("policies_generate_migrated").await;
+    let pushed = TestDb::new("policies_generate_pushed").await;
+    roles(&dev, &["bdp_gen_reader"]).await;
+    let project = Project::new();
+    project.write_schema(&schema(
+        "row_level_security = true",
+        &format!("{OWNER_ONLY}{NOT_ARCHIVED}"),
+    ));
+    project.run(&dev, &["generate"]).assert_code(0);
+    project.write_schema(&schema(
+        "row_level_security = \"force\"",
+        &format!(
+            "{}{NOT_ARCHIVED}\n[tables.tasks.policies.readers]\ncommand = \"select\"\nroles = [\"bdp_gen_reader\"]\nusing = \"archived IN (true, false)\"\n",
+            OWNER_ONLY.replace("owner = current_user\"\n", "lower(owner) = current_user\"\n")
+        ),
+    ));
+    let run = project.run(&dev, &["generate", "--name", "readers"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("widens access"),
+        "generate notes the widening steps: {}",
+        run.stdout
+    );
+    assert_eq!(project.run(&dev, &["generate"]).stdout.trim(), "no changes");
+
+    project.run(&migrated, &["migrate"]).assert_code(0);
+    project.run(&pushed, &["push"]).assert_code(0);
+    migrated.exec("drop table __migrations").await;
+    assert_eq!(migrated.dump(), pushed.dump());
+    project.run(&migrated, &["push"]).assert_no_changes();
+}
+
+#[tokio::test]
+async fn malformed_policies_are_reported_with_file_line_and_column() {
+    let db = TestDb::new("policies_malformed").await;
+    let project = Project::new();
+    project.write_schema(&schema(
+        "row_level_security = \"yes\"",
+        r#"
+[tables.tasks.policies.p]
+command = "insert"
+using = "true"
+
+[tables.tasks.policies.q]
+command = "upsert"
+
+[tables.tasks.policies.r]
+using = "true; drop table tasks"
+
+[tables.tasks.policies.s]
+roles = ["bdp_x", "PUBLIC"]
+"#,
+    ));
+    let run = project.run(&db, &["push"]);
+    assert_ne!(run.code, 0);
+    for text in [
+        "schema.toml:3:22: row_level_security must be true, false or \"force\"",
+        "schema.toml:11:1: a policy for INSERT has no `using`",
+        "schema.toml:14:11: unknown policy command \"upsert\"",
+        "schema.toml:17:",
+        "schema.toml:20:9: roles lists public together with other roles",
+    ] {
+        assert!(
+            run.stderr.contains(text),
+            "missing {text:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        db.value("select count(*)::text from pg_class where relname = 'tasks'")
+            .await,
+        "0",
+        "nothing reached the database"
+    );
+}
+
+#[tokio::test]
+async fn a_policy_is_set_aside_while_its_columns_change() {
+    let db = TestDb::new("policies_columns").await;
+    let project = Project::new();
+    let v1 = r#"
+[tables.notes]
+row_level_security = true
+[tables.notes.columns]
+id = { type = "integer", primary_key = true }
+level = "integer"
+legacy = "text"
+[tables.notes.policies.visible]
+using = "level > 0 and legacy is distinct from 'hidden'"
+comment = "kept through the type change"
+"#;
+    project.write_schema(v1);
+    project.run(&db, &["push"]).assert_code(0);
+
+    // A widening type change under the policy: the policy is set aside and comes back.
+    let v2 = v1.replace("level = \"integer\"", "level = \"bigint\"");
+    project.write_schema(&v2);
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("DROP POLICY visible"), "{}", run.stdout);
+    assert_eq!(
+        db.value("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'notes'::regclass and attname = 'level'").await,
+        "bigint"
+    );
+    assert_eq!(
+        db.value(
+            "select obj_description(oid, 'pg_policy') from pg_policy where polname = 'visible'"
+        )
+        .await,
+        "kept through the type change"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+
+    // Dropping a column the policy used, with the policy changed to do without it.
+    let v3 = v2
+        .replace("legacy = \"text\"\n", "")
+        .replace(" and legacy is distinct from 'hidden'", "");
+    project.write_schema(&v3);
+    let run = project.run(&db, &["push", "--force"]);
+    run.assert_code(0);
+    assert_eq!(
+        db.value("select pg_get_expr(polqual, polrelid) from pg_policy where polname = 'visible'")
+            .await,
+        "(level > 0)"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+}
