@@ -31,12 +31,14 @@
 //!   startup (app start-up: pool, migrate_database, retry while unreachable, health,
 //!            the route guard `require`)
 //!   studio (`brain-db studio`: a local web page on the data; feature `studio`)
+//!   types (`brain-db types`: TypeScript / Rust types from the model, offline; feature `types`)
 //! ```
 //!
 //! Cargo features: `applier` (db, sql, migrations without generate, startup), `schema`
 //! (schema_file, model, diff, plan, introspect, apply, migrations::generate; implies
 //! applier), `cli` (the binary; implies schema; default), `studio` (`brain-db studio` and its web stack;
-//! implies cli; default). Later features (types) stay out of `applier`.
+//! implies cli; default), `types` (`brain-db types`; implies schema; default, no crate of
+//! its own). None of them is in `applier`.
 //!
 //! Architecture invariants:
 //! - `model`, `schema_file`, `diff` and `plan` never touch a database; `introspect` and
@@ -83,6 +85,8 @@ pub mod sql;
 pub mod startup;
 #[cfg(feature = "studio")]
 pub mod studio;
+#[cfg(feature = "types")]
+pub mod types;
 
 /// Re-exported so an app can embed its migrations folder: see [`startup`].
 #[cfg(feature = "applier")]

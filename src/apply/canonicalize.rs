@@ -498,8 +498,17 @@ async fn rewrite(
     Ok(())
 }
 
+/// The extension that provides a type, where their names differ (pgvector's vector types).
+fn extension_of_type(name: &str) -> &str {
+    match name {
+        "halfvec" | "sparsevec" => "vector",
+        other => other,
+    }
+}
+
 /// In a scratch database: the extensions named like a schema-qualified column type that is
-/// not a declared enum (`public.citext` → citext, `public.vector(3)` → vector), when the
+/// not a declared enum (`public.citext` → citext, `public.vector(3)` → vector,
+/// `public.halfvec(3)` → vector, see [`extension_of_type`]), when the
 /// server has them, so that the tables using them can be built. Each in a savepoint: one
 /// that cannot be created (not trusted, say) leaves its tables compared as written.
 async fn create_extensions(
@@ -516,7 +525,7 @@ async fn create_extensions(
         let is_enum = schema
             .enums
             .contains_key(&QualifiedName::new(type_schema, name));
-        let pair = (type_schema.to_string(), name.to_string());
+        let pair = (type_schema.to_string(), extension_of_type(name).to_string());
         if plain(type_schema) && plain(name) && !is_enum && !wanted.contains(&pair) {
             wanted.push(pair);
         }

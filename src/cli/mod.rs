@@ -15,6 +15,8 @@ mod push;
 mod status;
 #[cfg(feature = "studio")]
 mod studio;
+#[cfg(feature = "types")]
+mod types;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,8 @@ pub mod exit {
     pub const ERROR: u8 = 1;
     /// Refused: a destructive step without --force.
     pub const REFUSED: u8 = 2;
+    /// `types --check`: the generated file differs from what schema.toml gives.
+    pub const STALE: u8 = 2;
 }
 
 /// Parses the command line. A usage error (unknown flag or command, bad value) exits
@@ -164,6 +168,20 @@ pub enum Command {
         #[arg(long)]
         open: bool,
     },
+    /// Print or write TypeScript or Rust types for the tables and enums of schema.toml
+    /// (offline: no database).
+    #[cfg(feature = "types")]
+    Types {
+        /// The language to generate.
+        #[arg(long, value_enum)]
+        lang: types::LangArg,
+        /// Where to write (default: standard output).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Write nothing; exit 2 when PATH differs from what would be generated.
+        #[arg(long, requires = "out")]
+        check: bool,
+    },
     /// The project's local PostgreSQL (used when no database URL is given).
     Db {
         #[command(subcommand)]
@@ -240,6 +258,8 @@ async fn run(cli: Cli) -> Outcome {
             read_only,
             open,
         } => studio::run(&cli, *host, *port, *read_only, *open).await,
+        #[cfg(feature = "types")]
+        Command::Types { lang, out, check } => types::run(&cli, *lang, out.as_deref(), *check),
         Command::Db { action } => db::run(action),
     }
 }

@@ -13,6 +13,11 @@ pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
     let text = schema_file::write(&schema);
     match out {
         Some(path) => {
+            // `--out migrations/meta/snapshot.toml` (generate's remedy) before meta/ exists.
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
             std::fs::write(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
@@ -23,6 +28,17 @@ pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
             );
         }
         None => print!("{text}"),
+    }
+    let invalid: Vec<String> = (schema.tables.values())
+        .flat_map(|t| t.indexes.iter().filter(|i| i.invalid).map(move |i| (t, i)))
+        .map(|(t, i)| format!("{} (on {})", i.name, t.name))
+        .collect();
+    if !invalid.is_empty() {
+        eprintln!(
+            "note: invalid index(es), as a failed CREATE INDEX CONCURRENTLY leaves them, written \
+             as declared; push rebuilds them: {}",
+            invalid.join(", ")
+        );
     }
     let unmanaged = introspect::unmanaged_objects(&client, &schemas).await?;
     if !unmanaged.is_empty() {

@@ -96,6 +96,8 @@ pub struct LocalCluster {
     dir: PathBuf,
     /// Scratch clusters (tests) skip every fsync.
     throwaway: bool,
+    /// Server binaries to use instead of [`find_server_bin`]'s choice.
+    bin: Option<PathBuf>,
 }
 
 /// What [`LocalCluster::up`] did.
@@ -120,6 +122,7 @@ impl LocalCluster {
         LocalCluster {
             dir,
             throwaway: false,
+            bin: None,
         }
     }
 
@@ -129,6 +132,21 @@ impl LocalCluster {
         LocalCluster {
             dir,
             throwaway: true,
+            bin: None,
+        }
+    }
+
+    /// The same cluster run with the server binaries in `bin` (a PostgreSQL build that
+    /// ships an extension, such as the pgvector tests' server).
+    pub fn with_bin(mut self, bin: PathBuf) -> LocalCluster {
+        self.bin = Some(bin);
+        self
+    }
+
+    fn server_bin(&self) -> Result<PathBuf, LocalError> {
+        match &self.bin {
+            Some(bin) => Ok(bin.clone()),
+            None => find_server_bin(self.data_version().as_deref()),
         }
     }
 
@@ -212,7 +230,7 @@ impl LocalCluster {
             });
         }
         let created = !self.is_created();
-        let bin = find_server_bin(self.data_version().as_deref())?;
+        let bin = self.server_bin()?;
         if created {
             self.init(&bin)?;
             configure(&self.data_dir()).map_err(|cause| LocalError::Io {
@@ -269,7 +287,7 @@ impl LocalCluster {
         if !self.data_dir().join("postmaster.pid").is_file() {
             return Ok(false);
         }
-        let bin = find_server_bin(self.data_version().as_deref())?;
+        let bin = self.server_bin()?;
         let mut cmd = server_command(&bin, "pg_ctl");
         cmd.arg("-D")
             .arg(self.data_dir())

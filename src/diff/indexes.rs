@@ -23,6 +23,7 @@ pub(super) fn same_index_definition(a: &Index, b: &Index) -> bool {
         }
         && a.nulls_not_distinct == b.nulls_not_distinct
         && same_set(&a.storage, &b.storage)
+        && a.invalid == b.invalid
 }
 
 pub(super) fn same_set(a: &[String], b: &[String]) -> bool {

@@ -9,7 +9,7 @@ use crate::model::{Index, QualifiedName, Table};
 
 /// Indexes that do not back a primary key, unique or exclusion constraint: table oid,
 /// name, unique, method, full definition, include columns, predicate, nulls not
-/// distinct, comment.
+/// distinct, comment, storage parameters, invalid.
 pub(super) const QUERY: &str = concat!(
     managed_tables_cte!(),
     "SELECT i.indrelid, ic.relname::text, i.indisunique, am.amname::text,
@@ -21,7 +21,7 @@ pub(super) const QUERY: &str = concat!(
                   ORDER BY k.pos),
             pg_catalog.pg_get_expr(i.indpred, i.indrelid),
             COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), d.description,
-            COALESCE(ic.reloptions, '{}'::text[])
+            COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
      FROM tbl
      JOIN pg_catalog.pg_index i ON i.indrelid = tbl.oid
      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -68,5 +68,6 @@ pub(super) fn index(row: &Row) -> Result<Index, IntrospectError> {
         nulls_not_distinct: row.get(7),
         storage: row.get(9),
         comment: row.get(8),
+        invalid: row.get(10),
     })
 }

@@ -375,4 +375,8 @@ pub struct Index {
     /// `name=value`, in declaration order (which `pg_dump` keeps; the diff ignores it).
     pub storage: Vec<String>,
     pub comment: Option<String>,
+    /// Introspection only: the server does not use it (`NOT pg_index.indisvalid`), as a
+    /// failed or cancelled `CREATE INDEX CONCURRENTLY` leaves it. Never the same as a
+    /// declared index, so push rebuilds it.
+    pub invalid: bool,
 }

@@ -611,6 +611,7 @@ fn hostile_model() -> Schema {
         nulls_not_distinct: true,
         storage: Vec::new(),
         comment: Some("idx".into()),
+        invalid: false,
     });
     t1.indexes.push(Index {
         name: "ix_gin".into(),
@@ -622,6 +623,7 @@ fn hostile_model() -> Schema {
         nulls_not_distinct: false,
         storage: Vec::new(),
         comment: None,
+        invalid: false,
     });
     t1.indexes.push(Index {
         name: "ix_weird".into(),
@@ -633,6 +635,7 @@ fn hostile_model() -> Schema {
         nulls_not_distinct: false,
         storage: Vec::new(),
         comment: None,
+        invalid: false,
     });
     t1.comment = Some("table comment".into());
     t1.unlogged = true;
@@ -991,4 +994,89 @@ fn nul_in_names_and_strings_is_rejected() {
     let at: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
     assert_eq!(at, [(2, 15), (3, 9), (5, 1), (5, 40), (5, 65)], "{diags:?}");
     assert!(diags.iter().all(|d| d.message.contains("NUL")), "{diags:?}");
+}
+
+#[test]
+fn index_keys_in_table_form_name_their_operator_class_collation_and_order() {
+    let s = ok(r#"
+[tables.notes.columns]
+embedding = "public.vector(3)"
+title = "text"
+"My Col" = "text"
+
+[tables.notes.indexes]
+a = { columns = [{ column = "embedding", opclass = "vector_cosine_ops" }], using = "hnsw" }
+b = { columns = [{ column = "title", collate = "C", opclass = "text_pattern_ops", order = "DESC", nulls = "last" }] }
+c = { columns = [{ column = "My Col", opclass = "extensions.vector_l2_ops" }] }
+d = { columns = [{ sql = "embedding::public.halfvec(3)", opclass = "halfvec_l2_ops" }], using = "hnsw" }
+e = { columns = [{ sql = "lower(title)" }, { column = "title", order = "desc", nulls = "first" }] }
+"#);
+    let keys: Vec<(String, Vec<String>)> = s.tables[&q("notes")]
+        .indexes
+        .iter()
+        .map(|i| (i.name.clone(), i.keys.clone()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            (
+                "a".to_string(),
+                vec!["embedding vector_cosine_ops".to_string()]
+            ),
+            (
+                "b".to_string(),
+                vec!["title COLLATE \"C\" text_pattern_ops DESC NULLS LAST".to_string()]
+            ),
+            (
+                "c".to_string(),
+                vec!["\"My Col\" extensions.vector_l2_ops".to_string()]
+            ),
+            (
+                "d".to_string(),
+                vec!["(embedding::public.halfvec(3)) halfvec_l2_ops".to_string()]
+            ),
+            (
+                "e".to_string(),
+                vec!["lower(title)".to_string(), "title DESC".to_string()]
+            ),
+        ]
+    );
+}
+
+#[test]
+fn index_keys_in_table_form_are_checked_before_any_server() {
+    let d = errors(
+        r#"
+[tables.notes.columns]
+embedding = "public.vector(3)"
+
+[tables.notes.indexes]
+a = { columns = [{ column = "embeding", opclass = "vector_cosine_ops" }], using = "hnsw" }
+b = { columns = [{ column = "embedding", sql = "embedding" }] }
+c = { columns = [{ opclass = "vector_cosine_ops" }] }
+d = { columns = [{ column = "embedding", order = "up", nulls = "never" }] }
+e = { columns = [{ column = "embedding", opclass = "" }] }
+f = { columns = [{ column = "embedding", op_class = "x" }] }
+"#,
+    );
+    let messages: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+    for want in [
+        "unknown column \"embeding\"",
+        "an index key has `column` or `sql`, not both",
+        "an index key table needs `column` or `sql`",
+        "unknown order \"up\"",
+        "unknown nulls \"never\"",
+        "an index key's `opclass` is empty",
+        "unknown key `op_class` in an index key",
+    ] {
+        assert!(messages.contains(&want), "{want:?} not in {messages:#?}");
+    }
+    let typo = d
+        .iter()
+        .find(|d| d.message.starts_with("unknown column"))
+        .unwrap();
+    assert_eq!(
+        (typo.line, typo.hint.as_deref()),
+        (6, Some("did you mean `embedding`?"))
+    );
 }

@@ -134,12 +134,22 @@ fn merge(into: &mut Node, from: Node) -> Result<(), SyntaxError> {
             message: "duplicate key".to_string(),
         });
     };
+    // An index of the keys so far: a file of 10,000 tables merges thousands of keys into
+    // `tables`, piece after piece, and a linear search per key made that quadratic.
+    let mut index: std::collections::HashMap<String, usize> = left
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.key.clone(), i))
+        .collect();
     for entry in right {
-        match left.iter_mut().find(|e| e.key == entry.key) {
-            None => left.push(entry),
-            Some(existing) => match (&mut existing.node.val, entry.node.val) {
+        match index.get(&entry.key) {
+            None => {
+                index.insert(entry.key.clone(), left.len());
+                left.push(entry);
+            }
+            Some(&i) => match (&mut left[i].node.val, entry.node.val) {
                 (Val::Table(_), val @ Val::Table(_)) => merge(
-                    &mut existing.node,
+                    &mut left[i].node,
                     Node {
                         span: entry.node.span,
                         val,

@@ -7,6 +7,8 @@
 pub mod expr;
 pub mod fragment;
 #[cfg(feature = "schema")]
+pub mod index_key;
+#[cfg(feature = "schema")]
 pub mod literal;
 pub mod quote;
 #[cfg(feature = "schema")]

@@ -127,7 +127,12 @@ pub struct TestDb {
 impl TestDb {
     /// `label` must be unique per test (use the test's name).
     pub async fn new(label: &str) -> TestDb {
-        let admin_url = admin_url();
+        TestDb::new_on(admin_url(), label).await
+    }
+
+    /// Like [`TestDb::new`], on the server of `admin_url` (another server than the
+    /// suite's, such as the pgvector tests' one).
+    pub async fn new_on(admin_url: String, label: &str) -> TestDb {
         let name = format!("bdt_{}", sanitize(label));
         let admin = connect(&admin_url).await;
         admin
@@ -239,7 +244,13 @@ impl TestDb {
         let pg_dump = std::env::var_os("BRAIN_DB_TEST_PG_DUMP")
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| "pg_dump".into());
-        let out = Command::new(&pg_dump)
+        self.dump_with(Path::new(&pg_dump), &[])
+    }
+
+    /// [`TestDb::dump`] with the given `pg_dump` (it refuses a server newer than itself)
+    /// and further arguments (`--exclude-table=...`).
+    pub fn dump_with(&self, pg_dump: &Path, args: &[&str]) -> String {
+        let out = Command::new(pg_dump)
             .args([
                 "--schema-only",
                 "--no-owner",
@@ -247,8 +258,9 @@ impl TestDb {
                 "-d",
                 &self.url,
             ])
+            .args(args)
             .output()
-            .expect("run pg_dump");
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", pg_dump.display()));
         assert!(
             out.status.success(),
             "pg_dump failed: {}",

@@ -49,6 +49,7 @@ fn index(name: &str, keys: &[&str]) -> Index {
         nulls_not_distinct: false,
         storage: Vec::new(),
         comment: None,
+        invalid: false,
     }
 }
 

@@ -8,6 +8,7 @@ mod constraints;
 mod converge;
 mod db;
 mod ddl_lock;
+mod example_app;
 mod extension_types;
 mod generate_canonical;
 mod harness;
@@ -22,6 +23,8 @@ mod migrate_concurrency;
 mod migrate_generate;
 mod migrate_hardening;
 mod pg18;
+mod pgvector;
+mod pgvector_server;
 mod policies;
 mod pull;
 mod push;
@@ -34,3 +37,5 @@ mod startup;
 #[cfg(feature = "studio")]
 mod studio;
 mod tls;
+#[cfg(feature = "types")]
+mod types;

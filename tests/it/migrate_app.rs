@@ -95,7 +95,28 @@ fn app_binary() -> &'static PathBuf {
         let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
         let target_dir = profile_dir.parent().unwrap().to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let status = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        // The variables cargo sets for this test process would reach build scripts that
+        // watch them (ring watches CARGO_MANIFEST_DIR and OUT_DIR), making this build differ from a
+        // plain `cargo build` and rebuild the crates under it every other time.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_PRIMARY_PACKAGE",
+                "OUT_DIR",
+            ]
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
+            {
+                build.env_remove(&*key);
+            }
+        }
+        let status = build
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["build", "--quiet", "--example", "app", "--target-dir"])
             .arg(&target_dir)
@@ -145,17 +166,64 @@ pub async fn get_health(port: u16) -> (u16, serde_json::Value) {
 
 /// GET `path`: (status code, JSON body), retrying until the app listens.
 pub async fn get(port: u16, path: &str) -> (u16, serde_json::Value) {
+    send(port, "GET", path, &[], "").await
+}
+
+/// One request (`connection: close`): (status code, JSON body, `null` when empty),
+/// retrying the connection until the app listens.
+pub async fn send(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let (code, _, value) = exchange(port, method, path, headers, body).await;
+    (code, value)
+}
+
+/// [`send`], also giving the response's header lines (names in lower case).
+pub async fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<String>, serde_json::Value) {
     let started = Instant::now();
     loop {
         if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
-                .await
-                .unwrap();
+            let mut request = format!(
+                "{method} {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                request.push_str(&format!("{name}: {value}\r\n"));
+            }
+            request.push_str("\r\n");
+            request.push_str(body);
+            s.write_all(request.as_bytes()).await.unwrap();
             let mut buf = String::new();
             s.read_to_string(&mut buf).await.unwrap();
             let code: u16 = buf.split_whitespace().nth(1).unwrap().parse().unwrap();
-            let body = buf.split("\r\n\r\n").nth(1).unwrap();
-            return (code, serde_json::from_str(body).unwrap());
+            let (head, body) = buf.split_once("\r\n\r\n").unwrap();
+            let head: Vec<String> = head
+                .lines()
+                .skip(1)
+                .map(|line| match line.split_once(':') {
+                    Some((name, value)) => {
+                        format!("{}: {}", name.to_ascii_lowercase(), value.trim())
+                    }
+                    None => line.to_string(),
+                })
+                .collect();
+            let value = if body.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_str(body)
+                    .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {body}"))
+            };
+            return (code, head, value);
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
@@ -209,6 +277,17 @@ async fn example_app_serves_health_for_each_state() {
         ("MIGRATIONS_DIR", dir.path().to_str().unwrap()),
     ]);
     let (code, body) = get_health(port).await;
+    assert_eq!(
+        (code, body["status"].as_str()),
+        (503, Some("migration_failed")),
+        "{body}"
+    );
+    assert!(
+        body["error"].as_str().unwrap().contains("0001_bad.sql"),
+        "{body}"
+    );
+    // The guard follows the state: data routes refuse with it, naming the file.
+    let (code, body) = get(port, "/api/tasks").await;
     assert_eq!(
         (code, body["status"].as_str()),
         (503, Some("migration_failed")),

@@ -126,7 +126,11 @@ async fn pool_and_example_app_use_the_clis_tls_against_a_tls_only_server() {
         assert_eq!(body["pending"], 0, "{body}");
         assert!(!body.to_string().contains("hunter2"), "{body}");
         let (code, body) = get(app_port, "/api/tasks").await;
-        assert_eq!((code, body["tasks"].as_i64()), (200, Some(0)), "{body}");
+        assert_eq!(
+            (code, body.as_array().map(Vec::len)),
+            (200, Some(0)),
+            "{body}"
+        );
         // Every session the app holds on its database is encrypted.
         let row = admin
             .query_one(
@@ -173,7 +177,11 @@ async fn example_app_started_before_its_server_turns_ok_by_itself() {
     assert!(body["applied"].as_u64().unwrap() >= 1, "{body}");
     assert_eq!(body["pending"], 0, "{body}");
     let (code, body) = get(app_port, "/api/tasks").await;
-    assert_eq!((code, body["tasks"].as_i64()), (200, Some(0)), "{body}");
+    assert_eq!(
+        (code, body.as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{body}"
+    );
 }
 
 /// The library's retry task, without the example: unreachable, then ok once the server
@@ -261,7 +269,11 @@ async fn a_pooler_without_direct_url_is_refused_by_the_app_and_the_cli_alike() {
     let (code, body) = get_health(app_port).await;
     assert_eq!((code, body["status"].as_str()), (200, Some("ok")), "{body}");
     let (code, body) = get(app_port, "/api/tasks").await;
-    assert_eq!((code, body["tasks"].as_i64()), (200, Some(0)), "{body}");
+    assert_eq!(
+        (code, body.as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{body}"
+    );
 }
 
 /// The start-up migration takes the CLI's safeguards: a folder that does not match its

