@@ -5,6 +5,7 @@ pub mod canonicalize;
 pub mod views;
 mod canonicalize_domains;
 pub mod routines;
+pub mod requires;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -107,6 +108,11 @@ pub use crate::db::error::describe as describe_db_error;
 /// through the server, and plans the changes. Takes the model by value: on a large schema
 /// a copy would be most of the memory a push needs.
 pub async fn plan_against(client: &mut Client, mut desired: Schema) -> Result<Plan, PlanError> {
+    match requires::check(client, &desired).await {
+        Ok(()) => {}
+        Err(requires::RequiresError::Introspect(e)) => return Err(e.into()),
+        Err(requires::RequiresError::NeedsNewerServer(e)) => return Err(e.into()),
+    }
     let live = introspect::introspect(client, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
     Ok(plan::plan(diff::diff(&desired, live)?)?)
@@ -121,6 +127,8 @@ pub enum PlanError {
     Rename(#[from] diff::RenameConflict),
     #[error(transparent)]
     Cycle(#[from] plan::order::CycleError),
+    #[error(transparent)]
+    NeedsNewerServer(#[from] requires::NeedsNewerServer),
 }
 
 /// Row counts of the given tables, in one query.

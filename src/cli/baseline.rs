@@ -30,6 +30,7 @@ pub async fn run(cli: &Cli, upto: Option<&str>, lock_timeout: Duration) -> Outco
         "migrate --baseline",
     )?;
     let mut client = crate::db::connect(&url).await?;
+    super::warn_if_unsupported(&client).await;
     let key = lock::lock_key(history::TABLE);
     lock::lock(&client, key, lock_timeout).await?;
     let outcome = baseline_locked(&mut client, &url, &migrations, last).await;

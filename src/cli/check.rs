@@ -32,6 +32,7 @@ pub async fn replay(
     migrations: &Migrations,
 ) -> anyhow::Result<Result<tokio_postgres::Client, u8>> {
     let mut client = crate::db::connect(url).await?;
+    super::warn_if_unsupported(&client).await;
     match migrations::migrate(&mut client, migrations, MigrateOptions::default()).await {
         Ok(_) => Ok(Ok(client)),
         Err(MigrateError::Failed { failure, .. }) => {

@@ -279,7 +279,20 @@ fn format_error(e: &anyhow::Error) -> String {
 /// Resolves the database URL (the local PostgreSQL when none is given) and connects.
 async fn connect(cli: &Cli) -> anyhow::Result<tokio_postgres::Client> {
     let url = database_url(cli)?;
-    Ok(crate::db::connect(&url).await?)
+    let client = crate::db::connect(&url).await?;
+    warn_if_unsupported(&client).await;
+    Ok(client)
+}
+
+/// Says on stderr when the server is a major brain-db is not tested on (it refuses
+/// nothing for that). A server that cannot say its version gets no warning: the command
+/// itself reports what goes wrong.
+pub(crate) async fn warn_if_unsupported(client: &tokio_postgres::Client) {
+    if let Ok(num) = crate::db::server_version::version_num(client).await
+        && let Some(warning) = crate::db::server_version::support_warning(num)
+    {
+        eprintln!("{warning}");
+    }
 }
 
 /// Connects for a schema change (push): the direct URL (`--direct-url`, `DIRECT_URL`)
@@ -303,6 +316,7 @@ async fn ddl_session(
 ) -> anyhow::Result<(tokio_postgres::Client, crate::db::session::Canceller)> {
     use anyhow::Context;
     let client = crate::db::connect(url).await?;
+    warn_if_unsupported(&client).await;
     crate::db::session::prepare_ddl_session(&client, cli.ddl_lock_timeout)
         .await
         .context("setting up the session (lock_timeout, client_connection_check_interval)")?;

@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod pooler;
 mod redact;
 pub mod scratch;
+pub mod server_version;
 pub mod session;
 pub mod tls;
 

@@ -92,6 +92,14 @@ pub enum Change {
         index: QualifiedName,
         to: String,
     },
+    /// A column's NOT NULL constraint to the name PostgreSQL 18 gives it, when a table or
+    /// column rename left the old one. Rendered to run on every major: servers before 18
+    /// have no such constraint, and a generated migration does not know its server.
+    RenameNotNull {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
     CreateEnum(Enum),
     AddEnumValue {
         name: QualifiedName,

@@ -44,11 +44,15 @@ pub(super) fn enum_type_names(desired: &Schema, live: &Schema) -> BTreeSet<Strin
 }
 
 /// A stored generated column whose expression (or type) changes cannot be altered in
-/// place: it is dropped and added again.
+/// place: it is dropped and added again, as is one that turns VIRTUAL or STORED.
 pub(super) fn recreates(want: &Column, have: &Column) -> bool {
     let generated_changed = match (&want.generated, &have.generated) {
-        (Some(w), Some(h)) => !same_expression(w, h),
+        (Some(w), Some(h)) => {
+            !same_expression(w, h) || want.virtual_generated != have.virtual_generated
+        }
         (Some(_), None) => true,
+        // PostgreSQL cannot drop the expression of a virtual column (it stores nothing).
+        (None, Some(_)) => have.virtual_generated,
         _ => false,
     };
     generated_changed || (want.generated.is_some() && want.data_type != have.data_type)

@@ -18,6 +18,7 @@ mod enums;
 mod extension;
 pub mod functions;
 mod indexes;
+mod not_null;
 mod policies;
 mod renames;
 mod sequences;
@@ -27,6 +28,7 @@ mod views;
 use crate::model::Schema;
 
 pub use change::{Change, CommentTarget, Constraint, EnumColumn, EnumPosition};
+pub use not_null::assume_default_names as assume_not_null_names;
 pub use renames::RenameConflict;
 pub use views::ViewDropReason;
 
@@ -54,5 +56,6 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     tables::diff_tables(desired, &live, &mut out);
     functions::diff_triggers(desired, &live, &mut out);
     views::diff_views(desired, &mut live, &mut out)?;
+    not_null::follow_names(desired, &live, &mut out);
     Ok(out)
 }

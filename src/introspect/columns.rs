@@ -11,14 +11,15 @@ use crate::sql::quote;
 /// One row per live column, in (table, attnum) order: table oid, name, type, not null,
 /// identity kind, generated kind, default / generation expression, non-default
 /// collation (schema, name), comment, the schema of the type (of its element type for
-/// an array) and whether that type is an enum.
+/// an array), whether that type is an enum, and the name of the NOT NULL constraint
+/// (PostgreSQL 18 stores them in pg_constraint, contype 'n'; NULL before).
 pub(super) const QUERY: &str = concat!(
     managed_tables_cte!(),
     "SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
             a.attnotnull, a.attidentity::text, a.attgenerated::text,
             pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
             cn.nspname::text, co.collname::text, d.description,
-            etn.nspname::text, et.typtype = 'e'
+            etn.nspname::text, et.typtype = 'e', nn.conname::text
      FROM tbl
      JOIN pg_catalog.pg_attribute a
        ON a.attrelid = tbl.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -35,6 +36,8 @@ pub(super) const QUERY: &str = concat!(
      LEFT JOIN pg_catalog.pg_description d
        ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = a.attrelid
       AND d.objsubid = a.attnum
+     LEFT JOIN pg_catalog.pg_constraint nn
+       ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum
      ORDER BY a.attrelid, a.attnum"
 );
 
@@ -59,6 +62,10 @@ pub(super) fn column(row: &Row) -> Result<Column, IntrospectError> {
     match one_char(row, 5) {
         '\0' => column.default = expression,
         's' => column.generated = expression,
+        'v' => {
+            column.generated = expression;
+            column.virtual_generated = true;
+        }
         other => {
             return Err(IntrospectError::Unexpected(format!(
                 "column {} has generation kind {other:?}",
@@ -87,6 +94,7 @@ pub(super) fn column(row: &Row) -> Result<Column, IntrospectError> {
     };
     column.collation = collation(row.get(7), row.get(8));
     column.comment = row.get(9);
+    column.not_null_name = row.get(12);
     Ok(column)
 }
 

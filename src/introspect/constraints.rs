@@ -32,7 +32,8 @@ pub(super) const QUERY: &str = concat!(
             con.confdeltype::text, con.confupdtype::text, con.confmatchtype::text,
             CASE WHEN con.contype = 'c'
                  THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END,
-            COALESCE(i.indnullsnotdistinct, false),
+            -- indnullsnotdistinct is new in 15: read by name, NULL (false) before.
+            COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false),
             CASE WHEN con.contype = 'x'
                  THEN pg_catalog.pg_get_constraintdef(con.oid) END
      FROM tbl

@@ -20,7 +20,7 @@ pub(super) const QUERY: &str = concat!(
                     ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.pos]
                   ORDER BY k.pos),
             pg_catalog.pg_get_expr(i.indpred, i.indrelid),
-            i.indnullsnotdistinct, d.description,
+            COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), d.description,
             COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
      FROM tbl
      JOIN pg_catalog.pg_index i ON i.indrelid = tbl.oid

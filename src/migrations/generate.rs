@@ -52,6 +52,9 @@ pub enum GenerateError {
     Rename(#[from] diff::RenameConflict),
     #[error(transparent)]
     Cycle(#[from] plan::order::CycleError),
+    /// The scratch server is too old for a declaration (virtual columns before 18).
+    #[error(transparent)]
+    NeedsNewerServer(#[from] crate::apply::requires::NeedsNewerServer),
 }
 
 /// One written file.
@@ -146,10 +149,16 @@ pub async fn generate(
         migrations,
         mut snapshot,
     } = start;
+    match crate::apply::requires::check(scratch, desired).await {
+        Ok(()) => {}
+        Err(crate::apply::requires::RequiresError::Introspect(e)) => return Err(e.into()),
+        Err(crate::apply::requires::RequiresError::NeedsNewerServer(e)) => return Err(e.into()),
+    }
     let target = snapshot_of(desired);
     let mut canonical = desired.clone();
     canonicalize_all(scratch, &mut canonical).await?;
     canonicalize_all(scratch, &mut snapshot).await?;
+    diff::assume_not_null_names(&mut snapshot);
     // Diff from the declared model: its rename hints turn drop + add into a rename.
     let plan = plan::plan(diff::diff(&canonical, snapshot)?)?;
     if plan.is_empty() {

@@ -228,12 +228,20 @@ pub struct Column {
     pub identity: Option<Identity>,
     /// `GENERATED ALWAYS AS (expr) STORED`: the expression.
     pub generated: Option<String>,
+    /// The generated column is `VIRTUAL` (computed when read; PostgreSQL 18 and later)
+    /// rather than `STORED`. Meaningful only with `generated`.
+    pub virtual_generated: bool,
     /// Non-default collation, as `pg_collation.collname` (quoted if needed, schema-qualified
     /// unless in pg_catalog), e.g. `"C"`.
     pub collation: Option<String>,
     pub comment: Option<String>,
     /// Rename hint from the schema file.
     pub renamed_from: Option<String>,
+    /// The name of the column's NOT NULL constraint, as read from PostgreSQL 18 or later
+    /// (which names them, and keeps the name through table and column renames). `None`
+    /// in a schema file, which does not name them: they get the name PostgreSQL gives
+    /// (`<table>_<column>_not_null`).
+    pub not_null_name: Option<String>,
 }
 
 impl Column {
@@ -245,9 +253,11 @@ impl Column {
             default: None,
             identity: None,
             generated: None,
+            virtual_generated: false,
             collation: None,
             comment: None,
             renamed_from: None,
+            not_null_name: None,
         }
     }
 }

@@ -93,6 +93,11 @@ pub fn index(table: &str, key_names: &[String]) -> String {
     make_object_name(table, Some(&columns_addition(key_names)), Some("idx"))
 }
 
+/// A column's NOT NULL constraint (PostgreSQL 18 names them: `tasks_title_not_null`).
+pub fn not_null(table: &str, column: &str) -> String {
+    make_object_name(table, Some(column), Some("not_null"))
+}
+
 /// The sequence behind a `serial` or identity column.
 pub fn owned_sequence(table: &str, column: &str) -> String {
     make_object_name(table, Some(column), Some("seq"))

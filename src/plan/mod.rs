@@ -117,7 +117,7 @@ fn phase(change: &Change) -> u8 {
         Change::DropTable(_) => 9,
         Change::DropSequence(_) => 10,
         Change::RenameConstraint { .. } | Change::RenameIndex { .. } => 11,
-        Change::RenameSequence { .. } => 11,
+        Change::RenameSequence { .. } | Change::RenameNotNull { .. } => 11,
         Change::AddEnumValue { .. } => 12,
         Change::CreateEnum(_) => 13,
         Change::RecreateEnum { .. } => 14,

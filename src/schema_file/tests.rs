@@ -350,6 +350,10 @@ fn more_validation() {
             "generated column \"id\" cannot have a default",
         ),
         (
+            "[tables.a.columns]\nid = { type = \"int\", virtual = true }",
+            "`virtual` in column \"id\" needs `generated`",
+        ),
+        (
             "[tables.a.columns]\nid = \"int\"\n[tables.a.indexes]\na_pkey = { columns = [\"id\"] }\n[tables.b.indexes]\na_pkey = { columns = [\"id\"] }\n[tables.b.columns]\nid = \"int\"",
             "same name as index",
         ),
@@ -547,6 +551,10 @@ fn hostile_model() -> Schema {
     t1.columns.push(c);
     let mut c = col("gen", "numeric(10,2)");
     c.generated = Some("(ident * 2)".into());
+    t1.columns.push(c);
+    let mut c = col("gen_v", "integer");
+    c.generated = Some("(ident + 1)".into());
+    c.virtual_generated = true;
     t1.columns.push(c);
     let mut c = col("ext", "public.citext");
     c.default = Some("'a\\b'::text".into());

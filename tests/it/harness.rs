@@ -227,9 +227,24 @@ impl TestDb {
             .expect("one non-null value")
     }
 
-    /// `pg_dump --schema-only`, without comments, SET lines and blank lines.
+    /// The server's major version (`server_version_num` / 10000).
+    pub async fn server_major(&self) -> u32 {
+        let num: u32 = self
+            .value("SHOW server_version_num")
+            .await
+            .parse()
+            .expect("server_version_num is a number");
+        num / 10000
+    }
+
+    /// `pg_dump --schema-only`, without comments, SET lines and blank lines. The pg_dump is
+    /// `BRAIN_DB_TEST_PG_DUMP` when set (pg_dump refuses a server newer than itself:
+    /// `cargo xtask test --pg N` points it at one at least as new as the server).
     pub fn dump(&self) -> String {
-        self.dump_with(Path::new("pg_dump"), &[])
+        let pg_dump = std::env::var_os("BRAIN_DB_TEST_PG_DUMP")
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "pg_dump".into());
+        self.dump_with(Path::new(&pg_dump), &[])
     }
 
     /// [`TestDb::dump`] with the given `pg_dump` (it refuses a server newer than itself)

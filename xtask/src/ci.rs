@@ -44,6 +44,9 @@ pub fn ci(args: &[String]) -> Result<()> {
 /// The tests against the test PostgreSQL (started if it is down). Arguments go to
 /// `cargo nextest run` (or `cargo test` without nextest).
 pub fn test(args: &[String]) -> Result<()> {
+    if let (Some(majors), rest) = crate::pg_majors::majors_in(args)? {
+        return crate::pg_majors::test_majors(&majors, &rest);
+    }
     step("test PostgreSQL");
     if let Err(e) = crate::pg::ensure_test_server() {
         // The tests' harness falls back to the project's local cluster (`db up`) when

@@ -11,15 +11,27 @@ use crate::pg::PrivateCluster;
 use crate::util::{Args, build_release, display, redact_url, shared_dir};
 
 pub const HELP: &str = "\
-cargo xtask corpus [--filter REGEX] [--url URL] [--port P] [--results DIR] [DIR...] [-- ARGS]
+cargo xtask corpus [--filter REGEX | --in-scope] [--url URL | --pg N] [--port P] [--client-bin DIR]
+                   [--results DIR] [DIR...] [-- ARGS]
   Builds brain-db (release) and runs ../shared/corpus/roundtrip.sh --rerun
   --ignore-column-order with SYNC_CMD = adapters/brain-db.sh, then prints the pass counts
   per corpus folder and per sqldef YAML file.
   DIR...      case folders, relative to the corpus folder (default: migra sqldef/cases)
   --filter    only cases whose name matches (POSIX ERE)
+  --in-scope  only the cases whose objects brain-db manages (its \"in scope\" count)
+  --baseline  case failures do not fail the command (the counts are recorded)
+  --same-as DIR
+              succeed exactly when as many in-scope cases pass as in the results folder
+              DIR of another run (e.g. PostgreSQL 15's)
   --url       use this server (superuser simplest) instead of a private cluster;
               DATABASE_URL does the same
-  --port      port of the private cluster (default 55433)
+  --pg        the private cluster runs PostgreSQL N (14-18, installed by package as for
+              `cargo xtask test --pg N`) instead of the machine's
+  --port      port of the private cluster (default 55433; with --pg, that major's port
+              of `cargo xtask test --pg`)
+  --client-bin
+              the folder of the psql and pg_dump roundtrip.sh runs (default: those on PATH,
+              or PostgreSQL 18's when the server is newer than the pg_dump on PATH)
   --results   where roundtrip.sh writes (default /tmp/brain-db-corpus/results, emptied first)
   -- ARGS     more roundtrip.sh options, e.g. -- --verbose --timeout 30
 ";
@@ -36,7 +48,19 @@ const MIGRA_TIER1: &[&str] = &[
 ];
 
 pub fn run_corpus(args: &[String]) -> Result<()> {
-    let args = Args::parse(args, &["--filter", "--url", "--port", "--results"], &[])?;
+    let args = Args::parse(
+        args,
+        &[
+            "--filter",
+            "--url",
+            "--pg",
+            "--port",
+            "--results",
+            "--client-bin",
+            "--same-as",
+        ],
+        &["--in-scope", "--baseline"],
+    )?;
     let corpus = shared_dir()?.join("corpus");
     let script = corpus.join("roundtrip.sh");
     if !script.is_file() {
@@ -52,7 +76,10 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
         Some(p) => p
             .parse()
             .map_err(|_| format!("--port {p}: not a port number"))?,
-        None => 55433,
+        None => match args.value("--pg").and_then(|m| m.parse().ok()) {
+            Some(major) => crate::pg_majors::default_port(major),
+            None => 55433,
+        },
     };
     let base = std::env::temp_dir().join("brain-db-corpus");
     let results = args
@@ -68,22 +95,59 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
             .ok()
             .filter(|u| !u.trim().is_empty())
     });
+    let major = match args.value("--pg") {
+        Some(m) => Some(
+            m.parse::<u32>()
+                .map_err(|_| format!("--pg {m}: give a major number"))?,
+        ),
+        None => None,
+    };
+    if major.is_some() && given_url.is_some() {
+        return Err("give --pg or --url (or DATABASE_URL), not both".into());
+    }
     let mut cluster = None;
-    let url = match given_url {
-        Some(url) => url,
-        None => {
+    let url = match (given_url, major) {
+        (Some(url), _) => url,
+        (None, Some(major)) => {
+            let server = crate::pg_majors::server(major)?;
+            eprintln!("PostgreSQL {major}: {}", server.source);
+            let c = crate::pg_majors::fresh_cluster(
+                &server.bin,
+                &base.join(format!("cluster-pg{major}")),
+                port,
+            )?;
+            let url = c.url();
+            cluster = Some(c);
+            url
+        }
+        (None, None) => {
             let c = PrivateCluster::start(&base, port)?;
             let url = c.url();
             cluster = Some(c);
             url
         }
     };
+    let client_bin = match args.value("--client-bin") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => crate::pg_majors::client_bin_for(&url)?,
+    };
 
     let mut cmd = Command::new("bash");
     cmd.arg(&script)
         .args(["--rerun", "--ignore-column-order", "--results"])
         .arg(&results);
-    if let Some(filter) = args.value("--filter") {
+    if args.has("--in-scope") {
+        if args.value("--filter").is_some() {
+            return Err("give --filter or --in-scope, not both".into());
+        }
+        let names: Vec<String> = case_paths(&roots)
+            .into_iter()
+            .filter(|(_, dir)| in_scope(&case_sql(dir)))
+            .map(|(name, _)| ere_escape(&name))
+            .collect();
+        eprintln!("{} case(s) in scope", names.len());
+        cmd.args(["--filter", &format!("^({})$", names.join("|"))]);
+    } else if let Some(filter) = args.value("--filter") {
         cmd.args(["--filter", filter]);
     }
     cmd.args(&args.rest)
@@ -96,6 +160,13 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
         )
         .env("BRAIN_DB", &brain_db)
         .env("DATABASE_URL", &url);
+    if let Some(dir) = &client_bin {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![dir.clone()];
+        dirs.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(dirs)?);
+        eprintln!("psql, pg_dump: {}", dir.display());
+    }
     eprintln!("server: {}", redact_url(&url));
     eprintln!("BRAIN_DB={}", brain_db.display());
     eprintln!("$ {}", display(&cmd));
@@ -107,15 +178,41 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
         c.stop()?;
     }
     let tsv = results.join("results.tsv");
+    let mut in_scope_passed = None;
     match std::fs::read_to_string(&tsv) {
         Ok(text) => {
             let rows = parse_tsv(&text);
             print!("\n{}", summarize(&rows, &case_folders(&roots)));
-            print!("{}", summarize_in_scope(&rows, &case_paths(&roots)));
+            let scoped = in_scope_counts(&rows, &case_paths(&roots));
+            print!("{}", summarize_in_scope(&scoped));
+            std::fs::write(results.join(IN_SCOPE_FILE), format!("{}\n", scoped.pass))?;
+            in_scope_passed = Some(scoped.pass);
         }
         Err(e) => eprintln!("no results ({}: {e})", tsv.display()),
     }
     eprintln!("results: {}", tsv.display());
+    if let Some(other) = args.value("--same-as") {
+        // The comparison decides, not the failures both runs share.
+        if !matches!(status.code(), Some(0 | 1)) {
+            return Err(format!("roundtrip.sh could not run the corpus ({status})").into());
+        }
+        let file = Path::new(other).join(IN_SCOPE_FILE);
+        let want: u32 = std::fs::read_to_string(&file)
+            .map_err(|e| format!("--same-as: cannot read {}: {e}", file.display()))?
+            .trim()
+            .parse()
+            .map_err(|_| format!("--same-as: {} holds no count", file.display()))?;
+        let got = in_scope_passed.ok_or("no results to compare")?;
+        eprintln!("in-scope passes: {got} here, {want} in {other}");
+        return if got == want {
+            Ok(())
+        } else {
+            Err(format!("{got} in-scope case(s) pass here, {want} in {other}").into())
+        };
+    }
+    if args.has("--baseline") && matches!(status.code(), Some(0 | 1)) {
+        return Ok(());
+    }
     match status.code() {
         Some(0) => Ok(()),
         Some(1) => Err("some cases failed (see the counts above)".into()),
@@ -234,6 +331,18 @@ pub fn in_scope(sql: &str) -> bool {
     !other_types && !OUT_OF_SCOPE.iter().any(|k| sql.contains(k))
 }
 
+/// A case name as a POSIX ERE that matches only itself.
+fn ere_escape(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if "\\.^$|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn case_sql(dir: &Path) -> String {
     ["setup.sql", "a.sql", "b.sql", "additions.sql"]
         .iter()
@@ -242,8 +351,11 @@ fn case_sql(dir: &Path) -> String {
         .join("\n")
 }
 
+/// The file in the results folder that holds the in-scope pass count (`--same-as`).
+const IN_SCOPE_FILE: &str = "in-scope-passed";
+
 /// Counts over the cases whose objects brain-db supports (see [`in_scope`]).
-fn summarize_in_scope(rows: &[(String, String)], paths: &BTreeMap<String, PathBuf>) -> String {
+fn in_scope_counts(rows: &[(String, String)], paths: &BTreeMap<String, PathBuf>) -> Counts {
     let mut scoped = Counts::default();
     for (case, status) in rows {
         let base = case.split('+').next().unwrap_or(case);
@@ -251,6 +363,10 @@ fn summarize_in_scope(rows: &[(String, String)], paths: &BTreeMap<String, PathBu
             scoped.add(status);
         }
     }
+    scoped
+}
+
+fn summarize_in_scope(scoped: &Counts) -> String {
     let ran = scoped.pass + scoped.fail + scoped.error;
     format!(
         "{:<34} {:>5} {:>5} {:>5} {:>5}  {:>9}\n",
@@ -365,6 +481,7 @@ mod tests {
         assert!(super::in_scope(
             "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);"
         ));
+        assert_eq!(super::ere_escape("a.b+c__D"), r"a\.b\+c__D");
     }
 
     use super::*;

@@ -19,6 +19,7 @@ mod corpus;
 mod json;
 mod local;
 mod pg;
+mod pg_majors;
 mod pgvector;
 mod studio_bench;
 mod types_bench;
@@ -38,7 +39,9 @@ commands:
   applier-only
             cargo build --no-default-features --features applier (lib and example app),
             and a check that its dependency tree holds no clap, toml, similar, anyhow...
-  test      only the tests, as in ci; arguments go to cargo nextest run / cargo test
+  test      only the tests, as in ci; arguments go to cargo nextest run / cargo test;
+            --pg N / --all-pg: against throwaway clusters of other majors (see below)
+  pg        install a PostgreSQL major by package, start/stop a throwaway cluster of it
   bench     see below
   corpus    see below
   db-up     the project's local PostgreSQL (see below)
@@ -56,13 +59,15 @@ fn main() -> ExitCode {
     let wants_help = rest.iter().any(|a| a == "-h" || a == "--help");
     let help = match command {
         "help" | "-h" | "--help" => Some(format!(
-            "{HELP}\n{}\n{}\n{}\n{}",
+            "{HELP}\n{}\n{}\n{}\n{}\n{}",
+            pg_majors::HELP,
             bench::HELP,
             corpus::HELP,
             local::HELP,
             pgvector::HELP
         )),
         "bench" if wants_help => Some(bench::HELP.to_string()),
+        "pg" | "test" if wants_help => Some(pg_majors::HELP.to_string()),
         "corpus" if wants_help => Some(corpus::HELP.to_string()),
         "pgvector" if wants_help => Some(pgvector::HELP.to_string()),
         _ if wants_help => Some(HELP.to_string()),
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
     let result = match command {
         "ci" => ci::ci(rest),
         "test" => ci::test(rest),
+        "pg" => pg_majors::run_pg(rest),
         "applier-only" => ci::applier_only(),
         "bench" => bench::run_bench(rest),
         "corpus" => corpus::run_corpus(rest),

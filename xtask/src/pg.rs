@@ -191,9 +191,14 @@ impl PrivateCluster {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
-    /// Creates (first time) and starts the cluster in `base`.
+    /// Creates (first time) and starts the cluster in `base` with the machine's server.
     pub fn start(base: &Path, port: u16) -> Result<PrivateCluster> {
-        let bin = server_bin_dir()?;
+        Self::start_with(server_bin_dir()?, base, port)
+    }
+
+    /// Like [`PrivateCluster::start`], with the server binaries (initdb, pg_ctl,
+    /// postgres) of `bin`, e.g. an installed package of another major.
+    pub fn start_with(bin: PathBuf, base: &Path, port: u16) -> Result<PrivateCluster> {
         std::fs::create_dir_all(base)
             .map_err(|e| format!("cannot create {}: {e}", base.display()))?;
         let base = base.canonicalize()?;
@@ -244,7 +249,7 @@ impl PrivateCluster {
         }
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off",
+             -c full_page_writes=off -c max_connections=200",
             port,
             cluster.base.display()
         );
@@ -283,6 +288,24 @@ impl PrivateCluster {
                 .arg(self.data_dir())
                 .arg("status"),
         )
+    }
+
+    /// The cluster in `base` (made by [`PrivateCluster::start_with`]), to stop it; it
+    /// counts as started here when it runs.
+    pub fn existing(bin: PathBuf, base: &Path, port: u16) -> PrivateCluster {
+        let mut cluster = PrivateCluster {
+            bin,
+            base: base.to_path_buf(),
+            port,
+            running_here: false,
+        };
+        cluster.running_here = cluster.is_running();
+        cluster
+    }
+
+    /// Leaves the cluster running when this value is dropped.
+    pub fn leave_running(&mut self) {
+        self.running_here = false;
     }
 
     /// Stops the cluster if this process started it.

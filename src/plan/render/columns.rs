@@ -165,7 +165,12 @@ pub(super) fn column_definition(c: &Column) -> String {
         out.push_str(&format!(" COLLATE {collation}"));
     }
     if let Some(expr) = &c.generated {
-        out.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
+        let kind = if c.virtual_generated {
+            "VIRTUAL"
+        } else {
+            "STORED"
+        };
+        out.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {kind}"));
     }
     if let Some(identity) = &c.identity {
         out.push(' ');

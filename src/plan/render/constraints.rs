@@ -3,7 +3,7 @@
 use super::{alter_table, column_list, name};
 use crate::diff::{Change, Constraint};
 use crate::model::{CheckConstraint, Deferrable, ForeignKey};
-use crate::sql::quote::ident;
+use crate::sql::quote::{ident, literal};
 
 /// The statements of a constraint change (as dispatched by [`super::statements`]).
 pub(super) fn statements(change: &Change) -> Vec<String> {
@@ -15,6 +15,21 @@ pub(super) fn statements(change: &Change) -> Vec<String> {
                 ident(from),
                 ident(to)
             )]
+        }
+        Change::RenameNotNull { table, from, to } => {
+            // DO runs its body as one statement; the body is a string literal, so no
+            // identifier can end it early.
+            let body = format!(
+                "BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = {}::regclass \
+                 AND contype = 'n' AND conname = {}) THEN {} RENAME CONSTRAINT {} TO {}; \
+                 END IF; END",
+                literal(&name(table)),
+                literal(from),
+                alter_table(table),
+                ident(from),
+                ident(to)
+            );
+            vec![format!("DO {}", literal(&body))]
         }
         Change::AddConstraint { table, constraint } => {
             vec![format!(

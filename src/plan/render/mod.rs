@@ -49,6 +49,7 @@ pub fn statements(change: &Change) -> Vec<String> {
         | Change::AlterIdentity { .. }
         | Change::DropIdentity { .. } => columns::statements(change),
         Change::RenameConstraint { .. }
+        | Change::RenameNotNull { .. }
         | Change::AddConstraint { .. }
         | Change::DropConstraint { .. } => constraints::statements(change),
         Change::RenameIndex { .. } | Change::CreateIndex { .. } | Change::DropIndex { .. } => {

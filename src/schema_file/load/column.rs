@@ -27,6 +27,7 @@ pub(super) const COLUMN_KEYS: &[&str] = &[
     "on_update",
     "check",
     "generated",
+    "virtual",
     "identity",
     "collation",
     "renamed_from",
@@ -135,6 +136,16 @@ pub(super) fn load_column(
     }
     if let Some(x) = get("generated") {
         col.generated = ctx.sql(&x.node, "generated");
+    }
+    if let Some(x) = get("virtual") {
+        col.virtual_generated = ctx.boolean(&x.node, "virtual").unwrap_or(false);
+        if get("generated").is_none() {
+            ctx.error(
+                &x.key_span,
+                format!("`virtual` in column {:?} needs `generated`", e.key),
+                Some("`virtual = true` makes a generated column VIRTUAL (PostgreSQL 18+)".into()),
+            );
+        }
     }
     if let Some(x) = get("references")
         && let Some(s) = ctx.string(&x.node, "references")

@@ -67,6 +67,9 @@ pub(super) fn column(
     }
     if let Some(g) = &c.generated {
         f.push(("generated", toml_string(g)));
+        if c.virtual_generated {
+            f.push(("virtual", "true".to_string()));
+        }
     }
     if let Some(fk) = sugar.fk {
         let target = format!(
