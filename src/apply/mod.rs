@@ -2,10 +2,10 @@
 //! at stake, and running a plan in one transaction.
 
 pub mod canonicalize;
-pub mod views;
 mod canonicalize_domains;
-pub mod routines;
 pub mod requires;
+pub mod routines;
+pub mod views;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

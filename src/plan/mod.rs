@@ -11,8 +11,8 @@ mod hazard;
 mod names;
 pub mod order;
 mod render;
-mod views;
 pub mod routines;
+mod views;
 
 use std::collections::BTreeMap;
 

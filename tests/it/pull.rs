@@ -85,7 +85,10 @@ async fn pull_names_what_it_leaves_out() {
         "[tables.notes.triggers.notes_touch]",
         "[domains.positive]",
     ] {
-        assert!(pulled.contains(expected), "{expected} missing from:\n{pulled}");
+        assert!(
+            pulled.contains(expected),
+            "{expected} missing from:\n{pulled}"
+        );
     }
 }
 

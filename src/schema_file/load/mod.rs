@@ -15,8 +15,8 @@ mod renames;
 mod schema;
 mod sequence;
 mod table;
-mod view;
 mod trigger;
+mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -13,14 +13,14 @@ mod column;
 mod constraint;
 mod domain;
 mod enum_;
-mod function;
 mod extension;
+mod function;
 mod index;
 mod policy;
 mod sequence;
 mod table;
-mod view;
 mod trigger;
+mod view;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
