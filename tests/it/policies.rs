@@ -326,14 +326,17 @@ async fn rls_enabled_forced_and_disabled() {
 async fn a_policy_using_a_function_settles_and_pulls_back() {
     let source = TestDb::new("policies_function").await;
     roles(&source, &["bdp_fn_staff", "bdp_fn_Audit"]).await;
-    let function = "create function is_owner(who text) returns boolean language sql stable \
-                    as $$ select who = current_user $$";
-    source.exec(function).await;
     let project = Project::new();
     project.write_schema(&format!(
         "{}{}",
         schema("row_level_security = \"force\"", ""),
         r#"
+[functions.is_owner]
+args = "who text"
+returns = "boolean"
+volatility = "stable"
+body = "select who = current_user"
+
 [tables.tasks.policies."Owner can edit"]
 command = "update"
 roles = ["bdp_fn_staff", "bdp_fn_Audit"]
@@ -349,6 +352,17 @@ using = "false"
     ));
     project.run(&source, &["push"]).assert_code(0);
     project.run(&source, &["push"]).assert_no_changes();
+    // The policy calls the declared function (pg_depend), created before it.
+    assert_eq!(
+        source
+            .value(
+                "select count(distinct d.refobjid) from pg_depend d join pg_policy p on p.oid = d.objid \
+                 where d.classid = 'pg_policy'::regclass and p.polname = 'Owner can edit' \
+                 and d.refclassid = 'pg_proc'::regclass and d.refobjid = 'is_owner(text)'::regprocedure"
+            )
+            .await,
+        "1"
+    );
     assert_eq!(
         source
             .value(
@@ -369,7 +383,8 @@ using = "false"
         "{pulled}"
     );
     assert!(
-        pulled.contains("[tables.tasks.policies.\"Owner can edit\"]"),
+        pulled.contains("[tables.tasks.policies.\"Owner can edit\"]")
+            && pulled.contains("[functions.is_owner]"),
         "{pulled}"
     );
     assert!(
@@ -379,7 +394,6 @@ using = "false"
     );
     pulled_project.run(&source, &["push"]).assert_no_changes();
     let copy = TestDb::new("policies_function_copy").await;
-    copy.exec(function).await;
     pulled_project.run(&copy, &["push"]).assert_code(0);
     assert_same_schema(&source, &copy, &pulled);
 }

@@ -235,7 +235,7 @@ async fn undeclared_views_are_dropped_without_force_but_never_an_extensions() {
     // Pull leaves the extension's view out.
     let pulled = project.run(&db, &["pull"]);
     assert!(
-        !pulled.stdout.contains("pg_buffercache"),
+        !pulled.stdout.contains("[views.pg_buffercache"),
         "{}",
         pulled.stdout
     );
