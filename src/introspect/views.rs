@@ -74,7 +74,8 @@ SELECT i.indrelid, ic.relname::text, i.indisunique, am.amname::text,
                ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.pos]
              ORDER BY k.pos),
        pg_catalog.pg_get_expr(i.indpred, i.indrelid),
-       i.indnullsnotdistinct, d.description,
+       -- indnullsnotdistinct is new in 15: read by name, NULL (false) before.
+       COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), d.description,
        COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -31,7 +31,9 @@ async fn domain_facts(db: &TestDb, name: &str) -> String {
                 (SELECT string_agg(k.conname || ' ' || pg_catalog.pg_get_constraintdef(k.oid)
                                    || CASE WHEN k.convalidated THEN '' ELSE ' (not valid)' END,
                                    ', ' ORDER BY k.conname)
-                   FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid),
+                   FROM pg_catalog.pg_constraint k
+                  -- 18 also lists NOT NULL as a constraint (contype n); typnotnull says it
+                  WHERE k.contypid = t.oid AND k.contype <> 'n'),
                 pg_catalog.obj_description(t.oid, 'pg_type'))
          FROM pg_catalog.pg_type t WHERE t.typname = '{name}' AND t.typtype = 'd'"
     ))

@@ -227,9 +227,14 @@ async fn undeclared_views_are_dropped_without_force_but_never_an_extensions() {
         "{}",
         run.stdout
     );
+    // The extension's own views (pg_buffercache; 18 adds pg_buffercache_numa) stay.
     assert_eq!(
-        db.value("select string_agg(relname, ',' order by relname) from pg_class where relkind = 'v' and relnamespace in ('public'::regnamespace, 'other'::regnamespace)").await,
-        "pg_buffercache"
+        db.value("select coalesce(string_agg(relname, ',' order by relname), '') from pg_class c where relkind = 'v' and relnamespace in ('public'::regnamespace, 'other'::regnamespace) and not exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')").await,
+        ""
+    );
+    assert_eq!(
+        db.value("select count(*) from pg_class where relkind = 'v' and relname = 'pg_buffercache' and relnamespace = 'public'::regnamespace").await,
+        "1"
     );
     project.run(&db, &["push"]).assert_no_changes();
     // Pull leaves the extension's view out.
@@ -322,6 +327,13 @@ async fn options_are_set_and_reset_in_place() {
         .replace("security_barrier = true", "");
     project.write_schema(&schema(&changed));
     let run = project.run(&db, &["push"]);
+    if db.server_major().await < 15 {
+        // security_invoker is new in 15: the server's refusal is shown, nothing changes.
+        run.assert_code(1);
+        assert!(run.stderr.contains("security_invoker"), "{}", run.stderr);
+        assert_eq!(oid(&db, "open_tasks").await, open);
+        return;
+    }
     run.assert_code(0);
     assert!(
         run.stdout.contains(
