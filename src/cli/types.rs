@@ -33,6 +33,15 @@ impl LangArg {
 /// Offline: schema.toml is the only input (no database is resolved or contacted).
 pub fn run(cli: &Cli, lang: LangArg, out: Option<&Path>, check: bool) -> Outcome {
     let schema = schema_file::load(&cli.schema)?;
+    if !schema.views.is_empty() {
+        // A view's column types are known only to a server; this command stays offline.
+        let names: Vec<String> = schema.views.keys().map(|v| v.to_string()).collect();
+        eprintln!(
+            "note: left out, as their column types are known only to a server: {} view(s) ({})",
+            names.len(),
+            names.join(", ")
+        );
+    }
     let text = types::generate(&schema, lang.lang());
     let Some(path) = out else {
         if check {

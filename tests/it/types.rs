@@ -505,3 +505,36 @@ async fn a_bad_schema_file_is_reported_and_nothing_is_written() {
     );
     assert!(!project.path().join("schema.rs").exists());
 }
+
+#[tokio::test]
+async fn views_are_left_out_with_a_note_naming_them() {
+    let db = TestDb::new("types_views").await;
+    let project = Project::new();
+    project.write_schema(
+        "[tables.tasks.columns]\nid = { type = \"integer\", primary_key = true }\ntitle = \"text\"\n\n\
+         [views.open_tasks]\nquery = \"select id, title from tasks\"\n",
+    );
+    project.run(&db, &["push"]).assert_code(0);
+    assert_eq!(
+        db.value("SELECT count(*) FROM pg_views WHERE viewname = 'open_tasks'")
+            .await,
+        "1"
+    );
+    for lang in ["typescript", "rust"] {
+        let out = project.run_offline(&["types", "--lang", lang]);
+        out.assert_code(0);
+        assert!(
+            out.stderr.contains(
+                "note: left out, as their column types are known only to a server: 1 view(s) (open_tasks)"
+            ),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("open_tasks"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("Task"),
+            "the table's types are still generated: {}",
+            out.stdout
+        );
+    }
+}
