@@ -12,17 +12,8 @@ use crate::model::{Index, QualifiedName, Table};
 /// distinct, comment, storage parameters, invalid.
 pub(super) const QUERY: &str = concat!(
     managed_tables_cte!(),
-    "SELECT i.indrelid, ic.relname::text, i.indisunique, am.amname::text,
-            pg_catalog.pg_get_indexdef(i.indexrelid),
-            ARRAY(SELECT a.attname::text
-                  FROM generate_series(i.indnkeyatts, i.indnatts - 1) AS k(pos)
-                  JOIN pg_catalog.pg_attribute a
-                    ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.pos]
-                  ORDER BY k.pos),
-            pg_catalog.pg_get_expr(i.indpred, i.indrelid),
-            COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), d.description,
-            COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
-     FROM tbl
+    index_columns!(),
+    "FROM tbl
      JOIN pg_catalog.pg_index i ON i.indrelid = tbl.oid
      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
      JOIN pg_catalog.pg_am am ON am.oid = ic.relam

@@ -3,6 +3,27 @@
 //! query of each kind lives in the file of its kind; each takes the schema list as
 //! `$1 text[]` and reads every object of its kind at once.
 
+/// The columns every index query reads (tables' and materialized views' alike), over
+/// `pg_index i`, its relation `ic`, access method `am` and comment `d`: relation oid, name,
+/// unique, method, full definition, include columns, predicate, nulls not distinct,
+/// comment, storage parameters, invalid.
+macro_rules! index_columns {
+    () => {
+        "SELECT i.indrelid, ic.relname::text, i.indisunique, am.amname::text,
+            pg_catalog.pg_get_indexdef(i.indexrelid),
+            ARRAY(SELECT a.attname::text
+                  FROM generate_series(i.indnkeyatts, i.indnatts - 1) AS k(pos)
+                  JOIN pg_catalog.pg_attribute a
+                    ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.pos]
+                  ORDER BY k.pos),
+            pg_catalog.pg_get_expr(i.indpred, i.indrelid),
+            -- indnullsnotdistinct is new in 15: read by name, NULL (false) before.
+            COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), d.description,
+            COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
+"
+    };
+}
+
 /// The tables brain-db manages: ordinary tables in the requested schemas, except the
 /// migrations bookkeeping table, partitions, inheritance children and tables that belong
 /// to an extension. Every query that reads per-table objects starts from this set.

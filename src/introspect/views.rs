@@ -65,19 +65,9 @@ WHERE n.nspname = ANY($1::text[])
         AND e.objid = c.oid AND e.deptype = 'e')";
 
 /// Indexes of materialized views, in the layout of `queries::INDEXES` (matview oid first).
-pub const MATVIEW_INDEXES: &str = "
-SELECT i.indrelid, ic.relname::text, i.indisunique, am.amname::text,
-       pg_catalog.pg_get_indexdef(i.indexrelid),
-       ARRAY(SELECT a.attname::text
-             FROM generate_series(i.indnkeyatts, i.indnatts - 1) AS k(pos)
-             JOIN pg_catalog.pg_attribute a
-               ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.pos]
-             ORDER BY k.pos),
-       pg_catalog.pg_get_expr(i.indpred, i.indrelid),
-       -- indnullsnotdistinct is new in 15: read by name, NULL (false) before.
-       COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), d.description,
-       COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
-FROM pg_catalog.pg_class c
+pub const MATVIEW_INDEXES: &str = concat!(
+    index_columns!(),
+    "FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_index i ON i.indrelid = c.oid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -85,7 +75,8 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_catalog.pg_description d
   ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = i.indexrelid
  AND d.objsubid = 0
-WHERE n.nspname = ANY($1::text[]) AND c.relkind = 'm' AND i.indislive";
+WHERE n.nspname = ANY($1::text[]) AND c.relkind = 'm' AND i.indislive"
+);
 
 /// `pg_get_viewdef`'s text as the model holds it: trimmed, without the final `;`.
 pub fn normalize_viewdef(def: &str) -> String {
