@@ -107,13 +107,25 @@ pub use crate::db::error::describe as describe_db_error;
 /// Introspects the schemas `desired` manages, canonicalises the declared expressions
 /// through the server, and plans the changes. Takes the model by value: on a large schema
 /// a copy would be most of the memory a push needs.
-pub async fn plan_against(client: &mut Client, mut desired: Schema) -> Result<Plan, PlanError> {
+pub async fn plan_against(client: &mut Client, desired: Schema) -> Result<Plan, PlanError> {
+    plan_against_split(client, None, desired).await
+}
+
+/// [`plan_against`] that introspects on two connections at once
+/// ([`introspect::introspect_split`]): `helper` is a second session on the same database,
+/// used for the read only; without it, or when it cannot share the snapshot, it is
+/// [`plan_against`].
+pub async fn plan_against_split(
+    client: &mut Client,
+    helper: Option<&mut Client>,
+    mut desired: Schema,
+) -> Result<Plan, PlanError> {
     match requires::check(client, &desired).await {
         Ok(()) => {}
         Err(requires::RequiresError::Introspect(e)) => return Err(e.into()),
         Err(requires::RequiresError::NeedsNewerServer(e)) => return Err(e.into()),
     }
-    let live = introspect::introspect(client, &desired.schemas).await?;
+    let (live, _) = introspect::introspect_split(client, helper, &desired.schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
     Ok(plan::plan(diff::diff(&desired, live)?)?)
 }

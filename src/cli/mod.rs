@@ -297,15 +297,35 @@ pub(crate) async fn warn_if_unsupported(client: &tokio_postgres::Client) {
 
 /// Connects for a schema change (push): the direct URL (`--direct-url`, `DIRECT_URL`)
 /// when given, so that the session settings (lock_timeout) hold, else the database URL.
+/// Also returns that URL.
 async fn connect_for_changes(
     cli: &Cli,
-) -> anyhow::Result<(tokio_postgres::Client, crate::db::session::Canceller)> {
+) -> anyhow::Result<(
+    tokio_postgres::Client,
+    crate::db::session::Canceller,
+    String,
+)> {
     let cwd = std::env::current_dir()?;
     let url = match crate::db::pooler::resolve_direct_url(cli.direct_url.as_deref(), &cwd) {
         Some((direct, _)) => direct,
         None => database_url(cli)?,
     };
-    ddl_session(cli, &url).await
+    let (client, canceller) = ddl_session(cli, &url).await?;
+    Ok((client, canceller, url))
+}
+
+/// A second session on `url` (TLS and timeouts as the first) that introspection reads on
+/// besides the first ([`crate::introspect::introspect_split`]); `None`, logged at debug
+/// level, when it cannot be opened (a connection limit, a pooler's pool size): the read
+/// then runs on the first session alone.
+async fn introspection_helper(url: &str) -> Option<tokio_postgres::Client> {
+    match crate::db::connect(url).await {
+        Ok(client) => Some(client),
+        Err(e) => {
+            log::debug!("introspection on one connection: cannot open a second one: {e}");
+            None
+        }
+    }
 }
 
 /// The one way a command that changes the schema (push, migrate) opens its session:

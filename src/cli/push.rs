@@ -14,10 +14,19 @@ use crate::schema_file;
 pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
     // The file is checked before any database is touched.
     let desired = schema_file::load(&cli.schema)?;
-    let (mut client, session_canceller) = super::connect_for_changes(cli).await?;
+    let (mut client, session_canceller, url) = super::connect_for_changes(cli).await?;
+    let mut helper = super::introspection_helper(&url).await;
     let canceller = std::sync::OnceLock::from(session_canceller);
     let stop = AtomicBool::new(false);
-    let work = run_connected(cli, &mut client, desired, force, dry_run, &stop);
+    let work = run_connected(
+        cli,
+        &mut client,
+        helper.as_mut(),
+        desired,
+        force,
+        dry_run,
+        &stop,
+    );
     match interrupt::cancel_on_signal(&canceller, &stop, work).await {
         Finished::Done(outcome) => outcome,
         // How the plan stopped (rolled back, what stays committed) is in its error.
@@ -32,12 +41,13 @@ pub async fn run(cli: &Cli, force: bool, dry_run: bool) -> Outcome {
 async fn run_connected(
     cli: &Cli,
     client: &mut Client,
+    helper: Option<&mut Client>,
     desired: crate::model::Schema,
     force: bool,
     dry_run: bool,
     stop: &AtomicBool,
 ) -> Outcome {
-    let plan = apply::plan_against(client, desired).await?;
+    let plan = apply::plan_against_split(client, helper, desired).await?;
     if plan.is_empty() {
         println!("no changes");
         return Ok(exit::OK);

@@ -39,7 +39,7 @@ mod tables;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, GenericClient, IsolationLevel, Row};
+use tokio_postgres::{Client, GenericClient, IsolationLevel, Row, Transaction};
 
 use crate::model::Schema;
 
@@ -139,6 +139,20 @@ pub async fn introspect_with_stats(
     client: &mut Client,
     schemas: &[String],
 ) -> Result<(Schema, Stats), IntrospectError> {
+    introspect_split(client, None, schemas).await
+}
+
+/// [`introspect_with_stats`] that also reads on `helper`, a second connection to the same
+/// database, so that the server runs the heavy queries on two backends at once. Both
+/// transactions read one snapshot (exported by the first, `SET TRANSACTION SNAPSHOT` in
+/// the second), so the result is the same as reading on one connection. When the helper
+/// cannot join the snapshot (a pooler that routes it elsewhere, a standby that refuses,
+/// ...) everything is read on `client`, and the reason is logged at debug level.
+pub async fn introspect_split(
+    client: &mut Client,
+    helper: Option<&mut Client>,
+    schemas: &[String],
+) -> Result<(Schema, Stats), IntrospectError> {
     let tx = client
         .build_transaction()
         .read_only(true)
@@ -147,11 +161,71 @@ pub async fn introspect_with_stats(
         .await
         .map_err(|source| IntrospectError::query("starting a read-only transaction", source))?;
     pin_settings(&tx, "public").await.map_err(pin_error)?;
-    let read = read_catalog(&tx, schemas).await?;
+    let helper_tx = match helper {
+        Some(helper) => join_snapshot(&tx, helper).await,
+        None => None,
+    };
+    let read = read_catalog_on(&tx, helper_tx.as_ref(), schemas).await?;
+    if let Some(helper_tx) = helper_tx {
+        // Read-only: ending it cannot lose anything, and a failure here is not the push's.
+        if let Err(e) = helper_tx.commit().await {
+            log::debug!("ending the helper's read-only transaction: {e}");
+        }
+    }
     tx.commit()
         .await
         .map_err(|source| IntrospectError::query("ending the read-only transaction", source))?;
     Ok(read)
+}
+
+/// Starts on `helper` a read-only transaction that reads the snapshot of `tx`, with the
+/// same pinned settings; `None` (logged) when that fails: the caller reads alone.
+async fn join_snapshot<'h>(
+    tx: &Transaction<'_>,
+    helper: &'h mut Client,
+) -> Option<Transaction<'h>> {
+    let snapshot: String = match tx
+        .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
+        .await
+    {
+        Ok(row) => row.get(0),
+        Err(e) => {
+            log::debug!(
+                "introspection on one connection: cannot export the snapshot: {}",
+                crate::db::error::describe(&e)
+            );
+            return None;
+        }
+    };
+    let joined = async {
+        let helper_tx = helper
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .start()
+            .await?;
+        // SET TRANSACTION takes no parameter; the identifier is the server's own text,
+        // quoted as a literal all the same.
+        helper_tx
+            .batch_execute(&format!(
+                "SET TRANSACTION SNAPSHOT {}",
+                crate::sql::quote::literal(&snapshot)
+            ))
+            .await?;
+        pin_settings(&helper_tx, "public").await?;
+        Ok::<_, tokio_postgres::Error>(helper_tx)
+    };
+    match joined.await {
+        Ok(helper_tx) => Some(helper_tx),
+        Err(e) => {
+            log::debug!(
+                "introspection on one connection: the second connection cannot read the \
+                 same snapshot: {}",
+                crate::db::error::describe(&e)
+            );
+            None
+        }
+    }
 }
 
 pub(crate) fn pin_error(source: tokio_postgres::Error) -> IntrospectError {
@@ -164,9 +238,25 @@ pub(crate) async fn read_catalog<C: GenericClient>(
     client: &C,
     schemas: &[String],
 ) -> Result<(Schema, Stats), IntrospectError> {
+    read_catalog_on(client, None, schemas).await
+}
+
+/// [`read_catalog`], sending the heaviest queries (indexes, views, policies, triggers:
+/// about half of the server's time on a large schema) on `helper` when there is one, a
+/// transaction that reads the same snapshot with the same settings.
+async fn read_catalog_on<C: GenericClient>(
+    client: &C,
+    helper: Option<&C>,
+    schemas: &[String],
+) -> Result<(Schema, Stats), IntrospectError> {
     let counter = AtomicUsize::new(0);
     let q = Querier {
         client,
+        counter: &counter,
+        schemas,
+    };
+    let h = Querier {
+        client: helper.unwrap_or(client),
         counter: &counter,
         schemas,
     };
@@ -191,14 +281,14 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         q.fetch("tables", tables::QUERY),
         q.fetch("columns", columns::QUERY),
         q.fetch("constraints", constraints::QUERY),
-        q.fetch("indexes", indexes::QUERY),
+        h.fetch("indexes", indexes::QUERY),
         q.fetch("sequences", sequences::QUERY),
         q.fetch("enums", enums::QUERY),
-        q.fetch("policies", policies::QUERY),
-        q.fetch("views", views::VIEWS),
+        h.fetch("policies", policies::QUERY),
+        h.fetch("views", views::VIEWS),
         q.fetch("materialized view indexes", views::MATVIEW_INDEXES),
         q.fetch("functions", functions::FUNCTIONS),
-        q.fetch("triggers", functions::TRIGGERS),
+        h.fetch("triggers", functions::TRIGGERS),
         q.fetch("extensions", extensions::EXTENSIONS),
         q.fetch("domains", &domains::DOMAINS),
         q.fetch("dependencies", &DEPENDENCIES),

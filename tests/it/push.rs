@@ -343,3 +343,47 @@ n = { type = "bigint", default_sql = "(1 + 2) * 3" }
     );
     push_settles(&project, &db);
 }
+
+/// A role that may hold only one connection still pushes: the second connection that
+/// introspection reads on is refused by the server, and the read runs on the first.
+#[tokio::test]
+async fn push_with_a_one_connection_role_reads_on_one_connection() {
+    let db = TestDb::new("push_one_connection_role").await;
+    let role = "bdr_push_one_connection";
+    db.exec(&format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') \
+         THEN CREATE ROLE \"{role}\" LOGIN; END IF; END $$;
+         ALTER ROLE \"{role}\" CONNECTION LIMIT 1;
+         ALTER DATABASE \"{}\" OWNER TO \"{role}\";
+         ALTER SCHEMA public OWNER TO \"{role}\";",
+        db.name
+    ))
+    .await;
+    let url = crate::harness::url_with_user(&db.url, role);
+    let project = Project::new();
+    project.write_schema(
+        r#"
+[tables.notes.columns]
+id = { type = "integer", primary_key = true }
+body = { type = "text" }
+
+[tables.notes.indexes]
+notes_body = { columns = ["body"] }
+
+[views.long_notes]
+query = "select id, body from notes where length(body) > 10"
+"#,
+    );
+    project.run_with_url(&url, &["push"]).assert_code(0);
+    project.run_with_url(&url, &["push"]).assert_no_changes();
+    assert_eq!(
+        db.value("SELECT count(*)::text FROM pg_views WHERE viewname = 'long_notes'")
+            .await,
+        "1"
+    );
+    assert_eq!(
+        db.value("SELECT tableowner::text FROM pg_tables WHERE tablename = 'notes'")
+            .await,
+        role
+    );
+}
