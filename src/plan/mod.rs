@@ -10,6 +10,7 @@ mod extension;
 mod hazard;
 mod names;
 pub mod order;
+mod policies;
 mod render;
 pub mod routines;
 mod views;
@@ -103,8 +104,6 @@ fn phase(change: &Change) -> u8 {
             constraint: Constraint::ForeignKey(_),
             ..
         } => 4,
-        // A policy goes before the columns (and functions) its expressions use.
-        Change::DropPolicy { .. } => 4,
         Change::DropIndex { .. } | Change::DropConstraint { .. } => 5,
         Change::SetLogged { .. }
         | Change::DropExpression { .. }
@@ -137,13 +136,13 @@ fn phase(change: &Change) -> u8 {
         Change::AddConstraint { .. } => 20,
         Change::CreateIndex { .. } => 21,
         Change::SetSequenceOwner { .. } => 23,
-        // Policies after everything their expressions may use.
-        Change::CreatePolicy { .. }
-        | Change::AlterPolicy { .. }
-        | Change::SetRowLevelSecurity { .. } => 23,
         Change::SetComment { .. } => 24,
         // Ordered by `ordering`, through their own modules.
-        Change::RenameView { .. }
+        Change::CreatePolicy { .. }
+        | Change::AlterPolicy { .. }
+        | Change::DropPolicy { .. }
+        | Change::SetRowLevelSecurity { .. }
+        | Change::RenameView { .. }
         | Change::DropView { .. }
         | Change::CreateView { .. }
         | Change::SetViewOptions { .. }
@@ -162,7 +161,7 @@ fn phase(change: &Change) -> u8 {
 /// When a change runs, all else equal, and what it creates, drops and needs (see
 /// [`order`]).
 fn ordering(change: &Change) -> (order::Phase, order::Deps) {
-    if let Some(o) = views::ordering(change) {
+    if let Some(o) = views::ordering(change).or_else(|| policies::ordering(change)) {
         return o;
     }
     if let Some(o) = extension::ordering(change).or_else(|| domain::ordering(change)) {

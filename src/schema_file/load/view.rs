@@ -3,6 +3,7 @@
 use super::ctx::{Ctx, find};
 use super::index::load_index;
 use super::renames::{check_renames, rename_hints};
+use super::trigger::{PendingTriggerFunction, load_triggers};
 use super::{Seen, qualified_key};
 use crate::model::{CheckOption, Column, Schema, View, ViewKind};
 use crate::schema_file::tree::{Entry, Node, Val};
@@ -15,12 +16,20 @@ pub(super) const VIEW_KEYS: &[&str] = &[
     "check_option",
     "comment",
     "renamed_from",
+    "triggers",
 ];
 pub(super) const MATERIALIZED_VIEW_KEYS: &[&str] =
     &["query", "with_data", "indexes", "comment", "renamed_from"];
 
-/// Loads both tables of the top level into `schema.views`.
-pub(super) fn load_views(ctx: &mut Ctx<'_>, top: &[Entry], schema: &mut Schema, seen: &mut Seen) {
+/// Loads both tables of the top level into `schema.views` (their triggers' functions
+/// into `trigger_functions`, checked once every function is known).
+pub(super) fn load_views(
+    ctx: &mut Ctx<'_>,
+    top: &[Entry],
+    schema: &mut Schema,
+    seen: &mut Seen,
+    trigger_functions: &mut Vec<PendingTriggerFunction>,
+) {
     for (key, kind) in [
         ("views", ViewKind::View),
         ("materialized_views", ViewKind::Materialized),
@@ -30,7 +39,7 @@ pub(super) fn load_views(ctx: &mut Ctx<'_>, top: &[Entry], schema: &mut Schema, 
             continue;
         };
         for e in entries {
-            let Some(v) = load_view(ctx, e, kind) else {
+            let Some(v) = load_view(ctx, e, kind, trigger_functions) else {
                 continue;
             };
             if schema.views.contains_key(&v.name) || schema.tables.contains_key(&v.name) {
@@ -67,7 +76,12 @@ pub(super) fn load_views(ctx: &mut Ctx<'_>, top: &[Entry], schema: &mut Schema, 
     }
 }
 
-fn load_view(ctx: &mut Ctx<'_>, e: &Entry, kind: ViewKind) -> Option<View> {
+fn load_view(
+    ctx: &mut Ctx<'_>,
+    e: &Entry,
+    kind: ViewKind,
+    trigger_functions: &mut Vec<PendingTriggerFunction>,
+) -> Option<View> {
     let name = qualified_key(ctx, e, kind.noun())?;
     let what = format!("{} {name}", kind.noun());
     let entries = ctx.table(&e.node, &what)?;
@@ -108,6 +122,9 @@ fn load_view(ctx: &mut Ctx<'_>, e: &Entry, kind: ViewKind) -> Option<View> {
     }
     if let Some(r) = find(entries, "renamed_from") {
         v.renamed_from = ctx.string(&r.node, "renamed_from");
+    }
+    if let Some(t) = find(entries, "triggers") {
+        v.triggers = load_triggers(ctx, &name, None, &t.node, trigger_functions);
     }
     if let Some(ix) = find(entries, "indexes")
         && let Some(list) = ctx.table(&ix.node, &format!("indexes of {what}"))
