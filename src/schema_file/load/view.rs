@@ -191,6 +191,7 @@ fn query(ctx: &mut Ctx<'_>, node: &Node) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::trigger::Timing;
     use crate::model::{CheckOption, QualifiedName, ViewKind};
     use crate::schema_file::{parse, write};
 
@@ -206,6 +207,23 @@ security_invoker = true
 security_barrier = true
 check_option = "cascaded"
 comment = "it's"
+
+[views.v.triggers.v_insert]
+timing = "instead of"
+events = ["insert", "update"]
+function = "v_write"
+args = ["a"]
+
+[views.v.triggers.v_audit]
+timing = "after"
+events = ["delete"]
+for_each = "statement"
+function = "v_write"
+
+[functions.v_write]
+returns = "trigger"
+language = "plpgsql"
+body = "begin return new; end"
 
 [views.'"Odd ""Schema""".w x']
 query = """
@@ -231,6 +249,16 @@ m_expr = { columns = ["(twice + 1)"], where = "id > 0" }
         assert_eq!(v.query, "select id from t");
         assert!(v.security_invoker && v.security_barrier);
         assert_eq!(v.check_option, Some(CheckOption::Cascaded));
+        let triggers: Vec<(&str, Timing, bool)> = (v.triggers.iter())
+            .map(|t| (t.name.as_str(), t.timing, t.for_each_row))
+            .collect();
+        assert_eq!(
+            triggers,
+            [
+                ("v_audit", Timing::After, false),
+                ("v_insert", Timing::InsteadOf, true)
+            ]
+        );
         let w = &s.views[&QualifiedName::new("Odd \"Schema\"", "w x")];
         assert_eq!(w.query, "SELECT v.id\n   FROM v -- why");
         let m = &s.views[&QualifiedName::public("m")];
