@@ -505,6 +505,36 @@ id = "integer"
     }
 
     #[test]
+    fn policies_wait_for_what_their_expressions_name() {
+        let p = plan_between(
+            "",
+            r#"
+[tables.t]
+row_level_security = true
+[tables.t.columns]
+owner = "text"
+[tables.t.policies.by_function]
+using = "allowed(owner)"
+[tables.t.policies.by_view]
+using = "owner IN (SELECT name FROM names)"
+[functions.allowed]
+args = "who text"
+returns = "boolean"
+body = "RETURN who <> ''"
+[views.names]
+query = "select owner as name from t"
+"#,
+        );
+        // A SQL-standard body and a view are created after the tables' phase.
+        assert!(
+            position(&p, "CREATE FUNCTION public.allowed")
+                < position(&p, "CREATE POLICY by_function")
+        );
+        assert!(position(&p, "CREATE VIEW public.names") < position(&p, "CREATE POLICY by_view"));
+        assert!(position(&p, "CREATE TABLE public.t") < position(&p, "CREATE POLICY by_view"));
+    }
+
+    #[test]
     fn identity_to_serial_frees_the_sequence_name_first() {
         let p = plan_between(
             "[tables.t.columns]\nid = { type = \"integer\", identity = \"always\" }\n",
