@@ -606,3 +606,77 @@ using = "owner IN (SELECT name FROM staff_names)"
         "0"
     );
 }
+
+/// Hand-written policy expressions on many tables are read in the server's spelling even
+/// when their tables share one scratch table (policies naming the same columns): each
+/// settles, and a change to one of them is seen on that policy alone.
+#[tokio::test]
+async fn hand_written_policies_on_many_tables_settle_and_change_one_by_one() {
+    let db = TestDb::new("policies_many_tables").await;
+    let project = Project::new();
+    let tables = |b_mine: &str| {
+        let mut out = String::new();
+        for (name, owner_type) in [
+            ("a", "text"),
+            ("b", "text"),
+            ("c", "text"),
+            ("d", "varchar(20)"),
+        ] {
+            out.push_str(&format!(
+                r#"
+[tables.{name}]
+row_level_security = true
+[tables.{name}.columns]
+id = {{ type = "integer", primary_key = true }}
+owner = {{ type = "{owner_type}", not_null = true }}
+archived = {{ type = "boolean", not_null = true, default = false }}
+"#
+            ));
+        }
+        out.push_str(&format!(
+            r#"
+[tables.a.policies.mine]
+using = "owner = current_user"
+[tables.b.policies.mine]
+using = "{b_mine}"
+[tables.b.policies.open]
+command = "select"
+using = "not archived and owner <> ''"
+[tables.c.policies.mine]
+using = "exists (select 1 from a where a.owner = c.owner)"
+[tables.d.policies.mine]
+using = "owner = current_user"
+"#
+        ));
+        out
+    };
+    project.write_schema(&tables("owner = current_user"));
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+
+    project.write_schema(&tables("owner <> current_user"));
+    let plan = project.run(&db, &["push", "--dry-run"]);
+    plan.assert_code(0);
+    let altered: Vec<&str> = (plan.stdout.lines())
+        .filter(|l| l.contains("POLICY"))
+        .collect();
+    assert_eq!(altered.len(), 1, "{}", plan.stdout);
+    assert!(altered[0].contains("mine ON public.b"), "{}", plan.stdout);
+    project.run(&db, &["push", "--force"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(
+        db.column(
+            "select tablename || ' ' || policyname || ' ' || qual from pg_policies \
+             order by tablename, policyname"
+        )
+        .await,
+        [
+            "a mine (owner = CURRENT_USER)",
+            "b mine (owner <> CURRENT_USER)",
+            "b open ((NOT archived) AND (owner <> ''::text))",
+            "c mine (EXISTS ( SELECT 1\n   FROM a\n  WHERE (a.owner = c.owner)))",
+            "d mine ((owner)::text = CURRENT_USER)",
+        ]
+        .map(|s| Some(s.to_string()))
+    );
+}
