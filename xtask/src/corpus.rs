@@ -743,6 +743,45 @@ mod tests {
 
     use super::*;
 
+    /// Two fabricated shard folders merged: case folders moved up, one results.tsv in
+    /// case order with the details' paths rewritten.
+    #[test]
+    fn shards_merge_into_one_results_folder() {
+        let dir = std::env::temp_dir().join(format!("xtask-shards-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let shards = [dir.join("shard-1"), dir.join("shard-2")];
+        let rows = [
+            ("c", "PASS", ""),
+            ("a", "FAIL", "1 differing lines; see SHARD/a/diff"),
+            ("b", "PASS", ""),
+        ];
+        for (k, (case, status, detail)) in rows.iter().enumerate() {
+            let shard = &shards[k % 2];
+            std::fs::create_dir_all(shard.join(case)).unwrap();
+            std::fs::write(shard.join(case).join("diff"), case).unwrap();
+            let tsv = shard.join("results.tsv");
+            let mut text = std::fs::read_to_string(&tsv)
+                .unwrap_or_else(|_| "case\tstatus\tseconds\tdetail\n".into());
+            let detail = detail.replace("SHARD", &shard.display().to_string());
+            text.push_str(&format!("{case}\t{status}\t1.0\t{detail}\n"));
+            std::fs::write(tsv, text).unwrap();
+        }
+        let order = ["a".to_string(), "b".to_string(), "c".to_string()];
+        merge_shards(&dir, &shards, &order).unwrap();
+        let merged = std::fs::read_to_string(dir.join("results.tsv")).unwrap();
+        let expected = format!(
+            "case\tstatus\tseconds\tdetail\n\
+             a\tFAIL\t1.0\t1 differing lines; see {}/a/diff\n\
+             b\tPASS\t1.0\t\n\
+             c\tPASS\t1.0\t\n",
+            dir.display()
+        );
+        assert_eq!(merged, expected);
+        assert_eq!(std::fs::read_to_string(dir.join("a/diff")).unwrap(), "a");
+        assert!(!shards[1].join("a").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// A fabricated corpus layout and results.tsv in a scratch folder.
     #[test]
     fn counts_per_folder_and_yaml_file() {
