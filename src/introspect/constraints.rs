@@ -41,7 +41,9 @@ pub(super) const QUERY: &str = concat!(
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid AND con.contype = 'f'
      LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
      LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype = 'u'
-     WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0"
+     WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0
+       -- A partition's checks inherited from its parent are the parent's.
+       AND (con.contype <> 'c' OR con.conislocal)"
 );
 
 pub(super) fn read(

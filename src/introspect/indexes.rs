@@ -21,6 +21,10 @@ pub(super) const QUERY: &str = concat!(
        ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = i.indexrelid
       AND d.objsubid = 0
      WHERE i.indislive
+       -- A partition's index attached to its parent's is PostgreSQL's clone, not the
+       -- partition's own.
+       AND NOT EXISTS (
+           SELECT 1 FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)
        AND NOT EXISTS (
            SELECT 1 FROM pg_catalog.pg_constraint c
            WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid

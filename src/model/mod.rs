@@ -190,6 +190,24 @@ pub struct Table {
     pub policies: Vec<Policy>,
     /// Rename hint from the schema file (old unqualified name, same schema).
     pub renamed_from: Option<String>,
+    /// `PARTITION BY`: the partition key as `pg_get_partkeydef` prints it once
+    /// canonical (`RANGE (created_at)`, `LIST (region)`, `HASH (user_id)`).
+    pub partition_by: Option<String>,
+    /// The table is a partition of another (see [`PartitionOf`]).
+    pub partition_of: Option<PartitionOf>,
+}
+
+/// Where a partition hangs: its parent and the rows it takes. A partition's columns are
+/// its parent's (the loader copies them, introspection reads them); only its own
+/// constraints, indexes, triggers, policies and comment are compared, never what
+/// PostgreSQL clones onto it from the parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionOf {
+    pub parent: QualifiedName,
+    /// The bound as `pg_get_expr(relpartbound)` prints it without its leading
+    /// `FOR VALUES ` once canonical: `FROM ('2026-01-01') TO ('2027-01-01')`,
+    /// `IN ('US', 'CA')`, `WITH (modulus 4, remainder 0)`, or `DEFAULT`.
+    pub bounds: String,
 }
 
 impl Table {
@@ -209,7 +227,14 @@ impl Table {
             row_level_security: RowLevelSecurity::Disabled,
             policies: Vec::new(),
             renamed_from: None,
+            partition_by: None,
+            partition_of: None,
         }
+    }
+
+    /// The parent, when the table is a partition.
+    pub fn parent(&self) -> Option<&QualifiedName> {
+        self.partition_of.as_ref().map(|p| &p.parent)
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {

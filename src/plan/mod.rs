@@ -99,6 +99,9 @@ fn phase(change: &Change) -> u8 {
         // A sequence leaves a column that is dropped: released first, or it would be
         // dropped with it.
         Change::SetSequenceOwner { owner: None, .. } => 3,
+        // A partition leaves its parent before the parent's columns change (it keeps the
+        // columns it has) and before anything is dropped.
+        Change::DetachPartition { .. } => 3,
         Change::DropConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
@@ -114,7 +117,7 @@ fn phase(change: &Change) -> u8 {
         // generated column may depend on a column that goes away.
         Change::RecreateColumn { .. } => 7,
         Change::DropColumn { .. } => 8,
-        Change::DropTable(_) => 9,
+        Change::DropTable { .. } => 9,
         Change::DropSequence(_) => 10,
         Change::RenameConstraint { .. } | Change::RenameIndex { .. } => 11,
         Change::RenameSequence { .. } | Change::RenameNotNull { .. } => 11,
@@ -130,6 +133,8 @@ fn phase(change: &Change) -> u8 {
         | Change::DropNotNull { .. }
         | Change::SetNotNull { .. }
         | Change::AddIdentity { .. } => 19,
+        // Ordered by `ordering`: after the columns are the parent's (19), before keys.
+        Change::AttachPartition { .. } => 19,
         Change::AddConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
@@ -171,6 +176,10 @@ fn ordering(change: &Change) -> (order::Phase, order::Deps) {
     if let Change::Routine(r) = change {
         return routines::ordering(r);
     }
+    if let Change::AttachPartition { .. } = change {
+        // After the table's columns are made its parent's (phase 190).
+        return (195, deps(change));
+    }
     (u16::from(phase(change)) * 10, deps(change))
 }
 
@@ -198,13 +207,26 @@ fn deps(change: &Change) -> order::Deps {
                 .iter()
                 .filter_map(|c| type_ref(&c.data_type))
                 .chain(std::iter::once(ObjectRef::schema(&t.name.schema)))
+                .chain(t.parent().map(|p| rel(ObjectKind::Table, p)))
                 .collect(),
             ..Deps::default()
         },
-        Change::DropTable(n) => Deps {
+        // A partition goes before its parent (whose drop would take it along).
+        Change::DropTable {
+            name: n, parent, ..
+        } => Deps {
             drops: vec![rel(ObjectKind::Table, n), rel(ObjectKind::Type, n)],
+            releases: parent.iter().map(|p| rel(ObjectKind::Table, p)).collect(),
             ..Deps::default()
         },
+        Change::AttachPartition { table, parent, .. } => Deps::default().needing([
+            rel(ObjectKind::Table, table),
+            rel(ObjectKind::Table, parent),
+        ]),
+        Change::DetachPartition { table, parent } => Deps::default().releasing([
+            rel(ObjectKind::Table, parent),
+            rel(ObjectKind::Table, table),
+        ]),
         Change::AddColumn { table, column } => Deps::default()
             .needing(type_ref(&column.data_type))
             .needing([rel(ObjectKind::Table, table)]),

@@ -20,25 +20,31 @@ pub(super) fn write_table(
 ) {
     let header = format!("tables.{}", key(&path::qualified(&t.name)));
     let tname = &t.name.name;
+    // A partition's columns are its parent's and are not written: its own constraints
+    // are written as table keys.
+    let partition = t.partition_of.is_some();
 
     // Which constraints become column sugar.
     let pk_sugar = t
         .primary_key
         .as_ref()
         .filter(|pk| {
-            pk.columns.len() == 1
+            !partition
+                && pk.columns.len() == 1
                 && pk.name == names::primary_key(tname)
                 && pk.deferrable == Deferrable::NotDeferrable
         })
         .map(|pk| pk.columns[0].clone());
     let unique_sugar = |u: &crate::model::UniqueConstraint| {
-        u.columns.len() == 1
+        !partition
+            && u.columns.len() == 1
             && u.name == names::unique(tname, &u.columns)
             && !u.nulls_not_distinct
             && u.deferrable == Deferrable::NotDeferrable
     };
     let fk_sugar = |f: &ForeignKey| {
-        f.columns.len() == 1
+        !partition
+            && f.columns.len() == 1
             && f.referenced_columns.len() == 1
             && f.name == names::foreign_key(tname, &f.columns)
             && f.deferrable == Deferrable::NotDeferrable
@@ -54,7 +60,7 @@ pub(super) fn write_table(
         .checks
         .iter()
         .map(|c| {
-            if c.no_inherit || c.not_valid {
+            if c.no_inherit || c.not_valid || partition {
                 None
             } else {
                 check_column(&c.name)
@@ -71,6 +77,16 @@ pub(super) fn write_table(
     }
     if t.unlogged {
         table_fields.push(("unlogged".into(), "true".into()));
+    }
+    if let Some(p) = &t.partition_of {
+        table_fields.push((
+            "partition_of".into(),
+            toml_string(&path::qualified(&p.parent)),
+        ));
+        table_fields.push(("bounds".into(), toml_string(&p.bounds)));
+    }
+    if let Some(by) = &t.partition_by {
+        table_fields.push(("partition_by".into(), toml_string(by)));
     }
     match t.row_level_security {
         RowLevelSecurity::Disabled => {}
@@ -173,7 +189,7 @@ pub(super) fn write_table(
         out.push('\n');
     }
 
-    if !t.columns.is_empty() {
+    if !t.columns.is_empty() && !partition {
         let _ = writeln!(out, "[{header}.columns]");
         for (i, c) in t.columns.iter().enumerate() {
             let checks: Vec<&str> = t
