@@ -206,6 +206,14 @@ pub async fn canonicalize(
     let mut work: BTreeMap<QualifiedName, Needs> = BTreeMap::new();
     for t in desired.tables.values() {
         if let Some(lt) = live_counterpart(live, t) {
+            // A partition that becomes a table of its own keeps what was cloned onto it.
+            let detached;
+            let lt = if t.partition_of.is_none() && lt.partition_of.is_some() {
+                detached = lt.detached();
+                &detached
+            } else {
+                lt
+            };
             let needs = needs_of(t, lt);
             if !needs.is_empty() {
                 work.insert(t.name.clone(), needs);

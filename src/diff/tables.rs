@@ -152,13 +152,21 @@ pub(super) fn diff_table(
     rebuilt_keys: &mut BTreeSet<(QualifiedName, Vec<String>)>,
 ) {
     let table = &want.name;
+    partitions::diff_partition_of(want, have, out);
+    // A partition that becomes a table of its own keeps what was cloned onto it.
+    let detached;
+    let have = if want.partition_of.is_none() && have.partition_of.is_some() {
+        detached = have.detached();
+        &detached
+    } else {
+        have
+    };
     if want.unlogged != have.unlogged {
         out.push(Change::SetLogged {
             table: table.clone(),
             unlogged: want.unlogged,
         });
     }
-    partitions::diff_partition_of(want, have, out);
     let own_columns = !partitions::columns_follow_parent(want, have);
     for column in want.columns.iter().filter(|_| own_columns) {
         match have.column(&column.name) {

@@ -21,10 +21,6 @@ pub(super) const QUERY: &str = concat!(
        ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = i.indexrelid
       AND d.objsubid = 0
      WHERE i.indislive
-       -- A partition's index attached to its parent's is PostgreSQL's clone, not the
-       -- partition's own.
-       AND NOT EXISTS (
-           SELECT 1 FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)
        AND NOT EXISTS (
            SELECT 1 FROM pg_catalog.pg_constraint c
            WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid
@@ -40,7 +36,15 @@ pub(super) fn read(
         let Some(table) = table_for(by_oid, tables, row.get(0)) else {
             continue;
         };
-        table.indexes.push(index(&row)?);
+        let index = index(&row)?;
+        if row.get::<_, bool>(11) {
+            // Not the partition's own (see `Table::cloned`).
+            if table.partition_of.is_some() {
+                table.cloned_mut().indexes.push(index);
+            }
+        } else {
+            table.indexes.push(index);
+        }
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 /// The columns every index query reads (tables' and materialized views' alike), over
 /// `pg_index i`, its relation `ic`, access method `am` and comment `d`: relation oid, name,
 /// unique, method, full definition, include columns, predicate, nulls not distinct,
-/// comment, storage parameters, invalid.
+/// comment, storage parameters, invalid, cloned from a parent's index.
 macro_rules! index_columns {
     () => {
         "SELECT i.indrelid, ic.relname::text, i.indisunique, am.amname::text,
@@ -19,7 +19,9 @@ macro_rules! index_columns {
             pg_catalog.pg_get_expr(i.indpred, i.indrelid),
             -- indnullsnotdistinct is new in 15: read by name, NULL (false) before.
             COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), d.description,
-            COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
+            COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid,
+            -- A partition's index attached to its parent's is PostgreSQL's clone.
+            EXISTS (SELECT 1 FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)
 "
     };
 }

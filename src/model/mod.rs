@@ -195,6 +195,11 @@ pub struct Table {
     pub partition_by: Option<String>,
     /// The table is a partition of another (see [`PartitionOf`]).
     pub partition_of: Option<PartitionOf>,
+    /// Introspection only, never compared: what PostgreSQL cloned onto this partition
+    /// from its parent (keys, foreign keys, inherited checks, attached indexes), in a
+    /// table of their own. They are the parent's while the partition is attached and
+    /// become the table's own when it is detached (see [`Table::detached`]).
+    pub cloned: Option<Box<Table>>,
 }
 
 /// Where a partition hangs: its parent and the rows it takes. A partition's columns are
@@ -229,7 +234,37 @@ impl Table {
             renamed_from: None,
             partition_by: None,
             partition_of: None,
+            cloned: None,
         }
+    }
+
+    /// The cloned objects' table (see [`Table::cloned`]), made when first needed.
+    pub fn cloned_mut(&mut self) -> &mut Table {
+        let name = self.name.clone();
+        self.cloned
+            .get_or_insert_with(|| Box::new(Table::new(name)))
+    }
+
+    /// The table as it is once detached from its parent: what PostgreSQL had cloned onto
+    /// it is its own (named as it was).
+    pub fn detached(&self) -> Table {
+        let mut t = self.clone();
+        t.partition_of = None;
+        if let Some(cloned) = t.cloned.take() {
+            let cloned = *cloned;
+            if t.primary_key.is_none() {
+                t.primary_key = cloned.primary_key;
+            }
+            t.uniques.extend(cloned.uniques);
+            t.foreign_keys.extend(cloned.foreign_keys);
+            t.checks.extend(cloned.checks);
+            t.indexes.extend(cloned.indexes);
+            t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+            t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+            t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        t
     }
 
     /// The parent, when the table is a partition.

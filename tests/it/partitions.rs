@@ -673,7 +673,8 @@ async fn malformed_partition_clauses_are_reported_with_their_position() {
 async fn an_existing_table_is_attached_with_its_rows_and_a_partition_detached_to_a_table() {
     let db = TestDb::new("partitions_attach").await;
     db.exec(
-        "create table measurement (city_id int not null, logdate date not null) partition by range (logdate);
+        "create table measurement (city_id int not null, logdate date not null, primary key (city_id, logdate)) partition by range (logdate);
+         create index on measurement (city_id);
          create table m_2006_02 partition of measurement for values from ('2006-02-01') to ('2006-03-01');
          create table m_2006_03 (city_id int not null, logdate date not null, note text);
          insert into m_2006_02 values (1, '2006-02-10'); insert into m_2006_03 values (2, '2006-03-10', 'x')",
@@ -684,10 +685,15 @@ async fn an_existing_table_is_attached_with_its_rows_and_a_partition_detached_to
         r#"
 [tables.measurement]
 partition_by = "range (logdate)"
+primary_key = ["city_id", "logdate"]
 [tables.measurement.columns]
 city_id = { type = "integer", not_null = true }
 logdate = { type = "date", not_null = true }
+[tables.measurement.indexes]
+measurement_city_id_idx = { columns = ["city_id"] }
 
+[tables.m_2006_02]
+primary_key = ["city_id", "logdate"]
 [tables.m_2006_02.columns]
 city_id = { type = "integer", not_null = true }
 logdate = { type = "date", not_null = true }
@@ -725,6 +731,24 @@ bounds = "from ('2006-03-01') to ('2006-04-01')"
         "2"
     );
     assert_eq!(db.value("select count(*)::text from m_2006_02").await, "1");
+    // The key cloned onto m_2006_02 is its own once detached (the declared one, kept);
+    // the cloned index it does not declare is dropped in the same push.
+    assert!(
+        run.stdout
+            .contains("DROP INDEX public.m_2006_02_city_id_idx"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        db.value("select string_agg(indexname, ',' order by indexname) from pg_indexes where tablename = 'm_2006_02'").await,
+        "m_2006_02_pkey"
+    );
+    // m_2006_03 got the parent's key and index when attached.
+    assert_eq!(
+        db.value("select count(*)::text from pg_indexes where tablename = 'm_2006_03'")
+            .await,
+        "2"
+    );
     project.run(&db, &["push"]).assert_no_changes();
 }
 
