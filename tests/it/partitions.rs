@@ -477,6 +477,13 @@ function = "touch"
 [tables.events_2026]
 partition_of = "events"
 bounds = "from ('2026-01-01') to ('2027-01-01')"
+
+# A foreign key to a partitioned table: PostgreSQL adds one per partition (cloned too).
+[tables.notes]
+foreign_keys = [{ columns = ["event_id", "event_on"], references = "events" }]
+[tables.notes.columns]
+event_id = "bigint"
+event_on = "date"
 "#;
 
 #[tokio::test]
@@ -531,8 +538,9 @@ async fn what_postgresql_clones_onto_partitions_is_not_read_as_their_own() {
 async fn a_partition_declares_its_own_index_check_and_comment() {
     let db = TestDb::new("partitions_own").await;
     let project = Project::new();
-    let own = format!(
-        "{CLONED}comment = \"this year\"\nchecks = {{ events_2026_recent = \"created_at >= '2026-01-01'\" }}\n[tables.events_2026.indexes]\nevents_2026_touched_idx = {{ columns = [\"touched\"], where = \"not touched\" }}\n"
+    let own = CLONED.replace(
+        "bounds = \"from ('2026-01-01') to ('2027-01-01')\"\n",
+        "bounds = \"from ('2026-01-01') to ('2027-01-01')\"\ncomment = \"this year\"\nchecks = { events_2026_recent = \"created_at >= '2026-01-01'\" }\n[tables.events_2026.indexes]\nevents_2026_touched_idx = { columns = [\"touched\"], where = \"not touched\" }\n",
     );
     project.write_schema(&own);
     project.run(&db, &["push"]).assert_code(0);
@@ -782,4 +790,47 @@ async fn generate_and_migrate_build_what_push_builds() {
     project.run(&dev, &["check"]).assert_code(0);
     migrated.exec("drop table __migrations").await;
     assert_same_schema(&pushed, &migrated, "generate + migrate vs push");
+}
+
+#[cfg(feature = "types")]
+#[tokio::test]
+async fn types_are_the_parents_and_partitions_get_none_of_their_own() {
+    // `types` is offline; the database checks that what it describes is what push builds.
+    let db = TestDb::new("partitions_types").await;
+    let project = Project::new();
+    project.write_schema(EVENTS);
+    project.run(&db, &["push"]).assert_code(0);
+    let ts = project.run_offline(&["types", "--lang", "typescript"]);
+    ts.assert_code(0);
+    assert!(
+        ts.stdout
+            .contains("export type Event = Database[\"public\"][\"Tables\"][\"events\"][\"Row\"];"),
+        "{}",
+        ts.stdout
+    );
+    assert!(ts.stdout.contains("export type Order = "), "{}", ts.stdout);
+    for partition in [
+        "events_2026",
+        "Events2026",
+        "orders_america",
+        "OrdersAmerica",
+        "sessions_0",
+    ] {
+        assert!(!ts.stdout.contains(partition), "{partition}: {}", ts.stdout);
+    }
+    let rust = project.run_offline(&["types", "--lang", "rust"]);
+    rust.assert_code(0);
+    assert!(
+        rust.stdout.contains("pub struct Event {"),
+        "{}",
+        rust.stdout
+    );
+    assert!(!rust.stdout.contains("Events2026"), "{}", rust.stdout);
+    // The parent's row type reads every partition's rows.
+    db.exec("insert into events values (1, '2026-02-01 00:00+00', 'x')")
+        .await;
+    assert_eq!(
+        db.value("select count(*)::text from pg_attribute where attrelid = 'events_2026'::regclass and attnum > 0").await,
+        db.value("select count(*)::text from pg_attribute where attrelid = 'events'::regclass and attnum > 0").await
+    );
 }
