@@ -92,3 +92,76 @@ pub(super) fn diff_partition_of(want: &Table, have: &Table, out: &mut Vec<Change
         });
     }
 }
+
+/// A plain table that becomes a partition, as the diff should see it so that `ATTACH
+/// PARTITION` takes it: the checks of its parents it lacks are added first (PostgreSQL
+/// requires each of them, by name, and makes them inherited), and its own keys, unique
+/// constraints, foreign keys and indexes that match the parent's are left alone (the
+/// attach adopts them as the parent's clones) rather than dropped.
+pub(super) fn prepare_attach(want: &Table, have: &Table, desired: &Schema) -> (Table, Table) {
+    let mut want = want.clone();
+    let mut have = have.clone();
+    let mut at = want.parent().cloned();
+    let mut parent = None;
+    for _ in 0..=desired.tables.len() {
+        let Some(name) = at else {
+            break;
+        };
+        let Some(ancestor) = desired.tables.get(&name) else {
+            break;
+        };
+        parent.get_or_insert(ancestor);
+        for c in &ancestor.checks {
+            if !want.checks.iter().any(|w| w.name == c.name) {
+                want.checks.push(c.clone());
+            }
+        }
+        at = ancestor.parent().cloned();
+    }
+    want.checks.sort_by(|a, b| a.name.cmp(&b.name));
+    let Some(parent) = parent else {
+        return (want, have);
+    };
+    if let (Some(own), Some(theirs)) = (&have.primary_key, &parent.primary_key)
+        && own.columns == theirs.columns
+        && want.primary_key.is_none()
+    {
+        have.primary_key = None;
+    }
+    have.uniques.retain(|u| {
+        !parent
+            .uniques
+            .iter()
+            .any(|p| p.columns == u.columns && p.nulls_not_distinct == u.nulls_not_distinct)
+    });
+    have.foreign_keys.retain(|f| {
+        !parent.foreign_keys.iter().any(|p| {
+            p.columns == f.columns
+                && p.referenced_table == f.referenced_table
+                && p.referenced_columns == f.referenced_columns
+                && p.on_delete == f.on_delete
+                && p.on_update == f.on_update
+        })
+    });
+    have.indexes
+        .retain(|i| !parent.indexes.iter().any(|p| same_index(p, i)));
+    (want, have)
+}
+
+/// Two indexes the server would take for one another when attaching (names aside).
+fn same_index(a: &crate::model::Index, b: &crate::model::Index) -> bool {
+    a.unique == b.unique
+        && a.method == b.method
+        && a.nulls_not_distinct == b.nulls_not_distinct
+        && a.include == b.include
+        && a.keys.len() == b.keys.len()
+        && a.keys
+            .iter()
+            .zip(&b.keys)
+            .all(|(x, y)| same_expression(x, y))
+        && match (&a.predicate, &b.predicate) {
+            (Some(x), Some(y)) => same_expression(x, y),
+            (None, None) => true,
+            _ => false,
+        }
+}

@@ -21,7 +21,15 @@ pub(super) fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>
         match live.tables.get(name) {
             None => create_table(want, out),
             Some(_) if is_rebuilt(name) => create_table(want, out),
-            Some(have) => diff_table(want, have, &enum_types, out, &mut rebuilt_keys),
+            Some(have) if want.partition_of.is_some() && have.partition_of.is_none() => {
+                partitions::diff_partition_of(want, have, out);
+                let (want, have) = partitions::prepare_attach(want, have, desired);
+                diff_table(&want, &have, &enum_types, out, &mut rebuilt_keys);
+            }
+            Some(have) => {
+                partitions::diff_partition_of(want, have, out);
+                diff_table(want, have, &enum_types, out, &mut rebuilt_keys);
+            }
         }
     }
     for (name, have) in &live.tables {
@@ -152,7 +160,6 @@ pub(super) fn diff_table(
     rebuilt_keys: &mut BTreeSet<(QualifiedName, Vec<String>)>,
 ) {
     let table = &want.name;
-    partitions::diff_partition_of(want, have, out);
     // A partition that becomes a table of its own keeps what was cloned onto it.
     let detached;
     let have = if want.partition_of.is_none() && have.partition_of.is_some() {

@@ -37,8 +37,9 @@ pub(super) const QUERY: &str = concat!(
             COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false),
             CASE WHEN con.contype = 'x'
                  THEN pg_catalog.pg_get_constraintdef(con.oid) END,
-            -- Cloned from a parent's constraint, or a check inherited from the parent.
-            con.conparentid <> 0 OR (con.contype = 'c' AND NOT con.conislocal)
+            -- Cloned from a parent's constraint, or a check inherited from the parent
+            -- (also one the table had when it was attached: still local, but inherited).
+            con.conparentid <> 0 OR (con.contype = 'c' AND (NOT con.conislocal OR con.coninhcount > 0))
      FROM tbl
      JOIN pg_catalog.pg_constraint con ON con.conrelid = tbl.oid
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid AND con.contype = 'f'

@@ -133,8 +133,8 @@ fn phase(change: &Change) -> u8 {
         | Change::DropNotNull { .. }
         | Change::SetNotNull { .. }
         | Change::AddIdentity { .. } => 19,
-        // Ordered by `ordering`: after the columns are the parent's (19), before keys.
-        Change::AttachPartition { .. } => 19,
+        // Ordered by `ordering` (205).
+        Change::AttachPartition { .. } => 20,
         Change::AddConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
@@ -177,8 +177,9 @@ fn ordering(change: &Change) -> (order::Phase, order::Deps) {
         return routines::ordering(r);
     }
     if let Change::AttachPartition { .. } = change {
-        // After the table's columns are made its parent's (phase 190).
-        return (195, deps(change));
+        // After the table's columns and checks are made its parent's (phases 190, 200),
+        // before the parent's new indexes (210), which then reach it as clones.
+        return (205, deps(change));
     }
     (u16::from(phase(change)) * 10, deps(change))
 }

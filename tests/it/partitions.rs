@@ -684,7 +684,8 @@ async fn an_existing_table_is_attached_with_its_rows_and_a_partition_detached_to
         "create table measurement (city_id int not null, logdate date not null, primary key (city_id, logdate)) partition by range (logdate);
          create index on measurement (city_id);
          create table m_2006_02 partition of measurement for values from ('2006-02-01') to ('2006-03-01');
-         create table m_2006_03 (city_id int not null, logdate date not null, note text);
+         create table m_2006_03 (city_id int not null, logdate date not null, note text, constraint m3_pk primary key (city_id, logdate));
+         create index m3_city on m_2006_03 (city_id);
          insert into m_2006_02 values (1, '2006-02-10'); insert into m_2006_03 values (2, '2006-03-10', 'x')",
     )
     .await;
@@ -694,6 +695,7 @@ async fn an_existing_table_is_attached_with_its_rows_and_a_partition_detached_to
 [tables.measurement]
 partition_by = "range (logdate)"
 primary_key = ["city_id", "logdate"]
+checks = { city_known = "city_id > 0" }
 [tables.measurement.columns]
 city_id = { type = "integer", not_null = true }
 logdate = { type = "date", not_null = true }
@@ -751,10 +753,25 @@ bounds = "from ('2006-03-01') to ('2006-04-01')"
         db.value("select string_agg(indexname, ',' order by indexname) from pg_indexes where tablename = 'm_2006_02'").await,
         "m_2006_02_pkey"
     );
-    // m_2006_03 got the parent's key and index when attached.
+    // m_2006_03's own key and index matched the parent's: the attach adopted them, and
+    // it was given the parent's check first (PostgreSQL requires it).
+    assert!(!run.stdout.contains("m3_pk"), "{}", run.stdout);
+    assert!(!run.stdout.contains("m3_city"), "{}", run.stdout);
+    let pos = |needle: &str| {
+        run.stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{}", run.stdout))
+    };
+    assert!(
+        pos("ALTER TABLE public.m_2006_03 ADD CONSTRAINT city_known CHECK")
+            < pos("ATTACH PARTITION public.m_2006_03")
+    );
     assert_eq!(
-        db.value("select count(*)::text from pg_indexes where tablename = 'm_2006_03'")
-            .await,
+        db.value("select string_agg(indexname, ',' order by indexname) from pg_indexes where tablename = 'm_2006_03'").await,
+        "m3_city,m3_pk"
+    );
+    assert_eq!(
+        db.value("select count(*)::text from pg_inherits where inhrelid in ('m3_city'::regclass, 'm3_pk'::regclass)").await,
         "2"
     );
     project.run(&db, &["push"]).assert_no_changes();
