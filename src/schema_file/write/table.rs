@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::column::{ColumnSugar, column};
 use super::constraint::{write_checks, write_exclusions};
 use super::index::write_indexes;
+use super::partition::partition_fields;
 use super::policy::write_policies;
 use super::{action_fields, deferrable, inline, key, string_array, toml_string};
 use crate::model::{Deferrable, ForeignKey, QualifiedName, RowLevelSecurity, Schema, Table, names};
@@ -78,16 +79,7 @@ pub(super) fn write_table(
     if t.unlogged {
         table_fields.push(("unlogged".into(), "true".into()));
     }
-    if let Some(p) = &t.partition_of {
-        table_fields.push((
-            "partition_of".into(),
-            toml_string(&path::qualified(&p.parent)),
-        ));
-        table_fields.push(("bounds".into(), toml_string(&p.bounds)));
-    }
-    if let Some(by) = &t.partition_by {
-        table_fields.push(("partition_by".into(), toml_string(by)));
-    }
+    table_fields.extend(partition_fields(t));
     match t.row_level_security {
         RowLevelSecurity::Disabled => {}
         RowLevelSecurity::Enabled => {
