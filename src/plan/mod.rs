@@ -552,6 +552,49 @@ id = "integer"
     }
 
     #[test]
+    fn partitions_are_created_after_and_dropped_before_their_parent_whatever_their_names() {
+        let schema = r#"
+[tables.z_2026]
+partition_of = "a_events"
+bounds = "from ('2026-01-01') to ('2027-01-01')"
+partition_by = "list (kind)"
+[tables.b_2026_x]
+partition_of = "z_2026"
+bounds = "in ('x')"
+[tables.a_events]
+partition_by = "range (at)"
+[tables.a_events.columns]
+at = "date"
+kind = "text"
+"#;
+        let created = plan_between("", schema);
+        assert!(
+            position(&created, "CREATE TABLE public.a_events (")
+                < position(
+                    &created,
+                    "CREATE TABLE public.z_2026 PARTITION OF public.a_events"
+                )
+        );
+        assert!(
+            position(&created, "CREATE TABLE public.z_2026 ")
+                < position(
+                    &created,
+                    "CREATE TABLE public.b_2026_x PARTITION OF public.z_2026"
+                )
+        );
+        let dropped = plan_between(schema, "");
+        assert!(
+            position(&dropped, "DROP TABLE public.b_2026_x")
+                < position(&dropped, "DROP TABLE public.z_2026")
+        );
+        assert!(
+            position(&dropped, "DROP TABLE public.z_2026")
+                < position(&dropped, "DROP TABLE public.a_events")
+        );
+        assert_eq!(dropped.hazards().len(), 3);
+    }
+
+    #[test]
     fn hostile_names_are_quoted_everywhere() {
         let p = plan_between(
             "",
