@@ -376,6 +376,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             table,
             policy,
             enforced: true,
+            ..
         } if !policy.restrictive => Some(widens(
             table,
             Some(&policy.name),
@@ -387,6 +388,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             from,
             to,
             enforced: true,
+            ..
         } => {
             let why = if from.restrictive && !to.restrictive {
                 "turns a restrictive policy permissive; restrictive policies are ANDed, \
@@ -406,6 +408,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             table,
             policy,
             enforced: true,
+            ..
         } if policy.restrictive => Some(widens(
             table,
             Some(&policy.name),

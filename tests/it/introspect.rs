@@ -4,7 +4,7 @@
 use brain_db::introspect::{self, QUERY_COUNT};
 use brain_db::model::{
     CheckConstraint, Column, Deferrable, FkAction, ForeignKey, Identity, IdentityKind, Index,
-    PrimaryKey, QualifiedName, Schema, SequenceOptions, UniqueConstraint,
+    PrimaryKey, QualifiedName, RowLevelSecurity, Schema, SequenceOptions, UniqueConstraint,
 };
 
 use crate::harness::TestDb;
@@ -911,6 +911,52 @@ async fn query_count_does_not_depend_on_table_count() {
 
     assert_eq!(small_stats.queries, QUERY_COUNT);
     assert_eq!(large_stats.queries, QUERY_COUNT);
+}
+
+/// Views, triggers on one shared function and row-level security policies are read with
+/// the same fixed set of queries as tables: 5 of each cost what 50 do.
+#[tokio::test]
+async fn query_count_does_not_depend_on_views_triggers_policies() {
+    let db = TestDb::new("introspect_query_count_kinds").await;
+    db.exec(
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ begin new.at = now(); return new; end $$;",
+    )
+    .await;
+    let objects = |range: std::ops::Range<usize>| -> String {
+        range
+            .map(|i| {
+                format!(
+                    "CREATE TABLE t{i} (id integer PRIMARY KEY, title text, at timestamptz);
+                     CREATE VIEW t{i}_titled AS SELECT id, title FROM t{i} WHERE title <> '';
+                     CREATE TRIGGER t{i}_touch BEFORE UPDATE ON t{i}
+                       FOR EACH ROW EXECUTE FUNCTION touch();
+                     ALTER TABLE t{i} ENABLE ROW LEVEL SECURITY;
+                     CREATE POLICY t{i}_visible ON t{i} USING (title <> '');"
+                )
+            })
+            .collect()
+    };
+    let mut client = db.client().await;
+    client
+        .batch_execute("SET search_path = public")
+        .await
+        .unwrap();
+    let mut stats = Vec::new();
+    for (range, n) in [(0..5, 5), (5..50, 50)] {
+        db.exec(&objects(range)).await;
+        let (s, st) = introspect::introspect_with_stats(&mut client, &strings(&["public"]))
+            .await
+            .unwrap();
+        assert_eq!(s.views.len(), n);
+        assert_eq!(s.functions.len(), 1);
+        assert_eq!(s.tables.len(), n);
+        assert!(s.tables.values().all(|t| t.triggers.len() == 1
+            && t.policies.len() == 1
+            && t.row_level_security == RowLevelSecurity::Enabled));
+        stats.push(st.queries);
+    }
+    assert_eq!(stats, [QUERY_COUNT, QUERY_COUNT]);
 }
 
 #[tokio::test]
