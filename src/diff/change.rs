@@ -129,7 +129,25 @@ pub enum Change {
     /// A new table with its columns, primary key, unique and check constraints (foreign
     /// keys and indexes come as their own changes).
     CreateTable(Table),
-    DropTable(QualifiedName),
+    /// `parent`: the table is a partition of it (dropped before it).
+    DropTable {
+        name: QualifiedName,
+        parent: Option<QualifiedName>,
+        reason: TableDropReason,
+    },
+    /// `ALTER TABLE parent ATTACH PARTITION table FOR VALUES bounds`: an existing table
+    /// becomes a partition (its rows stay; the server checks that they fit).
+    AttachPartition {
+        table: QualifiedName,
+        parent: QualifiedName,
+        bounds: String,
+    },
+    /// `ALTER TABLE parent DETACH PARTITION table`: the partition becomes a table of its
+    /// own, rows and all (or is attached again with other bounds).
+    DetachPartition {
+        table: QualifiedName,
+        parent: QualifiedName,
+    },
     SetLogged {
         table: QualifiedName,
         unlogged: bool,
@@ -298,6 +316,21 @@ pub enum Change {
     },
     /// Functions, procedures and triggers (see [`super::functions`]).
     Routine(super::functions::RoutineChange),
+}
+
+/// Why a table is dropped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TableDropReason {
+    /// schema.toml does not declare it.
+    Undeclared,
+    /// Its partition key changes (`from` and `to` as the server prints them, `None` for
+    /// not partitioned), which PostgreSQL cannot alter: it is created again, empty.
+    Repartitioned {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// It is a partition of a table that is created again (see `Repartitioned`).
+    ParentRebuilt(QualifiedName),
 }
 
 /// A column whose type is (an array of) an enum being rebuilt.

@@ -19,6 +19,7 @@ mod extension;
 pub mod functions;
 mod indexes;
 mod not_null;
+mod partitions;
 mod policies;
 mod renames;
 mod sequences;
@@ -27,7 +28,7 @@ mod views;
 
 use crate::model::Schema;
 
-pub use change::{Change, CommentTarget, Constraint, EnumColumn, EnumPosition};
+pub use change::{Change, CommentTarget, Constraint, EnumColumn, EnumPosition, TableDropReason};
 pub use not_null::assume_default_names as assume_not_null_names;
 pub use renames::RenameConflict;
 pub use views::ViewDropReason;

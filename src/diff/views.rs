@@ -420,7 +420,7 @@ impl Disturbed {
                     d.column_renames
                         .insert((table.clone(), from.clone()), to.clone());
                 }
-                Change::DropTable(t) => {
+                Change::DropTable { name: t, .. } => {
                     d.relations
                         .insert(t.clone(), format!("table {t} is dropped"));
                 }

@@ -14,7 +14,11 @@
 //! whatever the database's, role's or connection's settings, and mean the same when read
 //! back under any settings.
 //!
-//! Not read (yet): partitioned tables, partitions and inheritance children (skipped
+//! Partitioned tables and their partitions are read (`tables`), without what PostgreSQL
+//! clones onto a partition from its parent (attached indexes, constraints with a
+//! `conparentid`, inherited checks, triggers with a `tgparentid`).
+//!
+//! Not read (yet): inheritance children (`INHERITS`, skipped
 //! whole), exclusion constraints (skipped; their indexes too), index storage parameters
 //! and tablespaces, `ON DELETE SET NULL (columns)` column lists.
 
@@ -265,7 +269,7 @@ pub async fn user_schemas(client: &impl GenericClient) -> Result<Vec<String>, In
 }
 
 /// Objects in the given schemas that brain-db does not manage, as (kind, count) sorted by
-/// kind: views, functions, triggers, domains, partitioned tables, policies, ...
+/// kind: foreign tables, inheritance children, aggregates, range types, ...
 pub async fn unmanaged_objects(
     client: &impl GenericClient,
     schemas: &[String],

@@ -19,6 +19,7 @@ mod domain;
 mod extension;
 pub mod function;
 pub mod names;
+mod partition;
 pub mod policy;
 pub mod view;
 
@@ -30,6 +31,7 @@ pub use trigger::Trigger;
 
 pub use domain::{Domain, DomainCheck};
 pub use extension::{BUILT_IN_EXTENSIONS, Extension};
+pub use partition::PartitionOf;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -190,6 +192,16 @@ pub struct Table {
     pub policies: Vec<Policy>,
     /// Rename hint from the schema file (old unqualified name, same schema).
     pub renamed_from: Option<String>,
+    /// `PARTITION BY`: the partition key as `pg_get_partkeydef` prints it once
+    /// canonical (`RANGE (created_at)`, `LIST (region)`, `HASH (user_id)`).
+    pub partition_by: Option<String>,
+    /// The table is a partition of another (see [`PartitionOf`]).
+    pub partition_of: Option<PartitionOf>,
+    /// Introspection only, never compared: what PostgreSQL cloned onto this partition
+    /// from its parent (keys, foreign keys, inherited checks, attached indexes), in a
+    /// table of their own. They are the parent's while the partition is attached and
+    /// become the table's own when it is detached (see [`Table::detached`]).
+    pub cloned: Option<Box<Table>>,
 }
 
 impl Table {
@@ -209,7 +221,15 @@ impl Table {
             row_level_security: RowLevelSecurity::Disabled,
             policies: Vec::new(),
             renamed_from: None,
+            partition_by: None,
+            partition_of: None,
+            cloned: None,
         }
+    }
+
+    /// The parent, when the table is a partition.
+    pub fn parent(&self) -> Option<&QualifiedName> {
+        self.partition_of.as_ref().map(|p| &p.parent)
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {

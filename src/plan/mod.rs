@@ -100,6 +100,9 @@ fn phase(change: &Change) -> u8 {
         // A sequence leaves a column that is dropped: released first, or it would be
         // dropped with it.
         Change::SetSequenceOwner { owner: None, .. } => 3,
+        // A partition leaves its parent before the parent's columns change (it keeps the
+        // columns it has) and before anything is dropped.
+        Change::DetachPartition { .. } => 3,
         Change::DropConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
@@ -113,7 +116,7 @@ fn phase(change: &Change) -> u8 {
         // generated column may depend on a column that goes away.
         Change::RecreateColumn { .. } => 7,
         Change::DropColumn { .. } => 8,
-        Change::DropTable(_) => 9,
+        Change::DropTable { .. } => 9,
         Change::DropSequence(_) => 10,
         Change::RenameConstraint { .. } | Change::RenameIndex { .. } => 11,
         Change::RenameSequence { .. } | Change::RenameNotNull { .. } => 11,
@@ -129,6 +132,8 @@ fn phase(change: &Change) -> u8 {
         | Change::DropNotNull { .. }
         | Change::SetNotNull { .. }
         | Change::AddIdentity { .. } => 19,
+        // Ordered by `ordering` (205).
+        Change::AttachPartition { .. } => 20,
         Change::AddConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
@@ -170,6 +175,11 @@ fn ordering(change: &Change) -> (order::Phase, order::Deps) {
     if let Change::Routine(r) = change {
         return routines::ordering(r);
     }
+    if let Change::AttachPartition { .. } = change {
+        // After the table's columns and checks are made its parent's (phases 190, 200),
+        // before the parent's new indexes (210), which then reach it as clones.
+        return (205, deps(change));
+    }
     (u16::from(phase(change)) * 10, deps(change))
 }
 
@@ -197,13 +207,26 @@ fn deps(change: &Change) -> order::Deps {
                 .iter()
                 .filter_map(|c| type_ref(&c.data_type))
                 .chain(std::iter::once(ObjectRef::schema(&t.name.schema)))
+                .chain(t.parent().map(|p| rel(ObjectKind::Table, p)))
                 .collect(),
             ..Deps::default()
         },
-        Change::DropTable(n) => Deps {
+        // A partition goes before its parent (whose drop would take it along).
+        Change::DropTable {
+            name: n, parent, ..
+        } => Deps {
             drops: vec![rel(ObjectKind::Table, n), rel(ObjectKind::Type, n)],
+            releases: parent.iter().map(|p| rel(ObjectKind::Table, p)).collect(),
             ..Deps::default()
         },
+        Change::AttachPartition { table, parent, .. } => Deps::default().needing([
+            rel(ObjectKind::Table, table),
+            rel(ObjectKind::Table, parent),
+        ]),
+        Change::DetachPartition { table, parent } => Deps::default().releasing([
+            rel(ObjectKind::Table, parent),
+            rel(ObjectKind::Table, table),
+        ]),
         Change::AddColumn { table, column } => Deps::default()
             .needing(type_ref(&column.data_type))
             .needing([rel(ObjectKind::Table, table)]),
@@ -555,6 +578,49 @@ query = "select owner as name from t"
         let tables: Vec<&QualifiedName> = p.hazards().iter().flat_map(|h| h.tables()).collect();
         assert_eq!(tables, [&QualifiedName::public("a2")]);
         assert_eq!(p.live_name(tables[0]), &QualifiedName::public("a"));
+    }
+
+    #[test]
+    fn partitions_are_created_after_and_dropped_before_their_parent_whatever_their_names() {
+        let schema = r#"
+[tables.z_2026]
+partition_of = "a_events"
+bounds = "from ('2026-01-01') to ('2027-01-01')"
+partition_by = "list (kind)"
+[tables.b_2026_x]
+partition_of = "z_2026"
+bounds = "in ('x')"
+[tables.a_events]
+partition_by = "range (at)"
+[tables.a_events.columns]
+at = "date"
+kind = "text"
+"#;
+        let created = plan_between("", schema);
+        assert!(
+            position(&created, "CREATE TABLE public.a_events (")
+                < position(
+                    &created,
+                    "CREATE TABLE public.z_2026 PARTITION OF public.a_events"
+                )
+        );
+        assert!(
+            position(&created, "CREATE TABLE public.z_2026 ")
+                < position(
+                    &created,
+                    "CREATE TABLE public.b_2026_x PARTITION OF public.z_2026"
+                )
+        );
+        let dropped = plan_between(schema, "");
+        assert!(
+            position(&dropped, "DROP TABLE public.b_2026_x")
+                < position(&dropped, "DROP TABLE public.z_2026")
+        );
+        assert!(
+            position(&dropped, "DROP TABLE public.z_2026")
+                < position(&dropped, "DROP TABLE public.a_events")
+        );
+        assert_eq!(dropped.hazards().len(), 3);
     }
 
     #[test]

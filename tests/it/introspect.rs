@@ -834,8 +834,21 @@ async fn skips_extension_objects_bookkeeping_and_children() {
     let s = read(&db, &["public"]).await;
     assert_eq!(
         s.tables.keys().map(|k| k.name.as_str()).collect::<Vec<_>>(),
-        ["parent", "users"],
-        "FIXME: partitioned tables, partitions and inheritance children are not read yet"
+        ["events", "events_2024", "parent", "users"],
+        "FIXME: inheritance children (INHERITS) are not read yet"
+    );
+    assert_eq!(
+        s.tables[&QualifiedName::public("events")]
+            .partition_by
+            .as_deref(),
+        Some("RANGE (at)")
+    );
+    assert_eq!(
+        s.tables[&QualifiedName::public("events_2024")].partition_of,
+        Some(brain_db::model::PartitionOf {
+            parent: QualifiedName::public("events"),
+            bounds: "FROM ('2024-01-01') TO ('2025-01-01')".into(),
+        })
     );
     assert_eq!(column(&s, "users", "email").data_type, "public.citext");
     assert!(s.sequences.is_empty(), "{:?}", s.sequences.keys());

@@ -26,6 +26,7 @@ mod migrate_app;
 mod migrate_concurrency;
 mod migrate_generate;
 mod migrate_hardening;
+mod partitions;
 mod pg18;
 mod pgvector;
 mod pgvector_server;

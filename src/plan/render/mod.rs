@@ -8,6 +8,7 @@ mod comments;
 mod constraints;
 mod enums;
 mod indexes;
+mod partitions;
 mod policies;
 mod schemas;
 mod sequences;
@@ -23,8 +24,11 @@ pub fn statements(change: &Change) -> Vec<String> {
         Change::CreateSchema(..) => schemas::statements(change),
         Change::RenameTable { .. }
         | Change::CreateTable(..)
-        | Change::DropTable(..)
+        | Change::DropTable { .. }
         | Change::SetLogged { .. } => tables::statements(change),
+        Change::AttachPartition { .. } | Change::DetachPartition { .. } => {
+            partitions::statements(change)
+        }
         Change::RenameEnum { .. }
         | Change::CreateEnum(..)
         | Change::AddEnumValue { .. }

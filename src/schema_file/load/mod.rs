@@ -10,6 +10,7 @@ mod enum_;
 mod extension;
 mod function;
 mod index;
+mod partition;
 mod policy;
 mod renames;
 mod schema;

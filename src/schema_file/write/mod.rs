@@ -16,6 +16,7 @@ mod enum_;
 mod extension;
 mod function;
 mod index;
+mod partition;
 mod policy;
 mod sequence;
 mod table;

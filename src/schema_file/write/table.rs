@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::column::{ColumnSugar, column};
 use super::constraint::{write_checks, write_exclusions};
 use super::index::write_indexes;
+use super::partition::partition_fields;
 use super::policy::write_policies;
 use super::{action_fields, deferrable, inline, key, string_array, toml_string};
 use crate::model::{Deferrable, ForeignKey, QualifiedName, RowLevelSecurity, Schema, Table, names};
@@ -20,25 +21,31 @@ pub(super) fn write_table(
 ) {
     let header = format!("tables.{}", key(&path::qualified(&t.name)));
     let tname = &t.name.name;
+    // A partition's columns are its parent's and are not written: its own constraints
+    // are written as table keys.
+    let partition = t.partition_of.is_some();
 
     // Which constraints become column sugar.
     let pk_sugar = t
         .primary_key
         .as_ref()
         .filter(|pk| {
-            pk.columns.len() == 1
+            !partition
+                && pk.columns.len() == 1
                 && pk.name == names::primary_key(tname)
                 && pk.deferrable == Deferrable::NotDeferrable
         })
         .map(|pk| pk.columns[0].clone());
     let unique_sugar = |u: &crate::model::UniqueConstraint| {
-        u.columns.len() == 1
+        !partition
+            && u.columns.len() == 1
             && u.name == names::unique(tname, &u.columns)
             && !u.nulls_not_distinct
             && u.deferrable == Deferrable::NotDeferrable
     };
     let fk_sugar = |f: &ForeignKey| {
-        f.columns.len() == 1
+        !partition
+            && f.columns.len() == 1
             && f.referenced_columns.len() == 1
             && f.name == names::foreign_key(tname, &f.columns)
             && f.deferrable == Deferrable::NotDeferrable
@@ -54,7 +61,7 @@ pub(super) fn write_table(
         .checks
         .iter()
         .map(|c| {
-            if c.no_inherit || c.not_valid {
+            if c.no_inherit || c.not_valid || partition {
                 None
             } else {
                 check_column(&c.name)
@@ -72,6 +79,7 @@ pub(super) fn write_table(
     if t.unlogged {
         table_fields.push(("unlogged".into(), "true".into()));
     }
+    table_fields.extend(partition_fields(t));
     match t.row_level_security {
         RowLevelSecurity::Disabled => {}
         RowLevelSecurity::Enabled => {
@@ -173,7 +181,7 @@ pub(super) fn write_table(
         out.push('\n');
     }
 
-    if !t.columns.is_empty() {
+    if !t.columns.is_empty() && !partition {
         let _ = writeln!(out, "[{header}.columns]");
         for (i, c) in t.columns.iter().enumerate() {
             let checks: Vec<&str> = t
