@@ -66,6 +66,9 @@ pub enum EnumPosition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     CreateSchema(String),
+    /// A schema the file neither lists nor uses, with `drop_other_schemas`: dropped
+    /// (`RESTRICT`) once every object of it brain-db reads is gone.
+    DropSchema(String),
     RenameTable {
         from: QualifiedName,
         to: String,

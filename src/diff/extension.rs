@@ -43,10 +43,10 @@ pub(super) fn diff_extensions(desired: &Schema, live: &mut Schema, out: &mut Vec
         }
     }
     for (name, have) in &installed {
-        let managed_schema = have
-            .schema
-            .as_ref()
-            .is_some_and(|s| desired.schemas.contains(s));
+        // A schema that goes (`drop_other_schemas`) takes its extensions along.
+        let managed_schema = have.schema.as_ref().is_some_and(|s| {
+            desired.schemas.contains(s) || (desired.drop_other_schemas && live.schemas.contains(s))
+        });
         if !wanted.contains_key(name)
             && managed_schema
             && !BUILT_IN_EXTENSIONS.contains(&name.as_str())

@@ -74,6 +74,10 @@ pub struct Schema {
     /// Namespaces that are managed (always contains "public" for a loaded file).
     /// Schemas other than `public` are created and (with --force) dropped by push.
     pub schemas: Vec<String>,
+    /// The file describes the whole database (`drop_other_schemas = true`, which pull
+    /// writes): push also reads the user schemas that [`Schema::schemas`] leaves out and
+    /// drops them, with what they hold.
+    pub drop_other_schemas: bool,
     pub enums: BTreeMap<QualifiedName, Enum>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub tables: BTreeMap<QualifiedName, Table>,

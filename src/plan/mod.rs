@@ -91,6 +91,8 @@ impl Plan {
 fn phase(change: &Change) -> u8 {
     match change {
         Change::CreateSchema(_) => 0,
+        // Ordered by `ordering`: after everything.
+        Change::DropSchema(_) => 25,
         // Table, enum and column renames take names that are free (the diff refuses a
         // rename onto a live name) and everything after names the objects by their new
         // names.
@@ -170,6 +172,14 @@ fn ordering(change: &Change) -> (order::Phase, order::Deps) {
     }
     if let Change::Routine(r) = change {
         return routines::ordering(r);
+    }
+    if let Change::DropSchema(s) = change {
+        // What the schema held (tables, views, functions, extensions) goes first;
+        // none of those drops names its schema, so the phase alone orders it.
+        return (
+            order::phase::DROP_SCHEMA,
+            order::Deps::dropping(order::ObjectRef::schema(s)),
+        );
     }
     (u16::from(phase(change)) * 10, deps(change))
 }

@@ -46,9 +46,9 @@ async fn listed_extensions_are_created_and_a_second_push_is_a_no_op() {
     let pulled = project.run(&db, &["pull"]);
     pulled.assert_code(0);
     assert!(
-        pulled
-            .stdout
-            .starts_with("extensions = [\"citext\", \"pg_trgm\", \"pgcrypto\"]\n"),
+        pulled.stdout.starts_with(
+            "drop_other_schemas = true\n\nextensions = [\"citext\", \"pg_trgm\", \"pgcrypto\"]\n"
+        ),
         "{}",
         pulled.stdout
     );
@@ -258,7 +258,9 @@ async fn pull_writes_no_extensions_as_an_empty_list_and_pins_non_default_version
     let pulled = project.run(&bare, &["pull"]);
     pulled.assert_code(0);
     assert!(
-        pulled.stdout.starts_with("extensions = []\n"),
+        pulled
+            .stdout
+            .starts_with("drop_other_schemas = true\n\nextensions = []\n"),
         "{}",
         pulled.stdout
     );
@@ -281,7 +283,7 @@ async fn pull_writes_no_extensions_as_an_empty_list_and_pins_non_default_version
     // hstore is at the server's default version: not pinned.
     assert!(
         pulled.stdout.starts_with(
-            "[extensions]\ncitext = { schema = \"public\", version = \"1.5\" }\n\
+            "drop_other_schemas = true\n\n[extensions]\ncitext = { schema = \"public\", version = \"1.5\" }\n\
              hstore = { schema = \"public\" }\n\
              pg_trgm = { schema = \"public\", version = \"1.4\" }\n"
         ),
