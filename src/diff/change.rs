@@ -14,6 +14,8 @@ pub enum CommentTarget {
     Table(QualifiedName),
     Column(QualifiedName, String),
     Index(QualifiedName),
+    /// A constraint (by name) of a table.
+    Constraint(QualifiedName, String),
     Enum(QualifiedName),
     Sequence(QualifiedName),
     /// A policy (by name) of a table.

@@ -123,6 +123,13 @@ pub(super) fn create_table(want: &Table, out: &mut Vec<Change>) {
             comment: want.comment.clone(),
         });
     }
+    for (constraint, comment) in &want.constraint_comments {
+        out.push(super::constraints::set_constraint_comment(
+            &want.name,
+            constraint,
+            Some(comment),
+        ));
+    }
     for c in &want.columns {
         if c.comment.is_some() {
             out.push(Change::SetComment {

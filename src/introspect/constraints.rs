@@ -13,7 +13,8 @@ use crate::model::{
 /// Primary key, unique, foreign key, check and exclusion constraints: table oid, name,
 /// type, deferrable, initially deferred, validated, no inherit, columns (key order),
 /// referenced schema / table / columns, on delete, on update, match type, check
-/// expression, nulls not distinct, exclusion definition (`pg_get_constraintdef`).
+/// expression, nulls not distinct, exclusion definition (`pg_get_constraintdef`),
+/// comment.
 pub(super) const QUERY: &str = concat!(
     managed_tables_cte!(),
     "SELECT con.conrelid, con.conname::text, con.contype::text,
@@ -35,12 +36,16 @@ pub(super) const QUERY: &str = concat!(
             -- indnullsnotdistinct is new in 15: read by name, NULL (false) before.
             COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false),
             CASE WHEN con.contype = 'x'
-                 THEN pg_catalog.pg_get_constraintdef(con.oid) END
+                 THEN pg_catalog.pg_get_constraintdef(con.oid) END,
+            d.description
      FROM tbl
      JOIN pg_catalog.pg_constraint con ON con.conrelid = tbl.oid
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid AND con.contype = 'f'
      LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
      LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype = 'u'
+     LEFT JOIN pg_catalog.pg_description d
+       ON d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+      AND d.objoid = con.oid AND d.objsubid = 0
      WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0"
 );
 
@@ -54,6 +59,11 @@ pub(super) fn read(
             continue;
         };
         add_constraint(table, &row)?;
+        if let Some(comment) = row.get::<_, Option<String>>(17) {
+            table
+                .constraint_comments
+                .insert(row.get::<_, String>(1), comment);
+        }
     }
     Ok(())
 }

@@ -188,6 +188,10 @@ pub struct Table {
     /// Sorted by name.
     pub triggers: Vec<Trigger>,
     pub comment: Option<String>,
+    /// `COMMENT ON CONSTRAINT`, by constraint name (primary key, unique, check, foreign
+    /// key, exclusion). A constraint that is dropped and added again loses its comment in
+    /// PostgreSQL; the diff sets it again.
+    pub constraint_comments: BTreeMap<String, String>,
     pub unlogged: bool,
     pub row_level_security: RowLevelSecurity,
     /// Row-level security policies, sorted by name.
@@ -209,6 +213,7 @@ impl Table {
             indexes: Vec::new(),
             triggers: Vec::new(),
             comment: None,
+            constraint_comments: BTreeMap::new(),
             unlogged: false,
             row_level_security: RowLevelSecurity::Disabled,
             policies: Vec::new(),
