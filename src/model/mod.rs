@@ -287,6 +287,10 @@ pub struct Identity {
     /// names it): PostgreSQL keeps it when the table or column is renamed, brain-db
     /// renames it along so that the name is what a fresh push gives, and free.
     pub sequence: Option<String>,
+    /// The identity sequence has never given a value (introspection only; `false` in a
+    /// file and when the sequence cannot be read): changing its options may then also
+    /// restart it at the new start, as a fresh column would be.
+    pub never_used: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
