@@ -14,10 +14,12 @@ use tokio_postgres::Client;
 
 use crate::introspect::{self, IntrospectError};
 use crate::model::{Column, QualifiedName, Schema, Table};
-use crate::sql::expr::same_expression;
+use crate::sql::expr::{mentions_identifier, same_expression};
 use crate::sql::quote::{ident, literal, qualified};
 
 const SCRATCH_PREFIX: &str = "__brain_db_scratch_";
+/// Scratch tables shared by the policies of several tables (see [`shared_policy_columns`]).
+const SHARED_POLICY_TABLE: &str = "__brain_db_policies_";
 
 /// Declared expressions go into these statements: each is sent as its own
 /// extended-protocol message (never a multi-statement string), pipelined.
@@ -161,6 +163,56 @@ fn needs_of(t: &Table, live_table: &Table) -> Needs {
         }
     }
     needs
+}
+
+/// When only the table's policies are undecided, the columns their expressions name: a
+/// scratch table of just those columns (under another name, shared by every table whose
+/// policies name the same columns) prints them as the table does, since `pg_get_expr`
+/// prints a policy's column references unqualified. Not when an expression names the
+/// table itself (a whole-row reference or a qualified column) or holds a subquery (where
+/// references to the table print qualified by its name): those get a table of their own.
+/// Over-approximates the columns ([`mentions_identifier`]); a column missed would make the
+/// server reject the policy, which leaves it as written, never equal by mistake.
+fn shared_policy_columns<'a>(t: &'a Table, needs: &Needs) -> Option<Vec<&'a Column>> {
+    let only_policies = needs.defaults.is_empty()
+        && needs.generated.is_empty()
+        && needs.checks.is_empty()
+        && needs.exclusions.is_empty()
+        && needs.indexes.is_empty()
+        && !needs.policies.is_empty();
+    if !only_policies {
+        return None;
+    }
+    let expressions: Vec<&str> = (t.policies.iter())
+        .filter(|p| needs.policies.contains(&p.name))
+        .flat_map(|p| [p.using.as_deref(), p.with_check.as_deref()])
+        .flatten()
+        .collect();
+    let unshareable = [t.name.name.as_str(), "select", "values", "table"];
+    if (expressions.iter()).any(|e| unshareable.iter().any(|w| mentions_identifier(e, w))) {
+        return None;
+    }
+    Some(
+        (t.columns.iter())
+            .filter(|c| expressions.iter().any(|e| mentions_identifier(e, &c.name)))
+            .collect(),
+    )
+}
+
+/// `CREATE POLICY` of a declared policy's expressions under `name` on `table` (both SQL).
+fn scratch_policy(name: &str, table: &str, p: &crate::model::Policy) -> String {
+    // Roles do not change how an expression is printed; PUBLIC always exists.
+    let mut sql = format!(
+        "CREATE POLICY {name} ON {table} FOR {} TO PUBLIC",
+        p.command.keyword()
+    );
+    if let Some(u) = &p.using {
+        sql.push_str(&format!(" USING ({u})"));
+    }
+    if let Some(c) = &p.with_check {
+        sql.push_str(&format!(" WITH CHECK ({c})"));
+    }
+    sql
 }
 
 /// Replaces undecided declared expressions in `desired` by the server's spelling.
@@ -347,16 +399,71 @@ async fn rewrite(
     if place == Place::OwnNames {
         create_extensions(&tx, desired).await.map_err(scratch_err)?;
     }
+    let column_def = |c: &Column| -> String {
+        let mut def = format!("{} {}", ident(&c.name), scratch_type(&c.data_type));
+        if let Some(coll) = &c.collation {
+            def.push_str(&format!(" COLLATE {coll}"));
+        }
+        def
+    };
     let mut per_table: Vec<Vec<String>> = Vec::with_capacity(work.len());
+    // (scratch schema, column list) of each shared policy table, and its CREATE TABLE.
+    let mut shared_tables: Vec<(String, String)> = Vec::new();
+    let mut shared_creates: Vec<String> = Vec::new();
+    // (declared table, declared policy, scratch table, scratch policy name).
+    let mut shared_policies: Vec<(QualifiedName, String, QualifiedName, String)> = Vec::new();
     for (name, needs) in work {
         let t = &desired.tables[name];
+        if place == Place::ScratchSchemas
+            && let Some(columns) = shared_policy_columns(t, needs)
+        {
+            let key = (
+                scratch_of(&name.schema),
+                columns
+                    .iter()
+                    .map(|c| column_def(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            let k = match shared_tables.iter().position(|k| *k == key) {
+                Some(k) => k,
+                None => {
+                    let k = shared_tables.len();
+                    shared_creates.push(format!(
+                        "CREATE TABLE {} ({})",
+                        qualified(&key.0, &format!("{SHARED_POLICY_TABLE}{k}")),
+                        key.1
+                    ));
+                    shared_tables.push(key.clone());
+                    k
+                }
+            };
+            let scratch_table = QualifiedName::new(&key.0, format!("{SHARED_POLICY_TABLE}{k}"));
+            let mut statements = Vec::new();
+            for policy in &needs.policies {
+                let p = (t.policies.iter())
+                    .find(|p| &p.name == policy)
+                    .expect("declared");
+                let scratch_name = format!("__brain_db_p{}", shared_policies.len());
+                statements.push(scratch_policy(
+                    &ident(&scratch_name),
+                    &qualified(&scratch_table.schema, &scratch_table.name),
+                    p,
+                ));
+                shared_policies.push((
+                    name.clone(),
+                    policy.clone(),
+                    scratch_table.clone(),
+                    scratch_name,
+                ));
+            }
+            per_table.push(statements);
+            continue;
+        }
         let table = qualified(&scratch_of(&name.schema), &name.name);
         let mut items = Vec::new();
         for c in &t.columns {
-            let mut def = format!("{} {}", ident(&c.name), scratch_type(&c.data_type));
-            if let Some(coll) = &c.collation {
-                def.push_str(&format!(" COLLATE {coll}"));
-            }
+            let mut def = column_def(c);
             if needs.generated.contains(&c.name)
                 && let Some(g) = &c.generated
             {
@@ -421,21 +528,13 @@ async fn rewrite(
                 .iter()
                 .find(|p| &p.name == policy)
                 .expect("declared");
-            // Roles do not change how an expression is printed; PUBLIC always exists.
-            let mut sql = format!(
-                "CREATE POLICY {} ON {table} FOR {} TO PUBLIC",
-                ident(policy),
-                p.command.keyword()
-            );
-            if let Some(u) = &p.using {
-                sql.push_str(&format!(" USING ({u})"));
-            }
-            if let Some(c) = &p.with_check {
-                sql.push_str(&format!(" WITH CHECK ({c})"));
-            }
-            statements.push(sql);
+            statements.push(scratch_policy(&ident(policy), &table, p));
         }
         per_table.push(statements);
+    }
+    if !shared_creates.is_empty() {
+        // First: the shared tables' policies are in the groups after it.
+        per_table.insert(0, shared_creates);
     }
     // Fast path: every table in one round trip. Only if the server rejects something is
     // it retried table by table, then item by item, so that one bad expression does not
@@ -485,6 +584,19 @@ async fn rewrite(
         }
         out
     };
+    for (table, policy, scratch_table, scratch_policy) in &shared_policies {
+        let Some(sp) = (scratch.tables.get(scratch_table))
+            .and_then(|st| st.policies.iter().find(|p| &p.name == scratch_policy))
+        else {
+            continue;
+        };
+        if let Some(p) = (desired.tables.get_mut(table))
+            .and_then(|t| t.policies.iter_mut().find(|p| &p.name == policy))
+        {
+            p.using = sp.using.as_deref().map(unscratch);
+            p.with_check = sp.with_check.as_deref().map(unscratch);
+        }
+    }
     for (name, needs) in work {
         let scratch_name = QualifiedName::new(scratch_of(&name.schema), &name.name);
         let Some(st) = scratch.tables.get(&scratch_name) else {

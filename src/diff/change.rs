@@ -7,6 +7,7 @@ use crate::model::{
 };
 
 use super::ViewDropReason;
+use crate::model::depend::ObjectRef;
 
 /// What a comment is attached to.
 #[derive(Debug, Clone, PartialEq)]
@@ -247,10 +248,16 @@ pub enum Change {
     /// `enforced`, here and on the other policy changes: the table enforces row-level
     /// security before and after the plan, so the change alters who sees which rows at
     /// once (the plan's access-widening guard looks at it).
+    ///
+    /// `uses`, here and on the other policy changes: the functions, relations and types
+    /// the policy's expressions name (what they need, or, for a drop, what the live
+    /// policy depended on in `pg_depend`), filled in once every change is known
+    /// (`policies::attach_uses`). The plan orders the policy after (a drop: before) them.
     CreatePolicy {
         table: QualifiedName,
         policy: Policy,
         enforced: bool,
+        uses: Vec<ObjectRef>,
     },
     /// In place where PostgreSQL allows (`ALTER POLICY`: roles, expressions), else
     /// dropped and created again (command, permissive / restrictive).
@@ -259,11 +266,13 @@ pub enum Change {
         from: Policy,
         to: Policy,
         enforced: bool,
+        uses: Vec<ObjectRef>,
     },
     DropPolicy {
         table: QualifiedName,
         policy: Policy,
         enforced: bool,
+        uses: Vec<ObjectRef>,
     },
     RenameView {
         from: QualifiedName,

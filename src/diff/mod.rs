@@ -65,5 +65,6 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     functions::diff_triggers(desired, &live, &mut out);
     views::diff_views(desired, &mut live, &mut out)?;
     not_null::follow_names(desired, &live, &mut out);
+    policies::attach_uses(desired, &live, &mut out);
     Ok(out)
 }

@@ -225,9 +225,10 @@ pub(crate) async fn read_catalog<C: GenericClient>(
         out.functions.insert(f.id(), f);
     }
     for (relation, triggers) in functions::triggers(&trigger_rows)? {
-        // Triggers on views are read with the views.
         if let Some(table) = out.tables.get_mut(&relation) {
             table.triggers = triggers;
+        } else if let Some(view) = out.views.get_mut(&relation) {
+            view.triggers = triggers;
         }
     }
 

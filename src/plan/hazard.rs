@@ -313,6 +313,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             table,
             policy,
             enforced: true,
+            ..
         } if !policy.restrictive => Some(widens(
             table,
             Some(&policy.name),
@@ -324,6 +325,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             from,
             to,
             enforced: true,
+            ..
         } => {
             let why = if from.restrictive && !to.restrictive {
                 "turns a restrictive policy permissive; restrictive policies are ANDed, \
@@ -343,6 +345,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             table,
             policy,
             enforced: true,
+            ..
         } if policy.restrictive => Some(widens(
             table,
             Some(&policy.name),

@@ -10,6 +10,7 @@ mod extension;
 mod hazard;
 mod names;
 pub mod order;
+mod policies;
 mod render;
 pub mod routines;
 mod views;
@@ -105,8 +106,6 @@ fn phase(change: &Change) -> u8 {
             constraint: Constraint::ForeignKey(_),
             ..
         } => 4,
-        // A policy goes before the columns (and functions) its expressions use.
-        Change::DropPolicy { .. } => 4,
         Change::DropIndex { .. } | Change::DropConstraint { .. } => 5,
         Change::SetLogged { .. }
         | Change::DropExpression { .. }
@@ -139,13 +138,13 @@ fn phase(change: &Change) -> u8 {
         Change::AddConstraint { .. } => 20,
         Change::CreateIndex { .. } => 21,
         Change::SetSequenceOwner { .. } => 23,
-        // Policies after everything their expressions may use.
-        Change::CreatePolicy { .. }
-        | Change::AlterPolicy { .. }
-        | Change::SetRowLevelSecurity { .. } => 23,
         Change::SetComment { .. } => 24,
         // Ordered by `ordering`, through their own modules.
-        Change::RenameView { .. }
+        Change::CreatePolicy { .. }
+        | Change::AlterPolicy { .. }
+        | Change::DropPolicy { .. }
+        | Change::SetRowLevelSecurity { .. }
+        | Change::RenameView { .. }
         | Change::DropView { .. }
         | Change::CreateView { .. }
         | Change::SetViewOptions { .. }
@@ -164,7 +163,7 @@ fn phase(change: &Change) -> u8 {
 /// When a change runs, all else equal, and what it creates, drops and needs (see
 /// [`order`]).
 fn ordering(change: &Change) -> (order::Phase, order::Deps) {
-    if let Some(o) = views::ordering(change) {
+    if let Some(o) = views::ordering(change).or_else(|| policies::ordering(change)) {
         return o;
     }
     if let Some(o) = extension::ordering(change).or_else(|| domain::ordering(change)) {
@@ -513,6 +512,36 @@ id = "integer"
                 < position(&p, "CREATE TABLE public.priority")
         );
         assert!(position(&p, "DROP TABLE public.tags") < position(&p, "CREATE TYPE public.tags"));
+    }
+
+    #[test]
+    fn policies_wait_for_what_their_expressions_name() {
+        let p = plan_between(
+            "",
+            r#"
+[tables.t]
+row_level_security = true
+[tables.t.columns]
+owner = "text"
+[tables.t.policies.by_function]
+using = "allowed(owner)"
+[tables.t.policies.by_view]
+using = "owner IN (SELECT name FROM names)"
+[functions.allowed]
+args = "who text"
+returns = "boolean"
+body = "RETURN who <> ''"
+[views.names]
+query = "select owner as name from t"
+"#,
+        );
+        // A SQL-standard body and a view are created after the tables' phase.
+        assert!(
+            position(&p, "CREATE FUNCTION public.allowed")
+                < position(&p, "CREATE POLICY by_function")
+        );
+        assert!(position(&p, "CREATE VIEW public.names") < position(&p, "CREATE POLICY by_view"));
+        assert!(position(&p, "CREATE TABLE public.t") < position(&p, "CREATE POLICY by_view"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use brain_db::introspect::{self, QUERY_COUNT};
 use brain_db::model::{
     CheckConstraint, Column, Deferrable, FkAction, ForeignKey, Identity, IdentityKind, Index,
-    PrimaryKey, QualifiedName, Schema, SequenceOptions, UniqueConstraint,
+    PrimaryKey, QualifiedName, RowLevelSecurity, Schema, SequenceOptions, UniqueConstraint,
 };
 
 use crate::harness::TestDb;
@@ -462,10 +462,17 @@ async fn generated_collated_commented_unlogged() {
     assert_eq!(column(&s, "cache", "price").collation, None);
 }
 
+/// `NULLS NOT DISTINCT` where the server has it (15+), nothing on 14, whose parser
+/// rejects the clause: the tests that use it then check the plain form there.
+fn nulls_not_distinct_sql(supported: bool) -> &'static str {
+    if supported { " NULLS NOT DISTINCT" } else { "" }
+}
+
 #[tokio::test]
 async fn every_kind_of_index() {
     let db = TestDb::new("introspect_indexes").await;
-    db.exec(
+    let nnd = db.server_major().await >= 15;
+    db.exec(&format!(
         r#"
         CREATE TABLE tasks (
             id integer PRIMARY KEY,
@@ -488,12 +495,13 @@ async fn every_kind_of_index() {
         CREATE INDEX tasks_expr_idx ON tasks ((priority + 1), (title || ', ' || project));
         CREATE INDEX tasks_cover_idx ON tasks ("My Col") INCLUDE (title, priority)
             WHERE status <> 'done' AND "My Col" LIKE 'a,b%';
-        CREATE UNIQUE INDEX tasks_nnd_idx ON tasks (project, status) NULLS NOT DISTINCT;
+        CREATE UNIQUE INDEX tasks_nnd_idx ON tasks (project, status){};
         CREATE INDEX tasks_hash_idx ON tasks USING hash (status);
         CREATE INDEX tasks_brin_idx ON tasks USING brin (created_at);
         COMMENT ON INDEX tasks_project_idx IS 'by project';
         "#,
-    )
+        nulls_not_distinct_sql(nnd)
+    ))
     .await;
     let s = read(&db, &["public"]).await;
     let tasks = &s.tables[&QualifiedName::public("tasks")];
@@ -517,7 +525,7 @@ async fn every_kind_of_index() {
         },
         Index {
             unique: true,
-            nulls_not_distinct: true,
+            nulls_not_distinct: nnd,
             storage: Vec::new(),
             ..index("tasks_nnd_idx", &["project", "status"])
         },
@@ -557,7 +565,8 @@ async fn every_kind_of_index() {
 #[tokio::test]
 async fn uniques_and_foreign_keys_across_schemas() {
     let db = TestDb::new("introspect_uniques_fks").await;
-    db.exec(
+    let nnd = db.server_major().await >= 15;
+    db.exec(&format!(
         r"
         CREATE SCHEMA billing;
         CREATE TABLE billing.accounts (
@@ -565,7 +574,7 @@ async fn uniques_and_foreign_keys_across_schemas() {
             number integer,
             code text,
             PRIMARY KEY (region, number),
-            CONSTRAINT accounts_code_key UNIQUE NULLS NOT DISTINCT (code),
+            CONSTRAINT accounts_code_key UNIQUE{} (code),
             CONSTRAINT accounts_late UNIQUE (number, region) DEFERRABLE INITIALLY DEFERRED,
             CONSTRAINT accounts_soon UNIQUE (code, region) DEFERRABLE
         );
@@ -584,7 +593,8 @@ async fn uniques_and_foreign_keys_across_schemas() {
             FOREIGN KEY (acc_number, acc_region) REFERENCES billing.accounts (number, region)
             NOT VALID;
         ",
-    )
+        nulls_not_distinct_sql(nnd)
+    ))
     .await;
     let s = read(&db, &["public", "billing"]).await;
     assert_eq!(s.schemas, ["public", "billing"]);
@@ -604,7 +614,7 @@ async fn uniques_and_foreign_keys_across_schemas() {
             UniqueConstraint {
                 name: "accounts_code_key".into(),
                 columns: strings(&["code"]),
-                nulls_not_distinct: true,
+                nulls_not_distinct: nnd,
                 deferrable: Deferrable::NotDeferrable,
             },
             UniqueConstraint {
@@ -904,6 +914,52 @@ async fn query_count_does_not_depend_on_table_count() {
     assert_eq!(large_stats.queries, QUERY_COUNT);
 }
 
+/// Views, triggers on one shared function and row-level security policies are read with
+/// the same fixed set of queries as tables: 5 of each cost what 50 do.
+#[tokio::test]
+async fn query_count_does_not_depend_on_views_triggers_policies() {
+    let db = TestDb::new("introspect_query_count_kinds").await;
+    db.exec(
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ begin new.at = now(); return new; end $$;",
+    )
+    .await;
+    let objects = |range: std::ops::Range<usize>| -> String {
+        range
+            .map(|i| {
+                format!(
+                    "CREATE TABLE t{i} (id integer PRIMARY KEY, title text, at timestamptz);
+                     CREATE VIEW t{i}_titled AS SELECT id, title FROM t{i} WHERE title <> '';
+                     CREATE TRIGGER t{i}_touch BEFORE UPDATE ON t{i}
+                       FOR EACH ROW EXECUTE FUNCTION touch();
+                     ALTER TABLE t{i} ENABLE ROW LEVEL SECURITY;
+                     CREATE POLICY t{i}_visible ON t{i} USING (title <> '');"
+                )
+            })
+            .collect()
+    };
+    let mut client = db.client().await;
+    client
+        .batch_execute("SET search_path = public")
+        .await
+        .unwrap();
+    let mut stats = Vec::new();
+    for (range, n) in [(0..5, 5), (5..50, 50)] {
+        db.exec(&objects(range)).await;
+        let (s, st) = introspect::introspect_with_stats(&mut client, &strings(&["public"]))
+            .await
+            .unwrap();
+        assert_eq!(s.views.len(), n);
+        assert_eq!(s.functions.len(), 1);
+        assert_eq!(s.tables.len(), n);
+        assert!(s.tables.values().all(|t| t.triggers.len() == 1
+            && t.policies.len() == 1
+            && t.row_level_security == RowLevelSecurity::Enabled));
+        stats.push(st.queries);
+    }
+    assert_eq!(stats, [QUERY_COUNT, QUERY_COUNT]);
+}
+
 #[tokio::test]
 async fn dropped_columns_and_empty_tables() {
     let db = TestDb::new("introspect_dropped_empty").await;
@@ -1151,6 +1207,7 @@ fn rebuild_sql(s: &Schema) -> String {
 #[tokio::test]
 async fn canonical_forms_round_trip() {
     let source = TestDb::new("introspect_round_trip_source").await;
+    let nnd = nulls_not_distinct_sql(source.server_major().await >= 15);
     source
         .exec(&format!(
             r#"
@@ -1174,7 +1231,7 @@ async fn canonical_forms_round_trip() {
                 at timestamp(3) DEFAULT now(),
                 flag boolean CHECK (flag) NO INHERIT,
                 tags text[] DEFAULT ARRAY['a', 'b,c'],
-                UNIQUE NULLS NOT DISTINCT (name, m),
+                UNIQUE{nnd} (name, m),
                 CONSTRAINT later UNIQUE (qty) DEFERRABLE INITIALLY DEFERRED,
                 CONSTRAINT name_key UNIQUE (name)
             );
@@ -1184,7 +1241,7 @@ async fn canonical_forms_round_trip() {
                 (lower(name) DESC NULLS LAST, (price + qty), name text_pattern_ops,
                  name COLLATE "POSIX")
                 INCLUDE (qty) WHERE flag AND name <> 'x, (y)';
-            CREATE UNIQUE INDEX nnd ON "Odd; Schema"."My ""T""" (qty, m) NULLS NOT DISTINCT;
+            CREATE UNIQUE INDEX nnd ON "Odd; Schema"."My ""T""" (qty, m){nnd};
             CREATE INDEX tagged ON "Odd; Schema"."My ""T""" USING gin (tags);
             COMMENT ON INDEX "Odd; Schema".tagged IS 'by tag';
             ALTER TABLE reminders ADD CONSTRAINT odd_ref FOREIGN KEY (message)

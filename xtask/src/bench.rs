@@ -11,7 +11,7 @@ use crate::util::{Args, build_release, run, shared_dir};
 
 pub const HELP: &str = "\
 cargo xtask bench [--ns \"100 1000\"] [--runs K] [--with-peers] [--steps \"...\"]
-                  [--scratch DIR] [--report-only]
+                  [--scratch DIR] [--port P] [--report-only]
   Builds brain-db (release) and runs ../shared/bench/run_peers.sh with BRAIN_DB set,
   then prints the ratios: no-op push vs pg_dump --schema-only, drizzle-kit vs brain-db,
   full push vs psql -1 -f. Other BENCH_* variables pass through (see the bench README).
@@ -30,6 +30,13 @@ cargo xtask bench [--ns \"100 1000\"] [--runs K] [--with-peers] [--steps \"...\"
   The step \"types\" is also run here: `brain-db types --lang typescript|rust` (offline) on
   the bench schema of --types-n tables (default 10000, gen_schema.py), --runs times
   (default 5); target: under 1 s. `cargo xtask bench --steps types` runs only that.
+  The step \"variant\" is also run here: the bench schema of each --ns plus, per table, a
+  view, a trigger on one shared function and a policy (row-level security), loaded with
+  psql into the private cluster of --scratch on --port (default BENCH_PORT, else 55432;
+  started if it is down), pushed once; then the no-op push (the file as written, and as
+  `brain-db pull` writes it) beside pg_dump --schema-only of the same database, --runs
+  times interleaved (default 5), and the statements each sends (log_statement = all).
+  Target: push / pg_dump <= 1.0 at N = 1000, the same catalog queries at every N.
 ";
 
 pub fn run_bench(args: &[String]) -> Result<()> {
@@ -43,6 +50,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             "--studio-rows",
             "--studio-url",
             "--types-n",
+            "--port",
         ],
         &["--with-peers", "--report-only"],
     )?;
@@ -74,9 +82,10 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     };
     let with_studio = steps.split_whitespace().any(|s| s == "studio");
     let with_types = steps.split_whitespace().any(|s| s == "types");
+    let with_variant = steps.split_whitespace().any(|s| s == "variant");
     let steps: String = steps
         .split_whitespace()
-        .filter(|s| *s != "studio" && *s != "types")
+        .filter(|s| *s != "studio" && *s != "types" && *s != "variant")
         .collect::<Vec<_>>()
         .join(" ");
     if steps.is_empty() {
@@ -86,6 +95,9 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         }
         if with_studio {
             studio_step(&args, &brain_db)?;
+        }
+        if with_variant {
+            variant_step(&args, &brain_db, &scratch)?;
         }
         return Ok(());
     }
@@ -146,7 +158,36 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     if with_studio {
         studio_step(&args, &brain_db)?;
     }
+    if with_variant {
+        variant_step(&args, &brain_db, &scratch)?;
+    }
     outcome
+}
+
+fn variant_step(args: &Args, brain_db: &Path, scratch: &Path) -> Result<()> {
+    let ns = args
+        .value("--ns")
+        .map(str::to_string)
+        .or_else(|| std::env::var("BENCH_NS").ok())
+        .unwrap_or_else(|| "100 1000".to_string());
+    let ns: Vec<u64> = (ns.split_whitespace())
+        .map(|n| n.parse().map_err(|e| format!("--ns {n}: {e}")))
+        .collect::<std::result::Result<_, _>>()?;
+    let runs: usize = match args.value("--runs") {
+        Some(n) => n.parse().map_err(|e| format!("--runs {n}: {e}"))?,
+        None => 5,
+    };
+    let port = args
+        .value("--port")
+        .map(str::to_string)
+        .or_else(|| std::env::var("BENCH_PORT").ok())
+        .unwrap_or_else(|| "55432".to_string());
+    let port: u16 = port.parse().map_err(|e| format!("--port {port}: {e}"))?;
+    print!(
+        "{}",
+        crate::variant_bench::run_variant_bench(brain_db, scratch, port, &ns, runs)?
+    );
+    Ok(())
 }
 
 fn types_step(args: &Args, brain_db: &Path, scratch: &Path) -> Result<()> {

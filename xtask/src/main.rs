@@ -24,6 +24,7 @@ mod pgvector;
 mod studio_bench;
 mod types_bench;
 mod util;
+mod variant_bench;
 
 use std::process::ExitCode;
 

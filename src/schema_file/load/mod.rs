@@ -133,7 +133,7 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
     );
     constraint::resolve_fks(ctx, &mut schema, pending_fks);
     sequence::resolve_owners(ctx, &mut schema, owners);
-    view::load_views(ctx, top, &mut schema, &mut seen);
+    view::load_views(ctx, top, &mut schema, &mut seen, &mut trigger_functions);
 
     for t in schema.tables.values_mut() {
         t.uniques.sort_by(|a, b| a.name.cmp(&b.name));

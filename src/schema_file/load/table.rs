@@ -82,7 +82,7 @@ pub(super) fn load_tables(
                 table.triggers = super::trigger::load_triggers(
                     ctx,
                     &name,
-                    &table.columns,
+                    Some(&table.columns),
                     &t.node,
                     scope.trigger_functions,
                 );

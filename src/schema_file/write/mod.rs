@@ -26,6 +26,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::model::{Deferrable, FkAction, QualifiedName, Schema};
+use crate::schema_file::path;
 use crate::sql::literal;
 
 /// Renders a model as schema-file text (the inverse of [`super::parse`]).
@@ -53,7 +54,8 @@ pub fn write(schema: &Schema) -> String {
 
     for t in schema.tables.values() {
         table::write_table(&mut out, schema, &enums, t);
-        trigger::write_triggers(&mut out, t);
+        let header = format!("tables.{}", key(&path::qualified(&t.name)));
+        trigger::write_triggers(&mut out, &header, &t.triggers);
     }
     view::write_views(&mut out, schema);
     while out.ends_with("\n\n") {
