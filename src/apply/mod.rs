@@ -113,7 +113,8 @@ pub async fn plan_against(client: &mut Client, mut desired: Schema) -> Result<Pl
         Err(requires::RequiresError::Introspect(e)) => return Err(e.into()),
         Err(requires::RequiresError::NeedsNewerServer(e)) => return Err(e.into()),
     }
-    let live = introspect::introspect(client, &desired.schemas).await?;
+    let schemas = introspect::schemas_to_read(&*client, &desired).await?;
+    let live = introspect::introspect(client, &schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
     Ok(plan::plan(diff::diff(&desired, live)?)?)
 }

@@ -15,6 +15,8 @@ pub enum CommentTarget {
     Table(QualifiedName),
     Column(QualifiedName, String),
     Index(QualifiedName),
+    /// A constraint (by name) of a table.
+    Constraint(QualifiedName, String),
     Enum(QualifiedName),
     Sequence(QualifiedName),
     /// A policy (by name) of a table.
@@ -67,6 +69,9 @@ pub enum EnumPosition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     CreateSchema(String),
+    /// A schema the file neither lists nor uses, with `drop_other_schemas`: dropped
+    /// (`RESTRICT`) once every object of it brain-db reads is gone.
+    DropSchema(String),
     RenameTable {
         from: QualifiedName,
         to: String,

@@ -46,6 +46,14 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
         }
     }
 
+    if desired.drop_other_schemas {
+        for schema in &live.schemas {
+            if !desired.schemas.contains(schema) && schema != "public" {
+                out.push(Change::DropSchema(schema.clone()));
+            }
+        }
+    }
+
     extension::diff_extensions(desired, &mut live, &mut out);
     renames::resolve_renames(desired, &mut live, &mut out)?;
     enums::diff_enums(desired, &mut live, &mut out);

@@ -140,6 +140,13 @@ pub(super) fn create_table(want: &Table, out: &mut Vec<Change>) {
             comment: want.comment.clone(),
         });
     }
+    for (constraint, comment) in &want.constraint_comments {
+        out.push(super::constraints::set_constraint_comment(
+            &want.name,
+            constraint,
+            Some(comment),
+        ));
+    }
     // A partition's columns are its parent's, comments and all.
     for c in want.columns.iter().filter(|_| want.partition_of.is_none()) {
         if c.comment.is_some() {

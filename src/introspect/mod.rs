@@ -268,6 +268,23 @@ pub async fn user_schemas(client: &impl GenericClient) -> Result<Vec<String>, In
     Ok(names)
 }
 
+/// The schemas to read to compare the database with `desired`: those it manages and,
+/// with `drop_other_schemas`, every other user schema (which push then drops).
+pub async fn schemas_to_read(
+    client: &impl GenericClient,
+    desired: &Schema,
+) -> Result<Vec<String>, IntrospectError> {
+    let mut schemas = desired.schemas.clone();
+    if desired.drop_other_schemas {
+        for s in user_schemas(client).await? {
+            if !schemas.contains(&s) {
+                schemas.push(s);
+            }
+        }
+    }
+    Ok(schemas)
+}
+
 /// Objects in the given schemas that brain-db does not manage, as (kind, count) sorted by
 /// kind: foreign tables, inheritance children, aggregates, range types, ...
 pub async fn unmanaged_objects(

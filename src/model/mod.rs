@@ -76,6 +76,10 @@ pub struct Schema {
     /// Namespaces that are managed (always contains "public" for a loaded file).
     /// Schemas other than `public` are created and (with --force) dropped by push.
     pub schemas: Vec<String>,
+    /// The file describes the whole database (`drop_other_schemas = true`, which pull
+    /// writes): push also reads the user schemas that [`Schema::schemas`] leaves out and
+    /// drops them, with what they hold.
+    pub drop_other_schemas: bool,
     pub enums: BTreeMap<QualifiedName, Enum>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub tables: BTreeMap<QualifiedName, Table>,
@@ -186,6 +190,10 @@ pub struct Table {
     /// Sorted by name.
     pub triggers: Vec<Trigger>,
     pub comment: Option<String>,
+    /// `COMMENT ON CONSTRAINT`, by constraint name (primary key, unique, check, foreign
+    /// key, exclusion). A constraint that is dropped and added again loses its comment in
+    /// PostgreSQL; the diff sets it again.
+    pub constraint_comments: BTreeMap<String, String>,
     pub unlogged: bool,
     pub row_level_security: RowLevelSecurity,
     /// Row-level security policies, sorted by name.
@@ -217,6 +225,7 @@ impl Table {
             indexes: Vec::new(),
             triggers: Vec::new(),
             comment: None,
+            constraint_comments: BTreeMap::new(),
             unlogged: false,
             row_level_security: RowLevelSecurity::Disabled,
             policies: Vec::new(),
@@ -298,6 +307,10 @@ pub struct Identity {
     /// names it): PostgreSQL keeps it when the table or column is renamed, brain-db
     /// renames it along so that the name is what a fresh push gives, and free.
     pub sequence: Option<String>,
+    /// The identity sequence has never given a value (introspection only; `false` in a
+    /// file and when the sequence cannot be read): changing its options may then also
+    /// restart it at the new start, as a fresh column would be.
+    pub never_used: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

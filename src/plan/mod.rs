@@ -92,6 +92,8 @@ impl Plan {
 fn phase(change: &Change) -> u8 {
     match change {
         Change::CreateSchema(_) => 0,
+        // Ordered by `ordering`: after everything.
+        Change::DropSchema(_) => 25,
         // Table, enum and column renames take names that are free (the diff refuses a
         // rename onto a live name) and everything after names the objects by their new
         // names.
@@ -179,6 +181,14 @@ fn ordering(change: &Change) -> (order::Phase, order::Deps) {
         // After the table's columns and checks are made its parent's (phases 190, 200),
         // before the parent's new indexes (210), which then reach it as clones.
         return (205, deps(change));
+    }
+    if let Change::DropSchema(s) = change {
+        // What the schema held (tables, views, functions, extensions) goes first;
+        // none of those drops names its schema, so the phase alone orders it.
+        return (
+            order::phase::DROP_SCHEMA,
+            order::Deps::dropping(order::ObjectRef::schema(s)),
+        );
     }
     (u16::from(phase(change)) * 10, deps(change))
 }

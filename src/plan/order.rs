@@ -60,6 +60,8 @@ pub mod phase {
     pub const DROP_POLICY: Phase = 40;
     /// Last: after everything that used the extension's types and functions is gone.
     pub const DROP_EXTENSION: Phase = 250;
+    /// After the extensions, which may live in it.
+    pub const DROP_SCHEMA: Phase = 260;
 }
 
 /// What a step does to the objects it touches. Objects no step creates or drops order

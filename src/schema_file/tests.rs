@@ -539,6 +539,7 @@ fn hostile_model() -> Schema {
             ..SequenceOptions::defaults_for("bigint", 1)
         }),
         sequence: None,
+        never_used: false,
     });
     t1.columns.push(c);
     let mut c = col("ident2", "smallint");
@@ -547,6 +548,7 @@ fn hostile_model() -> Schema {
         kind: IdentityKind::Always,
         options: None,
         sequence: None,
+        never_used: false,
     });
     t1.columns.push(c);
     let mut c = col("gen", "numeric(10,2)");

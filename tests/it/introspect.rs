@@ -335,6 +335,7 @@ async fn serial_and_identity_columns() {
             kind: IdentityKind::Always,
             options: None,
             sequence: Some("s_a_seq".into()),
+            never_used: true,
         })
     );
     assert!(a.default.is_none() && a.not_null);
@@ -349,6 +350,7 @@ async fn serial_and_identity_columns() {
                 ..SequenceOptions::defaults_for("bigint", 1)
             }),
             sequence: Some("s_b_seq".into()),
+            never_used: true,
         })
     );
     // A negative increment alone is still the defaults for a descending sequence.
@@ -358,6 +360,7 @@ async fn serial_and_identity_columns() {
             kind: IdentityKind::Always,
             options: None,
             sequence: Some("s_c_seq".into()),
+            never_used: true,
         })
     );
     assert_eq!(
@@ -374,6 +377,7 @@ async fn serial_and_identity_columns() {
                 cycle: true,
             }),
             sequence: Some("s_d_seq".into()),
+            never_used: true,
         })
     );
 

@@ -36,6 +36,7 @@ mod push;
 mod push_safety;
 mod rebuild;
 mod renames;
+mod schemas;
 mod secrets;
 mod session_settings;
 mod startup;

@@ -21,7 +21,7 @@ use crate::sql::quote::{ident, qualified};
 
 pub fn statements(change: &Change) -> Vec<String> {
     match change {
-        Change::CreateSchema(..) => schemas::statements(change),
+        Change::CreateSchema(..) | Change::DropSchema(..) => schemas::statements(change),
         Change::RenameTable { .. }
         | Change::CreateTable(..)
         | Change::DropTable { .. }

@@ -30,6 +30,7 @@ use ctx::{Ctx, find, reject_nul};
 
 pub(crate) const TOP_KEYS: &[&str] = &[
     "schemas",
+    "drop_other_schemas",
     "extensions",
     "enums",
     "domains",

@@ -40,6 +40,9 @@ pub fn write(schema: &Schema) -> String {
         let list: Vec<String> = schema.schemas.iter().map(|s| toml_string(s)).collect();
         let _ = writeln!(out, "schemas = [{}]\n", list.join(", "));
     }
+    if schema.drop_other_schemas {
+        out.push_str("drop_other_schemas = true\n\n");
+    }
 
     // Before any table header: the list form is a top-level key.
     extension::write_extensions(&mut out, schema);
