@@ -41,12 +41,34 @@ struct Needs {
     exclusions: Vec<String>,
     indexes: Vec<String>,
     policies: Vec<String>,
+    /// The partition key, and a partition's bound, in the server's spelling. Either
+    /// builds the table as partitioned (or as a partition of its parent, which is then
+    /// built too).
+    partition_by: bool,
+    bounds: bool,
 }
 
 impl Needs {
     /// Every expression of the table.
     fn everything(t: &Table) -> Needs {
+        if t.partition_of.is_some() {
+            // Its columns are its parent's.
+            return Needs {
+                checks: t.checks.iter().map(|c| c.name.clone()).collect(),
+                exclusions: t.exclusions.iter().map(|x| x.name.clone()).collect(),
+                indexes: t.indexes.iter().map(|i| i.name.clone()).collect(),
+                policies: (t.policies.iter())
+                    .filter(|p| p.using.is_some() || p.with_check.is_some())
+                    .map(|p| p.name.clone())
+                    .collect(),
+                partition_by: t.partition_by.is_some(),
+                bounds: true,
+                ..Needs::default()
+            };
+        }
         Needs {
+            partition_by: t.partition_by.is_some(),
+            bounds: false,
             defaults: (t.columns.iter().filter(|c| c.default.is_some()))
                 .map(|c| c.name.clone())
                 .collect(),
@@ -70,6 +92,8 @@ impl Needs {
             && self.exclusions.is_empty()
             && self.indexes.is_empty()
             && self.policies.is_empty()
+            && !self.partition_by
+            && !self.bounds
     }
 }
 
@@ -93,7 +117,14 @@ fn differs(a: &Option<String>, b: &Option<String>) -> bool {
 
 fn needs_of(t: &Table, live_table: &Table) -> Needs {
     let mut needs = Needs::default();
-    for c in &t.columns {
+    if let (Some(by), Some(live_by)) = (&t.partition_by, &live_table.partition_by) {
+        needs.partition_by = !same_expression(by, live_by);
+    }
+    if let (Some(of), Some(live_of)) = (&t.partition_of, &live_table.partition_of) {
+        needs.bounds = !same_expression(&of.bounds, &live_of.bounds);
+    }
+    // A partition's columns are its parent's: compared there.
+    for c in t.columns.iter().filter(|_| t.partition_of.is_none()) {
         let Some(lc) = live_column(live_table, c) else {
             continue;
         };
@@ -174,7 +205,11 @@ fn needs_of(t: &Table, live_table: &Table) -> Needs {
 /// Over-approximates the columns ([`mentions_identifier`]); a column missed would make the
 /// server reject the policy, which leaves it as written, never equal by mistake.
 fn shared_policy_columns<'a>(t: &'a Table, needs: &Needs) -> Option<Vec<&'a Column>> {
-    let only_policies = needs.defaults.is_empty()
+    // A partitioned table or a partition is built whole, under its name: its partitions
+    // are built as partitions of it.
+    let only_policies = t.partition_by.is_none()
+        && t.partition_of.is_none()
+        && needs.defaults.is_empty()
         && needs.generated.is_empty()
         && needs.checks.is_empty()
         && needs.exclusions.is_empty()
@@ -227,12 +262,21 @@ pub async fn canonicalize(
     let mut work: BTreeMap<QualifiedName, Needs> = BTreeMap::new();
     for t in desired.tables.values() {
         if let Some(lt) = live_counterpart(live, t) {
+            // A partition that becomes a table of its own keeps what was cloned onto it.
+            let detached;
+            let lt = if t.partition_of.is_none() && lt.partition_of.is_some() {
+                detached = lt.detached();
+                &detached
+            } else {
+                lt
+            };
             let needs = needs_of(t, lt);
             if !needs.is_empty() {
                 work.insert(t.name.clone(), needs);
             }
         }
     }
+    add_parents(desired, &mut work);
     rewrite(client, desired, &work, Place::ScratchSchemas).await?;
     super::routines::canonicalize(client, desired, Some(live)).await?;
     super::views::canonicalize(client, desired, live).await
@@ -251,15 +295,45 @@ pub async fn canonicalize_all(
     schema: &mut Schema,
 ) -> Result<(), IntrospectError> {
     super::canonicalize_domains::canonicalize_domains(client, schema, None).await?;
-    let work: BTreeMap<QualifiedName, Needs> = schema
+    let mut work: BTreeMap<QualifiedName, Needs> = schema
         .tables
         .values()
         .map(|t| (t.name.clone(), Needs::everything(t)))
         .filter(|(_, needs)| !needs.is_empty())
         .collect();
+    add_parents(schema, &mut work);
     rewrite(client, schema, &work, Place::OwnNames).await?;
     super::routines::canonicalize(client, schema, None).await?;
     super::views::canonicalize_all(client, schema).await
+}
+
+/// A partition is built as a partition of its parent: the parents (at every level) of
+/// the partitions in `work` are built too.
+fn add_parents(schema: &Schema, work: &mut BTreeMap<QualifiedName, Needs>) {
+    let mut todo: Vec<QualifiedName> = work.keys().cloned().collect();
+    while let Some(name) = todo.pop() {
+        let Some(parent) = schema.tables.get(&name).and_then(|t| t.parent()) else {
+            continue;
+        };
+        if schema.tables.contains_key(parent) && !work.contains_key(parent) {
+            work.insert(parent.clone(), Needs::default());
+            todo.push(parent.clone());
+        }
+    }
+}
+
+/// How many parents a table has above it (0 for a table that is no partition).
+fn depth(schema: &Schema, name: &QualifiedName) -> usize {
+    let mut depth = 0;
+    let mut at = name;
+    while let Some(parent) = schema.tables.get(at).and_then(|t| t.parent()) {
+        depth += 1;
+        at = parent;
+        if depth > schema.tables.len() {
+            break;
+        }
+    }
+    depth
 }
 
 /// Where the declared objects are built.
@@ -412,7 +486,10 @@ async fn rewrite(
     let mut shared_creates: Vec<String> = Vec::new();
     // (declared table, declared policy, scratch table, scratch policy name).
     let mut shared_policies: Vec<(QualifiedName, String, QualifiedName, String)> = Vec::new();
-    for (name, needs) in work {
+    // Parents before their partitions.
+    let mut ordered: Vec<(&QualifiedName, &Needs)> = work.iter().collect();
+    ordered.sort_by_key(|(name, _)| depth(desired, name));
+    for (name, needs) in ordered {
         let t = &desired.tables[name];
         if place == Place::ScratchSchemas
             && let Some(columns) = shared_policy_columns(t, needs)
@@ -462,7 +539,7 @@ async fn rewrite(
         }
         let table = qualified(&scratch_of(&name.schema), &name.name);
         let mut items = Vec::new();
-        for c in &t.columns {
+        for c in t.columns.iter().filter(|_| t.partition_of.is_none()) {
             let mut def = column_def(c);
             if needs.generated.contains(&c.name)
                 && let Some(g) = &c.generated
@@ -471,7 +548,18 @@ async fn rewrite(
             }
             items.push(def);
         }
-        let mut statements = vec![format!("CREATE TABLE {table} ({})", items.join(", "))];
+        let mut create = match &t.partition_of {
+            Some(p) => format!(
+                "CREATE TABLE {table} PARTITION OF {} {}",
+                qualified(&scratch_of(&p.parent.schema), &p.parent.name),
+                crate::sql::partition::bound_clause(&p.bounds)
+            ),
+            None => format!("CREATE TABLE {table} ({})", items.join(", ")),
+        };
+        if let Some(by) = &t.partition_by {
+            create.push_str(&format!(" PARTITION BY {by}"));
+        }
+        let mut statements = vec![create];
         for column in &needs.defaults {
             let c = t.column(column).expect("declared");
             if let Some(d) = &c.default {
@@ -603,6 +691,16 @@ async fn rewrite(
             continue;
         };
         let t = desired.tables.get_mut(name).expect("declared");
+        if needs.partition_by
+            && let Some(by) = &st.partition_by
+        {
+            t.partition_by = Some(unscratch(by));
+        }
+        if needs.bounds
+            && let (Some(of), Some(sof)) = (&mut t.partition_of, &st.partition_of)
+        {
+            of.bounds = sof.bounds.clone();
+        }
         for column in &needs.defaults {
             if let (Some(c), Some(sc)) = (
                 t.columns.iter_mut().find(|c| &c.name == column),

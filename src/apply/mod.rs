@@ -125,7 +125,8 @@ pub async fn plan_against_split(
         Err(requires::RequiresError::Introspect(e)) => return Err(e.into()),
         Err(requires::RequiresError::NeedsNewerServer(e)) => return Err(e.into()),
     }
-    let (live, _) = introspect::introspect_split(client, helper, &desired.schemas).await?;
+    let schemas = introspect::schemas_to_read(&*client, &desired).await?;
+    let (live, _) = introspect::introspect_split(client, helper, &schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
     Ok(plan::plan(diff::diff(&desired, live)?)?)
 }

@@ -26,7 +26,8 @@ pub async fn against(
     mut desired: Schema,
     live_label: &str,
 ) -> anyhow::Result<Drift> {
-    let live = introspect::introspect(client, &desired.schemas).await?;
+    let schemas = introspect::schemas_to_read(&*client, &desired).await?;
+    let live = introspect::introspect(client, &schemas).await?;
     canonicalize::canonicalize(client, &mut desired, &live).await?;
     between(&desired, "schema.toml", live, live_label)
 }

@@ -9,7 +9,10 @@ use crate::schema_file;
 pub async fn run(cli: &Cli, out: Option<&Path>) -> Outcome {
     let mut client = super::connect(cli).await?;
     let schemas = introspect::user_schemas(&client).await?;
-    let schema = introspect::introspect(&mut client, &schemas).await?;
+    let mut schema = introspect::introspect(&mut client, &schemas).await?;
+    // Pull read every user schema: the file is the whole database, and pushing it makes
+    // another database the same, schemas included.
+    schema.drop_other_schemas = true;
     let text = schema_file::write(&schema);
     match out {
         Some(path) => {

@@ -7,6 +7,7 @@ use crate::model::{
 };
 
 use super::ViewDropReason;
+use crate::model::depend::ObjectRef;
 
 /// What a comment is attached to.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +15,8 @@ pub enum CommentTarget {
     Table(QualifiedName),
     Column(QualifiedName, String),
     Index(QualifiedName),
+    /// A constraint (by name) of a table.
+    Constraint(QualifiedName, String),
     Enum(QualifiedName),
     Sequence(QualifiedName),
     /// A policy (by name) of a table.
@@ -66,6 +69,9 @@ pub enum EnumPosition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     CreateSchema(String),
+    /// A schema the file neither lists nor uses, with `drop_other_schemas`: dropped
+    /// (`RESTRICT`) once every object of it brain-db reads is gone.
+    DropSchema(String),
     RenameTable {
         from: QualifiedName,
         to: String,
@@ -128,7 +134,25 @@ pub enum Change {
     /// A new table with its columns, primary key, unique and check constraints (foreign
     /// keys and indexes come as their own changes).
     CreateTable(Table),
-    DropTable(QualifiedName),
+    /// `parent`: the table is a partition of it (dropped before it).
+    DropTable {
+        name: QualifiedName,
+        parent: Option<QualifiedName>,
+        reason: TableDropReason,
+    },
+    /// `ALTER TABLE parent ATTACH PARTITION table FOR VALUES bounds`: an existing table
+    /// becomes a partition (its rows stay; the server checks that they fit).
+    AttachPartition {
+        table: QualifiedName,
+        parent: QualifiedName,
+        bounds: String,
+    },
+    /// `ALTER TABLE parent DETACH PARTITION table`: the partition becomes a table of its
+    /// own, rows and all (or is attached again with other bounds).
+    DetachPartition {
+        table: QualifiedName,
+        parent: QualifiedName,
+    },
     SetLogged {
         table: QualifiedName,
         unlogged: bool,
@@ -242,10 +266,16 @@ pub enum Change {
     /// `enforced`, here and on the other policy changes: the table enforces row-level
     /// security before and after the plan, so the change alters who sees which rows at
     /// once (the plan's access-widening guard looks at it).
+    ///
+    /// `uses`, here and on the other policy changes: the functions, relations and types
+    /// the policy's expressions name (what they need, or, for a drop, what the live
+    /// policy depended on in `pg_depend`), filled in once every change is known
+    /// (`policies::attach_uses`). The plan orders the policy after (a drop: before) them.
     CreatePolicy {
         table: QualifiedName,
         policy: Policy,
         enforced: bool,
+        uses: Vec<ObjectRef>,
     },
     /// In place where PostgreSQL allows (`ALTER POLICY`: roles, expressions), else
     /// dropped and created again (command, permissive / restrictive).
@@ -254,11 +284,13 @@ pub enum Change {
         from: Policy,
         to: Policy,
         enforced: bool,
+        uses: Vec<ObjectRef>,
     },
     DropPolicy {
         table: QualifiedName,
         policy: Policy,
         enforced: bool,
+        uses: Vec<ObjectRef>,
     },
     RenameView {
         from: QualifiedName,
@@ -289,6 +321,21 @@ pub enum Change {
     },
     /// Functions, procedures and triggers (see [`super::functions`]).
     Routine(super::functions::RoutineChange),
+}
+
+/// Why a table is dropped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TableDropReason {
+    /// schema.toml does not declare it.
+    Undeclared,
+    /// Its partition key changes (`from` and `to` as the server prints them, `None` for
+    /// not partitioned), which PostgreSQL cannot alter: it is created again, empty.
+    Repartitioned {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// It is a partition of a table that is created again (see `Repartitioned`).
+    ParentRebuilt(QualifiedName),
 }
 
 /// A column whose type is (an array of) an enum being rebuilt.

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::change::{Change, Constraint};
+use super::change::{Change, CommentTarget, Constraint};
 use super::renames::renamed_by_definition;
 use crate::model::{CheckConstraint, PrimaryKey, QualifiedName, Table, UniqueConstraint};
 use crate::sql::expr::same_expression;
@@ -66,6 +66,7 @@ pub(super) fn diff_constraints(
     let table = &want.name;
     let wanted = constraints_of(want);
     let mut existing = constraints_of(have);
+    let mut live_comments = have.constraint_comments.clone();
 
     for (old_name, new_name) in
         renamed_by_definition(&existing, &wanted, same_constraint_definition)
@@ -77,6 +78,10 @@ pub(super) fn diff_constraints(
         });
         let mut renamed = existing.remove(&old_name).expect("a live constraint");
         renamed.set_name(new_name.clone());
+        // RENAME CONSTRAINT keeps the comment.
+        if let Some(c) = live_comments.remove(&old_name) {
+            live_comments.insert(new_name.clone(), c);
+        }
         existing.insert(new_name, renamed);
     }
 
@@ -105,6 +110,23 @@ pub(super) fn diff_constraints(
                 table: table.clone(),
                 constraint: want_c.clone(),
             });
+            // Added (again): it has no comment yet.
+            live_comments.remove(name);
         }
+        let comment = want.constraint_comments.get(name);
+        if comment != live_comments.get(name) {
+            out.push(set_constraint_comment(table, name, comment));
+        }
+    }
+}
+
+pub(super) fn set_constraint_comment(
+    table: &QualifiedName,
+    constraint: &str,
+    comment: Option<&String>,
+) -> Change {
+    Change::SetComment {
+        target: CommentTarget::Constraint(table.clone(), constraint.to_string()),
+        comment: comment.cloned(),
     }
 }

@@ -67,7 +67,10 @@ pub(super) fn diff_domains(desired: &Schema, live: &mut Schema, out: &mut Vec<Ch
         }
     }
     for (name, have) in &live.domains {
-        if !desired.domains.contains_key(name) && desired.schemas.contains(&name.schema) {
+        let dropped_schema = desired.drop_other_schemas && live.schemas.contains(&name.schema);
+        if !desired.domains.contains_key(name)
+            && (desired.schemas.contains(&name.schema) || dropped_schema)
+        {
             out.push(Change::DropDomain(have.clone()));
         }
     }

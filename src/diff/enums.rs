@@ -96,6 +96,10 @@ pub(super) fn diff_enum_values(
         let Some(kept) = desired.tables.get(&table.name) else {
             continue;
         };
+        // A partition's columns are converted with its parent's.
+        if table.partition_of.is_some() && kept.partition_of.is_some() {
+            continue;
+        }
         for c in &mut table.columns {
             if kept.column(&c.name).is_none() {
                 continue;

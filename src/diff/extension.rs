@@ -5,7 +5,7 @@ use crate::model::{BUILT_IN_EXTENSIONS, Schema};
 use crate::sql::quote::ident;
 
 /// Creates the listed extensions that are missing, moves or updates those whose declared
-/// schema or version differs, and drops installed ones the file does not list, except
+/// schema or version (default: the server's default version) differs, and drops installed ones the file does not list, except
 /// PostgreSQL's own and those in a schema the file does not manage (Supabase keeps its
 /// extensions in `extensions`).
 pub(super) fn diff_extensions(desired: &Schema, live: &mut Schema, out: &mut Vec<Change>) {
@@ -22,9 +22,12 @@ pub(super) fn diff_extensions(desired: &Schema, live: &mut Schema, out: &mut Vec
                     .schema
                     .clone()
                     .filter(|s| have.schema.as_ref() != Some(s));
+                // No version in the file means the server's default one: an extension
+                // left at an older version (pg_upgrade keeps them) is updated to it.
                 let version = want
                     .version
                     .clone()
+                    .or_else(|| have.default_version.clone())
                     .filter(|v| have.version.as_ref() != Some(v));
                 if let (Some(to), Some(from)) = (&schema, &have.schema) {
                     follow_move(desired, live, from, to);
@@ -40,10 +43,10 @@ pub(super) fn diff_extensions(desired: &Schema, live: &mut Schema, out: &mut Vec
         }
     }
     for (name, have) in &installed {
-        let managed_schema = have
-            .schema
-            .as_ref()
-            .is_some_and(|s| desired.schemas.contains(s));
+        // A schema that goes (`drop_other_schemas`) takes its extensions along.
+        let managed_schema = have.schema.as_ref().is_some_and(|s| {
+            desired.schemas.contains(s) || (desired.drop_other_schemas && live.schemas.contains(s))
+        });
         if !wanted.contains_key(name)
             && managed_schema
             && !BUILT_IN_EXTENSIONS.contains(&name.as_str())

@@ -83,11 +83,11 @@ pub(super) fn diff_functions(desired: &Schema, live: &mut Schema, out: &mut Vec<
             },
         );
         moved.name = want.name.clone();
-        for table in live.tables.values_mut() {
-            for t in &mut table.triggers {
-                if t.function == from.name {
-                    t.function = want.name.clone();
-                }
+        let triggers = (live.tables.values_mut().flat_map(|t| &mut t.triggers))
+            .chain(live.views.values_mut().flat_map(|v| &mut v.triggers));
+        for t in triggers {
+            if t.function == from.name {
+                t.function = want.name.clone();
             }
         }
         live.functions.insert(to, moved);
@@ -103,7 +103,7 @@ pub(super) fn diff_functions(desired: &Schema, live: &mut Schema, out: &mut Vec<
     }
     for have in &dropped {
         let recreated = desired.functions.contains_key(&have.id());
-        detach_dependents(live, have, out);
+        detach_dependents(desired, live, have, out);
         push(
             out,
             RoutineChange::DropFunction {
@@ -180,15 +180,22 @@ fn same_definition(want: &Function, have: &Function) -> bool {
 }
 
 /// Drops what depends on `f` and takes it out of the live model (the table and trigger
-/// diffs then add back what is declared).
-fn detach_dependents(live: &mut Schema, f: &Function, out: &mut Vec<Change>) {
+/// diffs then add back what is declared). Views are left to the view diff, which
+/// recreates those that call a dropped function (see `views::Disturbed`); a policy the
+/// file keeps is created again as it is, like one over a column whose type changes
+/// (`policies::detach_policies`).
+fn detach_dependents(desired: &Schema, live: &mut Schema, f: &Function, out: &mut Vec<Change>) {
     for d in &f.dependents {
         match d {
             Dependent::Trigger { table, name } => {
-                if let Some(t) = live.tables.get_mut(table)
-                    && let Some(i) = t.triggers.iter().position(|x| &x.name == name)
+                let triggers = match live.tables.get_mut(table) {
+                    Some(t) => Some(&mut t.triggers),
+                    None => live.views.get_mut(table).map(|v| &mut v.triggers),
+                };
+                if let Some(triggers) = triggers
+                    && let Some(i) = triggers.iter().position(|x| &x.name == name)
                 {
-                    t.triggers.remove(i);
+                    triggers.remove(i);
                     push(
                         out,
                         RoutineChange::DropTrigger {
@@ -225,7 +232,12 @@ fn detach_dependents(live: &mut Schema, f: &Function, out: &mut Vec<Change>) {
                     });
                 }
             }
-            Dependent::Other(_) => {}
+            Dependent::Policy { table, name } => {
+                if let Some(t) = live.tables.get_mut(table) {
+                    super::policies::detach_policy(desired.tables.get(table), t, name, out);
+                }
+            }
+            Dependent::View { .. } | Dependent::Other(_) => {}
         }
     }
 }

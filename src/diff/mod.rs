@@ -19,6 +19,7 @@ mod extension;
 pub mod functions;
 mod indexes;
 mod not_null;
+mod partitions;
 mod policies;
 mod renames;
 mod sequences;
@@ -27,7 +28,7 @@ mod views;
 
 use crate::model::Schema;
 
-pub use change::{Change, CommentTarget, Constraint, EnumColumn, EnumPosition};
+pub use change::{Change, CommentTarget, Constraint, EnumColumn, EnumPosition, TableDropReason};
 pub use not_null::assume_default_names as assume_not_null_names;
 pub use renames::RenameConflict;
 pub use views::ViewDropReason;
@@ -45,6 +46,14 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
         }
     }
 
+    if desired.drop_other_schemas {
+        for schema in &live.schemas {
+            if !desired.schemas.contains(schema) && schema != "public" {
+                out.push(Change::DropSchema(schema.clone()));
+            }
+        }
+    }
+
     extension::diff_extensions(desired, &mut live, &mut out);
     renames::resolve_renames(desired, &mut live, &mut out)?;
     enums::diff_enums(desired, &mut live, &mut out);
@@ -57,5 +66,6 @@ pub fn diff(desired: &Schema, actual: Schema) -> Result<Vec<Change>, RenameConfl
     functions::diff_triggers(desired, &live, &mut out);
     views::diff_views(desired, &mut live, &mut out)?;
     not_null::follow_names(desired, &live, &mut out);
+    policies::attach_uses(desired, &live, &mut out);
     Ok(out)
 }

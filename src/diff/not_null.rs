@@ -51,6 +51,9 @@ pub(super) fn follow_names(desired: &Schema, live: &Schema, out: &mut Vec<Change
         let Some(have) = live.tables.get(name) else {
             continue;
         };
+        if want.partition_of.is_some() {
+            continue;
+        }
         let key_columns = want.primary_key.as_ref().map(|pk| &pk.columns);
         for column in &want.columns {
             let Some(existing) = have.column(&column.name) else {

@@ -3,7 +3,8 @@
 //! who sees which rows at once, which the plan's access guard judges.
 
 use super::change::{Change, CommentTarget};
-use crate::model::{Policy, RowLevelSecurity, Schema, Table};
+use crate::model::depend::{ObjectKind, ObjectRef};
+use crate::model::{Policy, QualifiedName, RowLevelSecurity, Schema, Table};
 use crate::sql::expr::{mentions_identifier, same_expression};
 
 /// Same policy, ignoring its comment.
@@ -34,6 +35,7 @@ pub(super) fn create_policies(want: &Table, out: &mut Vec<Change>) {
             table: want.name.clone(),
             policy: policy.clone(),
             enforced: false,
+            uses: Vec::new(),
         });
         comment(want, policy, out);
     }
@@ -55,6 +57,7 @@ pub(super) fn diff_policies(want: &Table, have: &Table, out: &mut Vec<Change>) {
                 table: table.clone(),
                 policy: old.clone(),
                 enforced,
+                uses: Vec::new(),
             });
         }
     }
@@ -65,6 +68,7 @@ pub(super) fn diff_policies(want: &Table, have: &Table, out: &mut Vec<Change>) {
                     table: table.clone(),
                     policy: policy.clone(),
                     enforced,
+                    uses: Vec::new(),
                 });
                 comment(want, policy, out);
             }
@@ -76,6 +80,7 @@ pub(super) fn diff_policies(want: &Table, have: &Table, out: &mut Vec<Change>) {
                         from: old.clone(),
                         to: policy.clone(),
                         enforced,
+                        uses: Vec::new(),
                     });
                 }
                 // A policy created again has lost its comment.
@@ -127,11 +132,34 @@ pub(super) fn detach_policies(desired: &Schema, live: &mut Schema, out: &mut Vec
         let mut kept = Vec::new();
         for policy in &have.policies {
             let gone = uses(policy, &dropped);
+            // Already dropped (and created again) for a function recreated under it.
+            let is_policy =
+                |table: &QualifiedName, p: &Policy| table == name && p.name == policy.name;
+            if out.iter().any(
+                |c| matches!(c, Change::DropPolicy { table, policy: p, .. } if is_policy(table, p)),
+            ) {
+                if gone {
+                    out.retain(|c| match c {
+                        Change::CreatePolicy {
+                            table, policy: p, ..
+                        } => !is_policy(table, p),
+                        Change::SetComment {
+                            target: CommentTarget::Policy(table, p),
+                            ..
+                        } => !(table == name && *p == policy.name),
+                        _ => true,
+                    });
+                } else {
+                    kept.push(policy.clone());
+                }
+                continue;
+            }
             if gone || uses(policy, &retyped) {
                 out.push(Change::DropPolicy {
                     table: name.clone(),
                     policy: policy.clone(),
                     enforced: false,
+                    uses: Vec::new(),
                 });
             }
             if gone {
@@ -142,6 +170,7 @@ pub(super) fn detach_policies(desired: &Schema, live: &mut Schema, out: &mut Vec
                     table: name.clone(),
                     policy: policy.clone(),
                     enforced: false,
+                    uses: Vec::new(),
                 });
                 if policy.comment.is_some() {
                     out.push(Change::SetComment {
@@ -154,4 +183,139 @@ pub(super) fn detach_policies(desired: &Schema, live: &mut Schema, out: &mut Vec
         }
         have.policies = kept;
     }
+}
+
+/// Takes policy `name` of the live table `have` out of the way of a function that is
+/// dropped and created again: dropped, and created again as it is when the file keeps
+/// it (the table diff then alters it only if the file changes it), else left out of the
+/// live model, so that the table diff does not drop it a second time.
+pub(super) fn detach_policy(
+    want: Option<&Table>,
+    have: &mut Table,
+    name: &str,
+    out: &mut Vec<Change>,
+) {
+    let Some(i) = have.policies.iter().position(|p| p.name == name) else {
+        return;
+    };
+    let kept = want.is_some_and(|w| w.policies.iter().any(|p| p.name == name));
+    let policy = if kept {
+        have.policies[i].clone()
+    } else {
+        have.policies.remove(i)
+    };
+    // Dropped for good it changes access as any dropped policy does; dropped and created
+    // again in one transaction, nobody's.
+    let enforced = !kept
+        && have.row_level_security.is_enabled()
+        && want.is_some_and(|w| w.row_level_security.is_enabled());
+    out.push(Change::DropPolicy {
+        table: have.name.clone(),
+        policy: policy.clone(),
+        enforced,
+        uses: Vec::new(),
+    });
+    if kept {
+        out.push(Change::CreatePolicy {
+            table: have.name.clone(),
+            policy: policy.clone(),
+            enforced: false,
+            uses: Vec::new(),
+        });
+        comment(have, &policy, out);
+    }
+}
+
+/// Fills in `uses` of every policy change (see [`Change::CreatePolicy`]), once `live`
+/// reads as the plan leaves it. A policy the database already has as declared uses what
+/// `pg_depend` says it does; a new or changed one, the declared functions, tables, views
+/// and types its expressions name (over-approximated: a column of the same name counts
+/// too, which only orders the policy later). A dropped one releases what it depended on.
+pub(super) fn attach_uses(desired: &Schema, live: &Schema, out: &mut [Change]) {
+    for change in out.iter_mut() {
+        match change {
+            Change::CreatePolicy {
+                table,
+                policy,
+                uses,
+                ..
+            }
+            | Change::AlterPolicy {
+                table,
+                to: policy,
+                uses,
+                ..
+            } => *uses = needed(desired, live, table, policy),
+            Change::DropPolicy {
+                table,
+                policy,
+                uses,
+                ..
+            } => {
+                let own = ObjectRef::member(ObjectKind::Policy, table, &policy.name);
+                *uses = live.dependencies.of(&own).cloned().collect();
+            }
+            _ => {}
+        }
+    }
+}
+
+fn needed(
+    desired: &Schema,
+    live: &Schema,
+    table: &QualifiedName,
+    policy: &Policy,
+) -> Vec<ObjectRef> {
+    let own = ObjectRef::member(ObjectKind::Policy, table, &policy.name);
+    let mut uses = vec![ObjectRef::new(ObjectKind::Table, table.clone())];
+    let unchanged = live
+        .tables
+        .get(table)
+        .and_then(|t| t.policies.iter().find(|p| p.name == policy.name))
+        .is_some_and(|p| same_policy(p, policy));
+    let recorded: Vec<&ObjectRef> = live.dependencies.of(&own).collect();
+    if unchanged && !recorded.is_empty() {
+        for r in recorded {
+            if r.kind == ObjectKind::Function {
+                // The function may come back with other argument types: whichever the
+                // file declares under that name.
+                let name = r.name.name.split('(').next().unwrap_or_default();
+                uses.extend(
+                    desired
+                        .functions
+                        .values()
+                        .filter(|f| f.name.schema == r.name.schema && f.name.name == name)
+                        .map(|f| ObjectRef::function(&f.name, &f.identity)),
+                );
+            }
+            uses.push(r.clone());
+        }
+        return uses;
+    }
+    let expressions: Vec<&str> = [&policy.using, &policy.with_check]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let named = |name: &str| expressions.iter().any(|e| mentions_identifier(e, name));
+    uses.extend(
+        (desired.functions.values())
+            .filter(|f| named(&f.name.name))
+            .map(|f| ObjectRef::function(&f.name, &f.identity)),
+    );
+    let relations = (desired.tables.keys().map(|n| (ObjectKind::Table, n)))
+        .chain(desired.views.keys().map(|n| (ObjectKind::View, n)));
+    uses.extend(
+        relations
+            .filter(|(_, n)| *n != table && named(&n.name))
+            .map(|(kind, n)| ObjectRef::new(kind, n.clone())),
+    );
+    let types = (desired.enums.keys().map(|n| (ObjectKind::Enum, n)))
+        .chain(desired.domains.keys().map(|n| (ObjectKind::Domain, n)));
+    uses.extend(
+        types
+            .filter(|(_, n)| named(&n.name))
+            .map(|(kind, n)| ObjectRef::new(kind, n.clone())),
+    );
+    uses
 }

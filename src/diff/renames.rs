@@ -116,6 +116,11 @@ pub(super) fn resolve_renames(
                         fk.referenced_table = t.name.clone();
                     }
                 }
+                if let Some(p) = &mut table.partition_of
+                    && p.parent == from
+                {
+                    p.parent = t.name.clone();
+                }
             }
             for seq in live.sequences.values_mut() {
                 if let Some((owner, _)) = &mut seq.owned_by

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use super::change::{Change, CommentTarget, Constraint};
+use super::change::{Change, CommentTarget, Constraint, TableDropReason};
 use super::columns::{diff_column, enum_type_names};
 use super::constraints::{constraints_of, diff_constraints};
 use super::indexes::diff_indexes;
-use super::policies;
+use super::{partitions, policies};
 use crate::model::{QualifiedName, Schema, Table};
 
 pub(super) fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>) {
@@ -15,16 +15,29 @@ pub(super) fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>
     // them can be rebuilt too.
     let mut rebuilt_keys: BTreeSet<(QualifiedName, Vec<String>)> = BTreeSet::new();
 
+    let rebuilt = partitions::rebuilt_tables(desired, live);
+    let is_rebuilt = |name: &QualifiedName| rebuilt.iter().any(|(n, _)| n == name);
     for (name, want) in &desired.tables {
         match live.tables.get(name) {
             None => create_table(want, out),
-            Some(have) => diff_table(want, have, &enum_types, out, &mut rebuilt_keys),
+            Some(_) if is_rebuilt(name) => create_table(want, out),
+            Some(have) if want.partition_of.is_some() && have.partition_of.is_none() => {
+                partitions::diff_partition_of(want, have, out);
+                let (want, have) = partitions::prepare_attach(want, have, desired);
+                diff_table(&want, &have, &enum_types, out, &mut rebuilt_keys);
+            }
+            Some(have) => {
+                partitions::diff_partition_of(want, have, out);
+                diff_table(want, have, &enum_types, out, &mut rebuilt_keys);
+            }
         }
     }
     for (name, have) in &live.tables {
-        if desired.tables.contains_key(name) {
-            continue;
-        }
+        let reason = match rebuilt.iter().find(|(n, _)| n == name) {
+            Some((_, reason)) => reason.clone(),
+            None if desired.tables.contains_key(name) => continue,
+            None => TableDropReason::Undeclared,
+        };
         for fk in &have.foreign_keys {
             out.push(Change::DropConstraint {
                 table: name.clone(),
@@ -59,7 +72,11 @@ pub(super) fn diff_tables(desired: &Schema, live: &Schema, out: &mut Vec<Change>
                 });
             }
         }
-        out.push(Change::DropTable(name.clone()));
+        out.push(Change::DropTable {
+            name: name.clone(),
+            parent: have.parent().cloned(),
+            reason,
+        });
     }
 
     // Foreign keys that stay the same but reference a key being rebuilt must be dropped
@@ -123,7 +140,15 @@ pub(super) fn create_table(want: &Table, out: &mut Vec<Change>) {
             comment: want.comment.clone(),
         });
     }
-    for c in &want.columns {
+    for (constraint, comment) in &want.constraint_comments {
+        out.push(super::constraints::set_constraint_comment(
+            &want.name,
+            constraint,
+            Some(comment),
+        ));
+    }
+    // A partition's columns are its parent's, comments and all.
+    for c in want.columns.iter().filter(|_| want.partition_of.is_none()) {
         if c.comment.is_some() {
             out.push(Change::SetComment {
                 target: CommentTarget::Column(want.name.clone(), c.name.clone()),
@@ -142,13 +167,22 @@ pub(super) fn diff_table(
     rebuilt_keys: &mut BTreeSet<(QualifiedName, Vec<String>)>,
 ) {
     let table = &want.name;
+    // A partition that becomes a table of its own keeps what was cloned onto it.
+    let detached;
+    let have = if want.partition_of.is_none() && have.partition_of.is_some() {
+        detached = have.detached();
+        &detached
+    } else {
+        have
+    };
     if want.unlogged != have.unlogged {
         out.push(Change::SetLogged {
             table: table.clone(),
             unlogged: want.unlogged,
         });
     }
-    for column in &want.columns {
+    let own_columns = !partitions::columns_follow_parent(want, have);
+    for column in want.columns.iter().filter(|_| own_columns) {
         match have.column(&column.name) {
             None => {
                 out.push(Change::AddColumn {
@@ -165,7 +199,7 @@ pub(super) fn diff_table(
             Some(existing) => diff_column(table, column, existing, enum_types, out),
         }
     }
-    for column in &have.columns {
+    for column in have.columns.iter().filter(|_| own_columns) {
         if want.column(&column.name).is_none() {
             out.push(Change::DropColumn {
                 table: table.clone(),

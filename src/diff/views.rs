@@ -10,8 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::functions::{RoutineChange, diff_relation_triggers};
 use super::renames::conflict;
 use super::{Change, CommentTarget, RenameConflict};
+use crate::model::function::Dependent;
 use crate::model::{QualifiedName, Schema, Table, View, ViewKind};
 use crate::sql::expr::mentions_identifier;
 
@@ -41,7 +43,7 @@ pub(super) fn diff_views(
     live: &mut Schema,
     out: &mut Vec<Change>,
 ) -> Result<(), RenameConflict> {
-    let disturbed = Disturbed::from_changes(out);
+    let mut disturbed = Disturbed::from_changes(out);
     let mut renamed: BTreeMap<QualifiedName, QualifiedName> = BTreeMap::new();
     for v in desired.views.values() {
         let Some(old) = &v.renamed_from else { continue };
@@ -62,6 +64,11 @@ pub(super) fn diff_views(
         }
     }
     // Dependencies name objects as the plan leaves them.
+    for (to, from) in &renamed {
+        if let Some(why) = disturbed.views.remove(from) {
+            disturbed.views.insert(to.clone(), why);
+        }
+    }
     for view in live.views.values_mut() {
         let deps = &mut view.depends_on;
         deps.relations = deps
@@ -191,8 +198,10 @@ pub(super) fn diff_views(
         out.push(Change::CreateView { view, replace });
         let have = live.views.get(&want.name);
         if replace {
+            // CREATE OR REPLACE keeps the view's triggers.
             if let Some(have) = have {
                 comment(want, have.comment.as_ref(), out);
+                diff_relation_triggers(&want.name, &want.triggers, Some(&have.triggers), out);
             }
             continue;
         }
@@ -200,6 +209,7 @@ pub(super) fn diff_views(
         if want.kind == ViewKind::Materialized {
             indexes(want, None, out);
         }
+        diff_relation_triggers(&want.name, &want.triggers, None, out);
     }
 
     // Views that stay: options, population, comments, indexes.
@@ -230,6 +240,7 @@ pub(super) fn diff_views(
             }
         }
         comment(want, have.comment.as_ref(), out);
+        diff_relation_triggers(name, &want.triggers, Some(&have.triggers), out);
     }
     Ok(())
 }
@@ -390,6 +401,8 @@ struct Disturbed {
     types: BTreeMap<QualifiedName, String>,
     table_renames: BTreeMap<QualifiedName, QualifiedName>,
     column_renames: BTreeMap<(QualifiedName, String), String>,
+    /// Views (by live name) whose query calls a function that is dropped.
+    views: BTreeMap<QualifiedName, String>,
 }
 
 impl Disturbed {
@@ -407,7 +420,7 @@ impl Disturbed {
                     d.column_renames
                         .insert((table.clone(), from.clone()), to.clone());
                 }
-                Change::DropTable(t) => {
+                Change::DropTable { name: t, .. } => {
                     d.relations
                         .insert(t.clone(), format!("table {t} is dropped"));
                 }
@@ -446,6 +459,25 @@ impl Disturbed {
                 Change::DropEnum(n) => {
                     d.types.insert(n.clone(), format!("enum {n} is dropped"));
                 }
+                Change::Routine(RoutineChange::DropFunction {
+                    function,
+                    recreated,
+                }) => {
+                    let what = if *recreated {
+                        "is dropped and created again"
+                    } else {
+                        "is dropped"
+                    };
+                    let why = format!(
+                        "it calls function {}({}), which {what}",
+                        function.name, function.identity
+                    );
+                    for dependent in &function.dependents {
+                        if let Dependent::View { name, .. } = dependent {
+                            d.views.entry(name.clone()).or_insert_with(|| why.clone());
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -469,9 +501,9 @@ impl Disturbed {
 
     fn reason(&self, v: &View) -> Option<String> {
         let deps = &v.depends_on;
-        deps.columns
-            .iter()
-            .find_map(|c| self.columns.get(c))
+        self.views
+            .get(&v.name)
+            .or_else(|| deps.columns.iter().find_map(|c| self.columns.get(c)))
             .or_else(|| deps.relations.iter().find_map(|r| self.relations.get(r)))
             .or_else(|| deps.types.iter().find_map(|t| self.types.get(t)))
             .cloned()

@@ -79,11 +79,13 @@ pub(super) fn column(row: &Row) -> Result<Column, IntrospectError> {
             kind: IdentityKind::Always,
             options: None,
             sequence: None,
+            never_used: false,
         }),
         'd' => Some(Identity {
             kind: IdentityKind::ByDefault,
             options: None,
             sequence: None,
+            never_used: false,
         }),
         other => {
             return Err(IntrospectError::Unexpected(format!(

@@ -13,7 +13,8 @@ use crate::model::{
 /// Primary key, unique, foreign key, check and exclusion constraints: table oid, name,
 /// type, deferrable, initially deferred, validated, no inherit, columns (key order),
 /// referenced schema / table / columns, on delete, on update, match type, check
-/// expression, nulls not distinct, exclusion definition (`pg_get_constraintdef`).
+/// expression, nulls not distinct, exclusion definition (`pg_get_constraintdef`),
+/// whether PostgreSQL cloned it from a parent's, and its comment.
 pub(super) const QUERY: &str = concat!(
     managed_tables_cte!(),
     "SELECT con.conrelid, con.conname::text, con.contype::text,
@@ -35,13 +36,20 @@ pub(super) const QUERY: &str = concat!(
             -- indnullsnotdistinct is new in 15: read by name, NULL (false) before.
             COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false),
             CASE WHEN con.contype = 'x'
-                 THEN pg_catalog.pg_get_constraintdef(con.oid) END
+                 THEN pg_catalog.pg_get_constraintdef(con.oid) END,
+            -- Cloned from a parent's constraint, or a check inherited from the parent
+            -- (also one the table had when it was attached: still local, but inherited).
+            con.conparentid <> 0 OR (con.contype = 'c' AND (NOT con.conislocal OR con.coninhcount > 0)),
+            d.description
      FROM tbl
      JOIN pg_catalog.pg_constraint con ON con.conrelid = tbl.oid
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid AND con.contype = 'f'
      LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
      LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype = 'u'
-     WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0"
+     LEFT JOIN pg_catalog.pg_description d
+       ON d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+      AND d.objoid = con.oid AND d.objsubid = 0
+     WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')"
 );
 
 pub(super) fn read(
@@ -53,7 +61,20 @@ pub(super) fn read(
         let Some(table) = table_for(by_oid, tables, row.get(0)) else {
             continue;
         };
+        if row.get::<_, bool>(17) {
+            // Not the table's own (see `Table::cloned`); a non-partition has such rows
+            // only for the partitions of a table its foreign keys reference.
+            if table.partition_of.is_some() {
+                add_constraint(table.cloned_mut(), &row)?;
+            }
+            continue;
+        }
         add_constraint(table, &row)?;
+        if let Some(comment) = row.get::<_, Option<String>>(18) {
+            table
+                .constraint_comments
+                .insert(row.get::<_, String>(1), comment);
+        }
     }
     Ok(())
 }

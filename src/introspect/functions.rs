@@ -11,7 +11,7 @@ use tokio_postgres::Row;
 use super::IntrospectError;
 use crate::model::function::{Body, Dependent, Parallel, RoutineKind, Volatility};
 use crate::model::trigger::{Event, Timing};
-use crate::model::{Function, QualifiedName, Trigger};
+use crate::model::{Function, QualifiedName, Trigger, ViewKind};
 
 /// One row per function or procedure: schema, name, kind, arguments, identity argument
 /// types, result, language, source, SQL-standard body, volatility, strict, security
@@ -51,10 +51,14 @@ LEFT JOIN LATERAL (
                    THEN 'default'
                  WHEN dep.classid = 'pg_catalog.pg_class'::regclass AND ic.relkind = 'i'
                    THEN 'index'
+                 WHEN rw.oid IS NOT NULL AND rc.relkind = 'v' THEN 'view'
+                 WHEN rw.oid IS NOT NULL AND rc.relkind = 'm' THEN 'materialized view'
+                 WHEN pol.oid IS NOT NULL THEN 'policy'
                  ELSE 'other' END AS kind,
                COALESCE(rn.nspname::text, '') AS sch,
                COALESCE(rc.relname::text, '') AS rel,
                COALESCE(t.tgname::text, con.conname::text, a.attname::text, ic.relname::text,
+                        pol.polname::text, CASE WHEN rw.oid IS NOT NULL THEN rc.relname::text END,
                         pg_catalog.pg_describe_object(dep.classid, dep.objid, dep.objsubid))
                  AS obj
         FROM pg_catalog.pg_depend dep
@@ -69,8 +73,13 @@ LEFT JOIN LATERAL (
         LEFT JOIN pg_catalog.pg_class ic
           ON dep.classid = 'pg_catalog.pg_class'::regclass AND ic.oid = dep.objid
         LEFT JOIN pg_catalog.pg_index ix ON ix.indexrelid = ic.oid
+        LEFT JOIN pg_catalog.pg_rewrite rw
+          ON dep.classid = 'pg_catalog.pg_rewrite'::regclass AND rw.oid = dep.objid
+        LEFT JOIN pg_catalog.pg_policy pol
+          ON dep.classid = 'pg_catalog.pg_policy'::regclass AND pol.oid = dep.objid
         LEFT JOIN pg_catalog.pg_class rc
-          ON rc.oid = COALESCE(t.tgrelid, NULLIF(con.conrelid, 0), ad.adrelid, ix.indrelid)
+          ON rc.oid = COALESCE(t.tgrelid, NULLIF(con.conrelid, 0), ad.adrelid, ix.indrelid,
+                               rw.ev_class, pol.polrelid)
         LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
         WHERE dep.refclassid = 'pg_catalog.pg_proc'::regclass AND dep.refobjid = p.oid
           AND dep.deptype = 'n'
@@ -179,6 +188,18 @@ pub(crate) fn function(row: &Row) -> Result<Function, IntrospectError> {
                 column: object,
             },
             "index" => Dependent::Index {
+                table,
+                name: object,
+            },
+            "view" => Dependent::View {
+                name: table,
+                kind: ViewKind::View,
+            },
+            "materialized view" => Dependent::View {
+                name: table,
+                kind: ViewKind::Materialized,
+            },
+            "policy" => Dependent::Policy {
                 table,
                 name: object,
             },

@@ -36,7 +36,15 @@ pub(super) fn read(
         let Some(table) = table_for(by_oid, tables, row.get(0)) else {
             continue;
         };
-        table.indexes.push(index(&row)?);
+        let index = index(&row)?;
+        if row.get::<_, bool>(11) {
+            // Not the partition's own (see `Table::cloned`).
+            if table.partition_of.is_some() {
+                table.cloned_mut().indexes.push(index);
+            }
+        } else {
+            table.indexes.push(index);
+        }
     }
     Ok(())
 }

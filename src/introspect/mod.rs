@@ -14,7 +14,11 @@
 //! whatever the database's, role's or connection's settings, and mean the same when read
 //! back under any settings.
 //!
-//! Not read (yet): partitioned tables, partitions and inheritance children (skipped
+//! Partitioned tables and their partitions are read (`tables`), without what PostgreSQL
+//! clones onto a partition from its parent (attached indexes, constraints with a
+//! `conparentid`, inherited checks, triggers with a `tgparentid`).
+//!
+//! Not read (yet): inheritance children (`INHERITS`, skipped
 //! whole), exclusion constraints (skipped; their indexes too), index storage parameters
 //! and tablespaces, `ON DELETE SET NULL (columns)` column lists.
 
@@ -315,9 +319,10 @@ async fn read_catalog_on<C: GenericClient>(
         out.functions.insert(f.id(), f);
     }
     for (relation, triggers) in functions::triggers(&trigger_rows)? {
-        // Triggers on views are read with the views.
         if let Some(table) = out.tables.get_mut(&relation) {
             table.triggers = triggers;
+        } else if let Some(view) = out.views.get_mut(&relation) {
+            view.triggers = triggers;
         }
     }
 
@@ -353,8 +358,25 @@ pub async fn user_schemas(client: &impl GenericClient) -> Result<Vec<String>, In
     Ok(names)
 }
 
+/// The schemas to read to compare the database with `desired`: those it manages and,
+/// with `drop_other_schemas`, every other user schema (which push then drops).
+pub async fn schemas_to_read(
+    client: &impl GenericClient,
+    desired: &Schema,
+) -> Result<Vec<String>, IntrospectError> {
+    let mut schemas = desired.schemas.clone();
+    if desired.drop_other_schemas {
+        for s in user_schemas(client).await? {
+            if !schemas.contains(&s) {
+                schemas.push(s);
+            }
+        }
+    }
+    Ok(schemas)
+}
+
 /// Objects in the given schemas that brain-db does not manage, as (kind, count) sorted by
-/// kind: views, functions, triggers, domains, partitioned tables, policies, ...
+/// kind: foreign tables, inheritance children, aggregates, range types, ...
 pub async fn unmanaged_objects(
     client: &impl GenericClient,
     schemas: &[String],

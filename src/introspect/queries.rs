@@ -6,7 +6,7 @@
 /// The columns every index query reads (tables' and materialized views' alike), over
 /// `pg_index i`, its relation `ic`, access method `am` and comment `d`: relation oid, name,
 /// unique, method, full definition, include columns, predicate, nulls not distinct,
-/// comment, storage parameters, invalid.
+/// comment, storage parameters, invalid, cloned from a parent's index.
 macro_rules! index_columns {
     () => {
         "SELECT i.indrelid, ic.relname::text, i.indisunique, am.amname::text,
@@ -19,14 +19,17 @@ macro_rules! index_columns {
             pg_catalog.pg_get_expr(i.indpred, i.indrelid),
             -- indnullsnotdistinct is new in 15: read by name, NULL (false) before.
             COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), d.description,
-            COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid
+            COALESCE(ic.reloptions, '{}'::text[]), NOT i.indisvalid,
+            -- A partition's index attached to its parent's is PostgreSQL's clone.
+            EXISTS (SELECT 1 FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)
 "
     };
 }
 
-/// The tables brain-db manages: ordinary tables in the requested schemas, except the
-/// migrations bookkeeping table, partitions, inheritance children and tables that belong
-/// to an extension. Every query that reads per-table objects starts from this set.
+/// The tables brain-db manages: ordinary and partitioned tables in the requested
+/// schemas, and their partitions whose parent is in them too, except the migrations
+/// bookkeeping table, inheritance children (`INHERITS`, not partitions) and tables that
+/// belong to an extension. Every query that reads per-table objects starts from this set.
 macro_rules! managed_tables_cte {
     () => {
         "WITH tbl AS (
@@ -35,15 +38,20 @@ macro_rules! managed_tables_cte {
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = ANY($1::text[])
-              AND c.relkind = 'r'
-              AND NOT c.relispartition
+              AND c.relkind IN ('r', 'p')
               AND NOT (n.nspname = 'public' AND c.relname = '__migrations')
               AND NOT EXISTS (
                   SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_class'::regclass
                     AND d.objid = c.oid AND d.deptype = 'e')
-              AND NOT EXISTS (
-                  SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid)
+              AND CASE WHEN c.relispartition
+                  THEN EXISTS (
+                      SELECT 1 FROM pg_catalog.pg_inherits i
+                      JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+                      JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+                      WHERE i.inhrelid = c.oid AND pn.nspname = ANY($1::text[]))
+                  ELSE NOT EXISTS (
+                      SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) END
         ) "
     };
 }
@@ -65,19 +73,19 @@ WHERE n.nspname !~ '^pg_'
 pub const UNMANAGED: &str = "
 SELECT kind, count(*)::bigint
 FROM (
-    SELECT CASE c.relkind WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' END AS kind
+    SELECT 'foreign table' AS kind
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('p', 'f')
+    WHERE n.nspname = ANY($1::text[]) AND c.relkind = 'f'
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_class'::regclass
                         AND d.objid = c.oid AND d.deptype = 'e')
     UNION ALL
-    SELECT 'partition or inheritance child'
+    SELECT 'inheritance child'
     FROM pg_catalog.pg_inherits i
     JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1::text[])
+    WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
     UNION ALL
     SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END
     FROM pg_catalog.pg_proc p

@@ -8,12 +8,17 @@ use crate::model::{QualifiedName, Schema, Sequence, SequenceOptions};
 /// Every sequence in the schemas (identity ones included, told apart by the owner's
 /// dependency type): schema, name, type, start, increment, min, max, cache, cycle,
 /// owner dependency type ('a' owned by / 'i' identity), owner schema / table / column,
-/// comment.
+/// comment, whether an identity sequence has never given a value.
 pub(super) const QUERY: &str = "
 SELECT n.nspname::text, c.relname::text, pg_catalog.format_type(s.seqtypid, NULL),
        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
        dep.deptype::text, dn.nspname::text, dc.relname::text, da.attname::text,
-       d.description
+       d.description,
+       -- Read for identity sequences only (it opens the sequence); pg_sequences' guard.
+       CASE WHEN dep.deptype = 'i'
+                 AND pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
+            THEN pg_catalog.pg_sequence_last_value(c.oid) IS NULL
+            ELSE false END
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
@@ -77,6 +82,7 @@ pub(super) fn add_sequence(out: &mut Schema, row: &Row) -> Result<(), Introspect
                 let defaults = SequenceOptions::defaults_for(&column.data_type, options.increment);
                 identity.options = (options != defaults).then_some(options);
                 identity.sequence = Some(name.name.clone());
+                identity.never_used = row.get(14);
             }
         }
         ('i', None) => {

@@ -3,16 +3,24 @@
 use std::collections::{BTreeMap, HashMap};
 use tokio_postgres::Row;
 
-use crate::model::{QualifiedName, RowLevelSecurity, Schema, Table};
+use crate::model::{PartitionOf, QualifiedName, RowLevelSecurity, Schema, Table};
 
 /// One row per table: oid, schema, name, unlogged, comment, row-level security enabled,
-/// forced.
+/// forced, partition key (`pg_get_partkeydef`), and for a partition its parent's schema
+/// and name and its bound (`pg_get_expr(relpartbound)`).
 pub(super) const QUERY: &str = concat!(
     managed_tables_cte!(),
     "SELECT tbl.oid, tbl.nspname, tbl.relname, tbl.relpersistence = 'u', d.description,
-            c.relrowsecurity, c.relforcerowsecurity
+            c.relrowsecurity, c.relforcerowsecurity,
+            CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+            pn.nspname::text, pc.relname::text,
+            CASE WHEN c.relispartition
+                 THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END
      FROM tbl
      JOIN pg_catalog.pg_class c ON c.oid = tbl.oid
+     LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = c.oid AND c.relispartition
+     LEFT JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
+     LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
      LEFT JOIN pg_catalog.pg_description d
        ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = tbl.oid
       AND d.objsubid = 0"
@@ -31,6 +39,17 @@ pub(super) fn read(rows: Vec<Row>, out: &mut Schema) -> HashMap<u32, QualifiedNa
             (true, false) => RowLevelSecurity::Enabled,
             (true, true) => RowLevelSecurity::Forced,
         };
+        table.partition_by = row.get(7);
+        if let (Some(schema), Some(parent), Some(bound)) = (
+            row.get::<_, Option<String>>(8),
+            row.get::<_, Option<String>>(9),
+            row.get::<_, Option<String>>(10),
+        ) {
+            table.partition_of = Some(PartitionOf {
+                parent: QualifiedName::new(schema, parent),
+                bounds: crate::sql::partition::normalize_bounds(&bound),
+            });
+        }
         by_oid.insert(row.get(0), name.clone());
         out.tables.insert(name, table);
     }

@@ -9,6 +9,9 @@ pub struct Extension {
     pub schema: Option<String>,
     /// `None` in a file: the default version when created, and not compared.
     pub version: Option<String>,
+    /// The version `CREATE EXTENSION` installs on this server (introspected only; `None`
+    /// in a file): pull writes `version` only for an extension installed at another one.
+    pub default_version: Option<String>,
 }
 
 impl Extension {
@@ -17,6 +20,7 @@ impl Extension {
             name: name.into(),
             schema: None,
             version: None,
+            default_version: None,
         }
     }
 }

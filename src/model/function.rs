@@ -166,7 +166,17 @@ pub enum Dependent {
         table: QualifiedName,
         name: String,
     },
-    /// A view, a policy or anything else, described for the plan.
+    /// A view or a materialized view whose query calls the function.
+    View {
+        name: QualifiedName,
+        kind: super::ViewKind,
+    },
+    Policy {
+        table: QualifiedName,
+        name: String,
+    },
+    /// Anything else (another function's SQL-standard body, a domain's check), described
+    /// for the plan.
     Other(String),
 }
 
@@ -177,6 +187,8 @@ impl fmt::Display for Dependent {
             Dependent::Constraint { table, name } => write!(f, "constraint {name} on {table}"),
             Dependent::Default { table, column } => write!(f, "the default of {table}.{column}"),
             Dependent::Index { table, name } => write!(f, "index {name} on {table}"),
+            Dependent::View { name, kind } => write!(f, "{} {name}", kind.noun()),
+            Dependent::Policy { table, name } => write!(f, "policy {name} on {table}"),
             Dependent::Other(what) => f.write_str(what),
         }
     }

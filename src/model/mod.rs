@@ -19,6 +19,7 @@ mod domain;
 mod extension;
 pub mod function;
 pub mod names;
+mod partition;
 pub mod policy;
 pub mod view;
 
@@ -30,6 +31,7 @@ pub use trigger::Trigger;
 
 pub use domain::{Domain, DomainCheck};
 pub use extension::{BUILT_IN_EXTENSIONS, Extension};
+pub use partition::PartitionOf;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -74,6 +76,10 @@ pub struct Schema {
     /// Namespaces that are managed (always contains "public" for a loaded file).
     /// Schemas other than `public` are created and (with --force) dropped by push.
     pub schemas: Vec<String>,
+    /// The file describes the whole database (`drop_other_schemas = true`, which pull
+    /// writes): push also reads the user schemas that [`Schema::schemas`] leaves out and
+    /// drops them, with what they hold.
+    pub drop_other_schemas: bool,
     pub enums: BTreeMap<QualifiedName, Enum>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub tables: BTreeMap<QualifiedName, Table>,
@@ -184,12 +190,26 @@ pub struct Table {
     /// Sorted by name.
     pub triggers: Vec<Trigger>,
     pub comment: Option<String>,
+    /// `COMMENT ON CONSTRAINT`, by constraint name (primary key, unique, check, foreign
+    /// key, exclusion). A constraint that is dropped and added again loses its comment in
+    /// PostgreSQL; the diff sets it again.
+    pub constraint_comments: BTreeMap<String, String>,
     pub unlogged: bool,
     pub row_level_security: RowLevelSecurity,
     /// Row-level security policies, sorted by name.
     pub policies: Vec<Policy>,
     /// Rename hint from the schema file (old unqualified name, same schema).
     pub renamed_from: Option<String>,
+    /// `PARTITION BY`: the partition key as `pg_get_partkeydef` prints it once
+    /// canonical (`RANGE (created_at)`, `LIST (region)`, `HASH (user_id)`).
+    pub partition_by: Option<String>,
+    /// The table is a partition of another (see [`PartitionOf`]).
+    pub partition_of: Option<PartitionOf>,
+    /// Introspection only, never compared: what PostgreSQL cloned onto this partition
+    /// from its parent (keys, foreign keys, inherited checks, attached indexes), in a
+    /// table of their own. They are the parent's while the partition is attached and
+    /// become the table's own when it is detached (see [`Table::detached`]).
+    pub cloned: Option<Box<Table>>,
 }
 
 impl Table {
@@ -205,11 +225,20 @@ impl Table {
             indexes: Vec::new(),
             triggers: Vec::new(),
             comment: None,
+            constraint_comments: BTreeMap::new(),
             unlogged: false,
             row_level_security: RowLevelSecurity::Disabled,
             policies: Vec::new(),
             renamed_from: None,
+            partition_by: None,
+            partition_of: None,
+            cloned: None,
         }
+    }
+
+    /// The parent, when the table is a partition.
+    pub fn parent(&self) -> Option<&QualifiedName> {
+        self.partition_of.as_ref().map(|p| &p.parent)
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
@@ -278,6 +307,10 @@ pub struct Identity {
     /// names it): PostgreSQL keeps it when the table or column is renamed, brain-db
     /// renames it along so that the name is what a fresh push gives, and free.
     pub sequence: Option<String>,
+    /// The identity sequence has never given a value (introspection only; `false` in a
+    /// file and when the sequence cannot be read): changing its options may then also
+    /// restart it at the new start, as a fresh column would be.
+    pub never_used: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

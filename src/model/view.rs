@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Index, QualifiedName};
+use super::{Index, QualifiedName, Trigger};
 
 /// Plain or materialized: they share the relation namespace and the dependency rules,
 /// and are told apart where SQL differs.
@@ -75,6 +75,9 @@ pub struct View {
     pub with_data: bool,
     /// Materialized views only, as on tables.
     pub indexes: Vec<Index>,
+    /// Plain views only: triggers (`INSTEAD OF`, or statement-level `BEFORE` / `AFTER`),
+    /// sorted by name. They go with the view when it is dropped.
+    pub triggers: Vec<Trigger>,
     pub comment: Option<String>,
     /// Rename hint from the schema file (old unqualified name, same schema).
     pub renamed_from: Option<String>,
@@ -103,6 +106,7 @@ impl View {
             check_option: None,
             with_data: true,
             indexes: Vec::new(),
+            triggers: Vec::new(),
             comment: None,
             renamed_from: None,
             columns: Vec::new(),

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::diff::{Change, Constraint, ViewDropReason};
+use crate::diff::{Change, Constraint, TableDropReason, ViewDropReason};
 use crate::model::{QualifiedName, RowLevelSecurity, ViewKind};
 
 /// Something a statement may destroy; push refuses these without `--force`.
@@ -11,6 +11,19 @@ use crate::model::{QualifiedName, RowLevelSecurity, ViewKind};
 pub enum Hazard {
     DropsTable {
         table: QualifiedName,
+    },
+    /// Dropped and created again, empty: its partition key changes, or its parent's.
+    RebuildsTable {
+        table: QualifiedName,
+        /// Why, as a clause: "its partition key changes from RANGE (a) to LIST (b)".
+        why: String,
+    },
+    /// A partition attached (again) under new bounds or a new parent: printed, never
+    /// refused (its rows stay; the server refuses the attach if one does not fit).
+    AttachesPartition {
+        table: QualifiedName,
+        parent: QualifiedName,
+        bounds: String,
     },
     DropsColumn {
         table: QualifiedName,
@@ -71,12 +84,14 @@ impl Hazard {
     pub fn tables(&self) -> Vec<&QualifiedName> {
         match self {
             Hazard::DropsTable { table }
+            | Hazard::RebuildsTable { table, .. }
             | Hazard::DropsColumn { table, .. }
             | Hazard::RecreatesColumn { table, .. }
             | Hazard::NarrowsType { table, .. }
             | Hazard::DropsKey { table, .. } => vec![table],
             Hazard::DropsEnumValues { tables, .. } => tables.iter().collect(),
             Hazard::DropsEnum { .. }
+            | Hazard::AttachesPartition { .. }
             | Hazard::DropsSequence { .. }
             | Hazard::WidensAccess { .. }
             | Hazard::DropsExtension { .. }
@@ -104,7 +119,10 @@ impl Hazard {
 
     /// Whether push refuses the step without `--force` (else it is only printed).
     pub fn refuses(&self) -> bool {
-        !matches!(self, Hazard::DropsView { .. })
+        !matches!(
+            self,
+            Hazard::DropsView { .. } | Hazard::AttachesPartition { .. }
+        )
     }
 }
 
@@ -112,6 +130,18 @@ impl fmt::Display for Hazard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Hazard::DropsTable { table } => write!(f, "drops table {table}"),
+            Hazard::RebuildsTable { table, why } => {
+                write!(f, "drops table {table} and creates it again, empty: {why}")
+            }
+            Hazard::AttachesPartition {
+                table,
+                parent,
+                bounds,
+            } => write!(
+                f,
+                "attaches {table} to {parent} as the partition for {bounds}: its rows stay, \
+                 and the server refuses the attach if one does not fit"
+            ),
             Hazard::DropsColumn { table, column } => write!(f, "drops column {table}.{column}"),
             Hazard::RecreatesColumn { table, column } => {
                 write!(
@@ -213,7 +243,7 @@ impl Replacements {
         };
         for c in changes {
             match c {
-                Change::DropTable(t) => {
+                Change::DropTable { name: t, .. } => {
                     r.dropped_tables.insert(t.clone());
                 }
                 Change::AddConstraint {
@@ -254,8 +284,41 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
         return Some(h);
     }
     match change {
-        Change::DropTable(table) => Some(Hazard::DropsTable {
+        Change::DropTable {
+            name: table,
+            reason,
+            ..
+        } => Some(match reason {
+            TableDropReason::Undeclared => Hazard::DropsTable {
+                table: table.clone(),
+            },
+            TableDropReason::Repartitioned { from, to } => {
+                let key = |k: &Option<String>| match k {
+                    Some(k) => format!("PARTITION BY {k}"),
+                    None => "not partitioned".to_string(),
+                };
+                Hazard::RebuildsTable {
+                    table: table.clone(),
+                    why: format!(
+                        "PostgreSQL cannot change a partition key ({} -> {})",
+                        key(from),
+                        key(to)
+                    ),
+                }
+            }
+            TableDropReason::ParentRebuilt(parent) => Hazard::RebuildsTable {
+                table: table.clone(),
+                why: format!("it is a partition of {parent}, which is created again"),
+            },
+        }),
+        Change::AttachPartition {
+            table,
+            parent,
+            bounds,
+        } => Some(Hazard::AttachesPartition {
             table: table.clone(),
+            parent: parent.clone(),
+            bounds: crate::sql::partition::bound_clause(bounds),
         }),
         Change::DropColumn { table, column } => Some(Hazard::DropsColumn {
             table: table.clone(),
@@ -313,6 +376,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             table,
             policy,
             enforced: true,
+            ..
         } if !policy.restrictive => Some(widens(
             table,
             Some(&policy.name),
@@ -324,6 +388,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             from,
             to,
             enforced: true,
+            ..
         } => {
             let why = if from.restrictive && !to.restrictive {
                 "turns a restrictive policy permissive; restrictive policies are ANDed, \
@@ -343,6 +408,7 @@ pub(super) fn hazard_of(change: &Change, replacements: &Replacements) -> Option<
             table,
             policy,
             enforced: true,
+            ..
         } if policy.restrictive => Some(widens(
             table,
             Some(&policy.name),

@@ -10,6 +10,7 @@ mod extension;
 mod hazard;
 mod names;
 pub mod order;
+mod policies;
 mod render;
 pub mod routines;
 mod views;
@@ -91,6 +92,8 @@ impl Plan {
 fn phase(change: &Change) -> u8 {
     match change {
         Change::CreateSchema(_) => 0,
+        // Ordered by `ordering`: after everything.
+        Change::DropSchema(_) => 25,
         // Table, enum and column renames take names that are free (the diff refuses a
         // rename onto a live name) and everything after names the objects by their new
         // names.
@@ -99,12 +102,13 @@ fn phase(change: &Change) -> u8 {
         // A sequence leaves a column that is dropped: released first, or it would be
         // dropped with it.
         Change::SetSequenceOwner { owner: None, .. } => 3,
+        // A partition leaves its parent before the parent's columns change (it keeps the
+        // columns it has) and before anything is dropped.
+        Change::DetachPartition { .. } => 3,
         Change::DropConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
         } => 4,
-        // A policy goes before the columns (and functions) its expressions use.
-        Change::DropPolicy { .. } => 4,
         Change::DropIndex { .. } | Change::DropConstraint { .. } => 5,
         Change::SetLogged { .. }
         | Change::DropExpression { .. }
@@ -114,7 +118,7 @@ fn phase(change: &Change) -> u8 {
         // generated column may depend on a column that goes away.
         Change::RecreateColumn { .. } => 7,
         Change::DropColumn { .. } => 8,
-        Change::DropTable(_) => 9,
+        Change::DropTable { .. } => 9,
         Change::DropSequence(_) => 10,
         Change::RenameConstraint { .. } | Change::RenameIndex { .. } => 11,
         Change::RenameSequence { .. } | Change::RenameNotNull { .. } => 11,
@@ -130,6 +134,8 @@ fn phase(change: &Change) -> u8 {
         | Change::DropNotNull { .. }
         | Change::SetNotNull { .. }
         | Change::AddIdentity { .. } => 19,
+        // Ordered by `ordering` (205).
+        Change::AttachPartition { .. } => 20,
         Change::AddConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
@@ -137,13 +143,13 @@ fn phase(change: &Change) -> u8 {
         Change::AddConstraint { .. } => 20,
         Change::CreateIndex { .. } => 21,
         Change::SetSequenceOwner { .. } => 23,
-        // Policies after everything their expressions may use.
-        Change::CreatePolicy { .. }
-        | Change::AlterPolicy { .. }
-        | Change::SetRowLevelSecurity { .. } => 23,
         Change::SetComment { .. } => 24,
         // Ordered by `ordering`, through their own modules.
-        Change::RenameView { .. }
+        Change::CreatePolicy { .. }
+        | Change::AlterPolicy { .. }
+        | Change::DropPolicy { .. }
+        | Change::SetRowLevelSecurity { .. }
+        | Change::RenameView { .. }
         | Change::DropView { .. }
         | Change::CreateView { .. }
         | Change::SetViewOptions { .. }
@@ -162,7 +168,7 @@ fn phase(change: &Change) -> u8 {
 /// When a change runs, all else equal, and what it creates, drops and needs (see
 /// [`order`]).
 fn ordering(change: &Change) -> (order::Phase, order::Deps) {
-    if let Some(o) = views::ordering(change) {
+    if let Some(o) = views::ordering(change).or_else(|| policies::ordering(change)) {
         return o;
     }
     if let Some(o) = extension::ordering(change).or_else(|| domain::ordering(change)) {
@@ -170,6 +176,19 @@ fn ordering(change: &Change) -> (order::Phase, order::Deps) {
     }
     if let Change::Routine(r) = change {
         return routines::ordering(r);
+    }
+    if let Change::AttachPartition { .. } = change {
+        // After the table's columns and checks are made its parent's (phases 190, 200),
+        // before the parent's new indexes (210), which then reach it as clones.
+        return (205, deps(change));
+    }
+    if let Change::DropSchema(s) = change {
+        // What the schema held (tables, views, functions, extensions) goes first;
+        // none of those drops names its schema, so the phase alone orders it.
+        return (
+            order::phase::DROP_SCHEMA,
+            order::Deps::dropping(order::ObjectRef::schema(s)),
+        );
     }
     (u16::from(phase(change)) * 10, deps(change))
 }
@@ -198,13 +217,26 @@ fn deps(change: &Change) -> order::Deps {
                 .iter()
                 .filter_map(|c| type_ref(&c.data_type))
                 .chain(std::iter::once(ObjectRef::schema(&t.name.schema)))
+                .chain(t.parent().map(|p| rel(ObjectKind::Table, p)))
                 .collect(),
             ..Deps::default()
         },
-        Change::DropTable(n) => Deps {
+        // A partition goes before its parent (whose drop would take it along).
+        Change::DropTable {
+            name: n, parent, ..
+        } => Deps {
             drops: vec![rel(ObjectKind::Table, n), rel(ObjectKind::Type, n)],
+            releases: parent.iter().map(|p| rel(ObjectKind::Table, p)).collect(),
             ..Deps::default()
         },
+        Change::AttachPartition { table, parent, .. } => Deps::default().needing([
+            rel(ObjectKind::Table, table),
+            rel(ObjectKind::Table, parent),
+        ]),
+        Change::DetachPartition { table, parent } => Deps::default().releasing([
+            rel(ObjectKind::Table, parent),
+            rel(ObjectKind::Table, table),
+        ]),
         Change::AddColumn { table, column } => Deps::default()
             .needing(type_ref(&column.data_type))
             .needing([rel(ObjectKind::Table, table)]),
@@ -506,6 +538,36 @@ id = "integer"
     }
 
     #[test]
+    fn policies_wait_for_what_their_expressions_name() {
+        let p = plan_between(
+            "",
+            r#"
+[tables.t]
+row_level_security = true
+[tables.t.columns]
+owner = "text"
+[tables.t.policies.by_function]
+using = "allowed(owner)"
+[tables.t.policies.by_view]
+using = "owner IN (SELECT name FROM names)"
+[functions.allowed]
+args = "who text"
+returns = "boolean"
+body = "RETURN who <> ''"
+[views.names]
+query = "select owner as name from t"
+"#,
+        );
+        // A SQL-standard body and a view are created after the tables' phase.
+        assert!(
+            position(&p, "CREATE FUNCTION public.allowed")
+                < position(&p, "CREATE POLICY by_function")
+        );
+        assert!(position(&p, "CREATE VIEW public.names") < position(&p, "CREATE POLICY by_view"));
+        assert!(position(&p, "CREATE TABLE public.t") < position(&p, "CREATE POLICY by_view"));
+    }
+
+    #[test]
     fn identity_to_serial_frees_the_sequence_name_first() {
         let p = plan_between(
             "[tables.t.columns]\nid = { type = \"integer\", identity = \"always\" }\n",
@@ -526,6 +588,49 @@ id = "integer"
         let tables: Vec<&QualifiedName> = p.hazards().iter().flat_map(|h| h.tables()).collect();
         assert_eq!(tables, [&QualifiedName::public("a2")]);
         assert_eq!(p.live_name(tables[0]), &QualifiedName::public("a"));
+    }
+
+    #[test]
+    fn partitions_are_created_after_and_dropped_before_their_parent_whatever_their_names() {
+        let schema = r#"
+[tables.z_2026]
+partition_of = "a_events"
+bounds = "from ('2026-01-01') to ('2027-01-01')"
+partition_by = "list (kind)"
+[tables.b_2026_x]
+partition_of = "z_2026"
+bounds = "in ('x')"
+[tables.a_events]
+partition_by = "range (at)"
+[tables.a_events.columns]
+at = "date"
+kind = "text"
+"#;
+        let created = plan_between("", schema);
+        assert!(
+            position(&created, "CREATE TABLE public.a_events (")
+                < position(
+                    &created,
+                    "CREATE TABLE public.z_2026 PARTITION OF public.a_events"
+                )
+        );
+        assert!(
+            position(&created, "CREATE TABLE public.z_2026 ")
+                < position(
+                    &created,
+                    "CREATE TABLE public.b_2026_x PARTITION OF public.z_2026"
+                )
+        );
+        let dropped = plan_between(schema, "");
+        assert!(
+            position(&dropped, "DROP TABLE public.b_2026_x")
+                < position(&dropped, "DROP TABLE public.z_2026")
+        );
+        assert!(
+            position(&dropped, "DROP TABLE public.z_2026")
+                < position(&dropped, "DROP TABLE public.a_events")
+        );
+        assert_eq!(dropped.hazards().len(), 3);
     }
 
     #[test]

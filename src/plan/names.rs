@@ -66,7 +66,11 @@ fn set_aside(change: &Change) -> Option<(Vec<Name>, Change, Change)> {
             },
             Change::DropSequence(QualifiedName::new(&n.schema, aside(&n.name))),
         )),
-        Change::DropTable(n) => Some((
+        Change::DropTable {
+            name: n,
+            parent,
+            reason,
+        } => Some((
             vec![
                 name_in(Namespace::Relation, &n.schema, &n.name),
                 name_in(Namespace::Type, &n.schema, &n.name),
@@ -75,7 +79,11 @@ fn set_aside(change: &Change) -> Option<(Vec<Name>, Change, Change)> {
                 from: n.clone(),
                 to: aside(&n.name),
             },
-            Change::DropTable(QualifiedName::new(&n.schema, aside(&n.name))),
+            Change::DropTable {
+                name: QualifiedName::new(&n.schema, aside(&n.name)),
+                parent: parent.clone(),
+                reason: reason.clone(),
+            },
         )),
         Change::DropIndex { table, index } => {
             let mut moved = index.clone();
@@ -133,7 +141,7 @@ pub(super) fn set_aside_names_taken_before_they_are_freed(
         taken_so_far.extend(names_taken(&change));
         match set_aside {
             Some((_, rename, drop)) => {
-                if let (Change::DropTable(from), Change::DropTable(to))
+                if let (Change::DropTable { name: from, .. }, Change::DropTable { name: to, .. })
                 | (Change::DropSequence(from), Change::DropSequence(to)) = (&change, &drop)
                 {
                     moved.insert(from.clone(), to.clone());

@@ -52,9 +52,16 @@ pub mod phase {
     pub const CREATE_VIEW: Phase = 232;
     pub const CREATE_MATERIALIZED_VIEW: Phase = 233;
     pub const CREATE_TRIGGER: Phase = 235;
-    pub const CREATE_POLICY: Phase = 236;
+    /// Row-level security and policies: after the tables, keys and indexes, with the
+    /// sequence owners; a policy that uses something created later waits for it.
+    pub const CREATE_POLICY: Phase = 230;
+    /// Before the columns, tables and functions its expressions use (which wait for it
+    /// anyway) and after the foreign keys, as it always ran.
+    pub const DROP_POLICY: Phase = 40;
     /// Last: after everything that used the extension's types and functions is gone.
     pub const DROP_EXTENSION: Phase = 250;
+    /// After the extensions, which may live in it.
+    pub const DROP_SCHEMA: Phase = 260;
 }
 
 /// What a step does to the objects it touches. Objects no step creates or drops order

@@ -29,9 +29,12 @@ const ATOMIC_FUNCTION: Phase = 231;
 /// the table); triggers once their tables and functions exist.
 pub(super) fn ordering(change: &RoutineChange) -> (Phase, Deps) {
     match change {
+        // Before its table or view is dropped (a view's trigger may be dropped for a
+        // function recreated under it while the view is recreated too).
         RoutineChange::DropTrigger { table, name: t } => (
             phase::DROP_DEPENDENTS,
-            Deps::dropping(ObjectRef::member(ObjectKind::Trigger, table, t)),
+            Deps::dropping(ObjectRef::member(ObjectKind::Trigger, table, t))
+                .releasing([ObjectRef::new(ObjectKind::Table, table.clone())]),
         ),
         RoutineChange::DropFunction { function, .. } => (
             phase::DROP_FUNCTION,

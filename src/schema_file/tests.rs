@@ -539,6 +539,7 @@ fn hostile_model() -> Schema {
             ..SequenceOptions::defaults_for("bigint", 1)
         }),
         sequence: None,
+        never_used: false,
     });
     t1.columns.push(c);
     let mut c = col("ident2", "smallint");
@@ -547,6 +548,7 @@ fn hostile_model() -> Schema {
         kind: IdentityKind::Always,
         options: None,
         sequence: None,
+        never_used: false,
     });
     t1.columns.push(c);
     let mut c = col("gen", "numeric(10,2)");
@@ -1087,5 +1089,82 @@ f = { columns = [{ column = "embedding", op_class = "x" }] }
     assert_eq!(
         (typo.line, typo.hint.as_deref()),
         (6, Some("did you mean `embedding`?"))
+    );
+}
+
+#[test]
+fn partitions_take_their_parents_columns_and_write_back_without_them() {
+    let s = ok(r#"
+[tables.events_2026_us]
+partition_of = "events_2026"
+bounds = "in ('US')"
+checks = { only_us = "country = 'US'" }
+
+[tables.events_2026]
+partition_of = "events"
+bounds = "for values from ('2026-01-01') to ('2027-01-01')"
+partition_by = "list (country)"
+
+[tables.events]
+partition_by = "range (at)"
+[tables.events.columns]
+at = { type = "date", not_null = true, comment = "when" }
+country = "text"
+"#);
+    let leaf = &s.tables[&q("events_2026_us")];
+    assert_eq!(
+        leaf.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["at", "country"]
+    );
+    assert!(leaf.columns[0].not_null && leaf.columns[0].comment.is_none());
+    let mid = &s.tables[&q("events_2026")];
+    assert_eq!(
+        mid.partition_of.as_ref().map(|p| p.bounds.as_str()),
+        Some("from ('2026-01-01') to ('2027-01-01')")
+    );
+    assert_eq!(mid.partition_by.as_deref(), Some("list (country)"));
+    let text = write(&s);
+    assert!(!text.contains("[tables.events_2026.columns]"), "{text}");
+    assert!(
+        text.contains(
+            "[tables.events_2026_us]\npartition_of = \"events_2026\"\nbounds = \"in ('US')\"\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(ok(&text), s);
+}
+
+#[test]
+fn partition_mistakes_are_reported_where_they_are_written() {
+    let d = errors(
+        "[tables.a]\npartition_of = \"b\"\nbounds = \"default\"\n[tables.b]\npartition_of = \"a\"\nbounds = \"default\"\npartition_by = \"list (x)\"\n",
+    );
+    assert!(
+        d.iter()
+            .any(|d| d.line == 5 && d.message.contains("which the file does not declare")),
+        "{d:?}"
+    );
+    let d = errors(
+        "[tables.p.columns]\nx = \"int\"\n[tables.c]\npartition_of = \"p\"\nbounds = \"in (1)\"\n",
+    );
+    assert!(
+        d.iter()
+            .any(|d| d.line == 4 && d.message.contains("p is not partitioned")),
+        "{d:?}"
+    );
+    let d = errors("[tables.c]\nbounds = \"in (1)\"\n");
+    assert!(
+        d.iter().any(|d| d.message.contains("no `partition_of`")),
+        "{d:?}"
+    );
+    let d = errors(
+        "[tables.p]\npartition_by = \"list (x)\"\n[tables.p.columns]\nx = \"int\"\n[tables.c]\npartition_of = \"p\"\n",
+    );
+    assert!(
+        d.iter().any(|d| d.message.contains("has no `bounds`")),
+        "{d:?}"
     );
 }

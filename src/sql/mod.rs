@@ -10,6 +10,8 @@ pub mod fragment;
 pub mod index_key;
 #[cfg(feature = "schema")]
 pub mod literal;
+#[cfg(feature = "schema")]
+pub mod partition;
 pub mod quote;
 #[cfg(feature = "schema")]
 pub mod routine;

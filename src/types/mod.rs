@@ -136,8 +136,13 @@ impl<'a> Analysis<'a> {
             .enumerate()
             .map(|(i, q)| (type_spelling(q), i))
             .collect();
+        // A partition's rows are its parent's (and are read and written through it): the
+        // parent's types serve both, so a partition gets none of its own.
+        let row_tables: Vec<&Table> = (schema.tables.values())
+            .filter(|t| t.partition_of.is_none())
+            .collect();
         let table_names = unique_names(
-            schema.tables.keys(),
+            row_tables.iter().map(|t| &t.name),
             |q| pascal_case(&singular(&q.name)),
             &mut taken,
         );
@@ -147,7 +152,7 @@ impl<'a> Analysis<'a> {
             taken.insert(format!("{n}Update"));
         }
         let mut tables = Vec::new();
-        for (table, type_name) in schema.tables.values().zip(table_names) {
+        for (table, type_name) in row_tables.into_iter().zip(table_names) {
             let columns = table
                 .columns
                 .iter()

@@ -180,3 +180,90 @@ create table other."Rooms" (
     project.run(&copy, &["push"]).assert_code(0);
     assert_same_schema(&source, &copy, &pulled);
 }
+
+async fn constraint_comments(db: &TestDb) -> String {
+    db.value(
+        "SELECT coalesce(string_agg(c.conname || '=' || d.description, ' ' ORDER BY c.conname), '') \
+         FROM pg_constraint c JOIN pg_description d \
+           ON d.objoid = c.oid AND d.classoid = 'pg_constraint'::regclass \
+         WHERE c.conrelid IN ('public.parents'::regclass, 'public.kids'::regclass)",
+    )
+    .await
+}
+
+const COMMENTED: &str = r#"
+[tables.parents]
+primary_key = { columns = ["id"], comment = "the key" }
+unique = [{ columns = ["code"], comment = "one per code" }]
+checks = { "my.check" = { expression = "id > 0", comment = "dot in the name" } }
+exclude = { parents_no_overlap = { definition = "USING gist (area WITH &&)", comment = "no overlap" } }
+
+[tables.parents.columns]
+id   = "integer"
+code = "text"
+area = "circle"
+
+[tables.kids]
+foreign_keys = [{ columns = ["parent"], references = "parents", comment = "who's the parent" }]
+
+[tables.kids.columns]
+parent = "integer"
+"#;
+
+/// `COMMENT ON CONSTRAINT` for every kind of constraint, in each one's table form: set
+/// on create, kept by a second push and by pull, changed, set again when the constraint
+/// is recreated, removed.
+#[tokio::test]
+async fn constraint_comments_are_set_changed_kept_across_a_rebuild_and_pulled() {
+    let db = TestDb::new("constraint_comments").await;
+    let project = Project::new();
+    project.write_schema(COMMENTED);
+    let sql = push_settles(&project, &db);
+    assert!(
+        sql.contains("COMMENT ON CONSTRAINT \"my.check\" ON public.parents IS 'dot in the name'"),
+        "{sql}"
+    );
+    assert_eq!(
+        constraint_comments(&db).await,
+        "kids_parent_fkey=who's the parent my.check=dot in the name \
+         parents_code_key=one per code parents_no_overlap=no overlap parents_pkey=the key"
+    );
+
+    // Pulled: each constraint in its table form with its comment; a no-op, and the same
+    // database when pushed into an empty one.
+    let pulled = project.run(&db, &["pull"]);
+    pulled.assert_code(0);
+    assert!(
+        pulled
+            .stdout
+            .contains("primary_key = { columns = [\"id\"], comment = \"the key\" }"),
+        "{}",
+        pulled.stdout
+    );
+    let copy = TestDb::new("constraint_comments_copy").await;
+    let again = Project::new();
+    again.write_schema(&pulled.stdout);
+    again.run(&db, &["push"]).assert_no_changes();
+    again.run(&copy, &["push"]).assert_code(0);
+    again.run(&copy, &["push"]).assert_no_changes();
+    assert_same_schema(&db, &copy, "pulled constraint comments");
+
+    // The check changes (dropped and added: the comment is set again), the key's comment
+    // changes, the unique constraint's goes.
+    project.write_schema(
+        &COMMENTED
+            .replace("id > 0", "id > 1")
+            .replace("the key", "the new key")
+            .replace(", comment = \"one per code\"", ""),
+    );
+    let sql = push_settles(&project, &db);
+    assert!(
+        sql.contains("COMMENT ON CONSTRAINT parents_code_key ON public.parents IS NULL"),
+        "{sql}"
+    );
+    assert_eq!(
+        constraint_comments(&db).await,
+        "kids_parent_fkey=who's the parent my.check=dot in the name \
+         parents_no_overlap=no overlap parents_pkey=the new key"
+    );
+}

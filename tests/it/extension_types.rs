@@ -101,7 +101,9 @@ async fn qualified_extension_types_stay_qualified_in_generated_pushed_and_pulled
     // generate after the migration that made it: only the extension, which the pulled
     // file now manages (pull writes `extensions`), is new.
     assert!(
-        pulled.stdout.starts_with("extensions = [\"citext\"]\n"),
+        pulled
+            .stdout
+            .starts_with("drop_other_schemas = true\n\nextensions = [\"citext\"]\n"),
         "{}",
         pulled.stdout
     );

@@ -46,9 +46,9 @@ async fn listed_extensions_are_created_and_a_second_push_is_a_no_op() {
     let pulled = project.run(&db, &["pull"]);
     pulled.assert_code(0);
     assert!(
-        pulled
-            .stdout
-            .starts_with("extensions = [\"citext\", \"pg_trgm\", \"pgcrypto\"]\n"),
+        pulled.stdout.starts_with(
+            "drop_other_schemas = true\n\nextensions = [\"citext\", \"pg_trgm\", \"pgcrypto\"]\n"
+        ),
         "{}",
         pulled.stdout
     );
@@ -241,4 +241,72 @@ async fn malformed_extensions_are_reported_with_their_position() {
         run.stderr
     );
     assert_eq!(installed(&db).await, "plpgsql@pg_catalog");
+}
+
+/// A pulled database without extensions says so (`extensions = []`), and one installed
+/// at a version other than the server's default is pulled with that version: pushing
+/// either file onto another database makes its extensions the same (migra's fixture
+/// `extversions`).
+#[tokio::test]
+async fn pull_writes_no_extensions_as_an_empty_list_and_pins_non_default_versions() {
+    let bare = TestDb::new("ext_pull_bare").await;
+    let target = TestDb::new("ext_pull_target").await;
+    target
+        .exec("CREATE EXTENSION hstore; CREATE EXTENSION pg_trgm VERSION '1.3'")
+        .await;
+    let project = Project::new();
+    let pulled = project.run(&bare, &["pull"]);
+    pulled.assert_code(0);
+    assert!(
+        pulled
+            .stdout
+            .starts_with("drop_other_schemas = true\n\nextensions = []\n"),
+        "{}",
+        pulled.stdout
+    );
+    project.write_schema(&pulled.stdout);
+    project.run(&target, &["push", "--force"]).assert_code(0);
+    assert_eq!(installed(&target).await, "plpgsql@pg_catalog");
+    project
+        .run(&target, &["push", "--force"])
+        .assert_no_changes();
+
+    let desired = TestDb::new("ext_pull_versions").await;
+    desired
+        .exec("CREATE EXTENSION citext VERSION '1.5'; CREATE EXTENSION pg_trgm VERSION '1.4'; CREATE EXTENSION hstore")
+        .await;
+    target
+        .exec("CREATE EXTENSION pg_trgm VERSION '1.3'; CREATE EXTENSION hstore VERSION '1.7'")
+        .await;
+    let pulled = project.run(&desired, &["pull"]);
+    pulled.assert_code(0);
+    // hstore is at the server's default version: not pinned.
+    assert!(
+        pulled.stdout.starts_with(
+            "drop_other_schemas = true\n\n[extensions]\ncitext = { schema = \"public\", version = \"1.5\" }\n\
+             hstore = { schema = \"public\" }\n\
+             pg_trgm = { schema = \"public\", version = \"1.4\" }\n"
+        ),
+        "{}",
+        pulled.stdout
+    );
+    project.write_schema(&pulled.stdout);
+    let run = project.run(&target, &["push", "--force"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("ALTER EXTENSION pg_trgm UPDATE TO '1.4'"),
+        "{}",
+        run.stdout
+    );
+    project
+        .run(&target, &["push", "--force"])
+        .assert_no_changes();
+    let versions = "SELECT string_agg(extname || ' ' || extversion, ', ' ORDER BY extname) \
+                    FROM pg_extension";
+    assert_eq!(
+        target.value(versions).await,
+        "citext 1.5, hstore 1.8, pg_trgm 1.4, plpgsql 1.0"
+    );
+    assert_eq!(desired.dump(), target.dump());
 }

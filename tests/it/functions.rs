@@ -408,3 +408,114 @@ body = "BEGIN ATOMIC SELECT d > '2024-01-13'::date AND span < '10 days'::interva
         "the defaults mean what was written (no events yet)"
     );
 }
+
+const UNDER_VIEWS: &str = r#"
+[tables.tasks]
+row_level_security = true
+
+[tables.tasks.columns]
+id = { type = "integer", primary_key = true }
+title = { type = "text", not_null = true }
+
+[tables.tasks.policies.not_hidden]
+using = "label(title) <> 'HIDDEN'"
+
+[functions.label]
+args = "t text"
+returns = "text"
+volatility = "immutable"
+body = "select upper(t)"
+
+[views.labels]
+query = "select id, label(title) as label from tasks"
+
+[materialized_views.label_counts]
+query = "select label(title) as label, count(*) as n from tasks group by 1"
+
+[materialized_views.label_counts.indexes]
+label_counts_label = { columns = ["label"], unique = true }
+"#;
+
+#[tokio::test]
+async fn a_function_recreated_under_views_and_a_policy_takes_them_along() {
+    let db = TestDb::new("fn_under_views").await;
+    let project = Project::new();
+    project.write_schema(UNDER_VIEWS);
+    push_settles(&project, &db);
+    db.exec("insert into tasks values (1, 'a'), (2, 'b'), (3, 'hidden')")
+        .await;
+    db.exec("refresh materialized view label_counts").await;
+
+    let changed = UNDER_VIEWS.replace(
+        "args = \"t text\"\nreturns = \"text\"",
+        "args = \"t text\"\nreturns = \"character varying\"",
+    );
+    project.write_schema(&changed);
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    let out = &run.stdout;
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in {out}"))
+    };
+    assert!(
+        out.contains(
+            "-- note: drops view labels and creates it again: it calls function label(text), which is dropped and created again"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("-- note: drops materialized view label_counts and creates it again: it calls function label(text), which is dropped and created again; its rows are recomputed (3 row(s))"),
+        "{out}"
+    );
+    assert!(
+        out.contains("DROP FUNCTION public.label(text) /* used by materialized view label_counts, policy not_hidden on tasks, view labels: dropped first and recreated with it */"),
+        "{out}"
+    );
+    let drop_function = at("DROP FUNCTION public.label(text)");
+    assert!(at("DROP VIEW public.labels") < drop_function);
+    assert!(at("DROP MATERIALIZED VIEW public.label_counts") < drop_function);
+    assert!(at("DROP POLICY not_hidden ON public.tasks") < drop_function);
+    let create_function = at("CREATE FUNCTION public.label(t text)");
+    assert!(drop_function < create_function);
+    assert!(create_function < at("CREATE VIEW public.labels"));
+    assert!(create_function < at("CREATE MATERIALIZED VIEW public.label_counts"));
+    assert!(
+        at("CREATE MATERIALIZED VIEW public.label_counts")
+            < at("CREATE UNIQUE INDEX label_counts_label")
+    );
+    assert!(create_function < at("CREATE POLICY not_hidden ON public.tasks"));
+    project.run(&db, &["push"]).assert_no_changes();
+
+    // Rows kept, the views read the new function, the index and the policy are back.
+    assert_eq!(db.value("select count(*)::text from tasks").await, "3");
+    assert_eq!(
+        db.value(
+            "select string_agg(label || ':' || pg_typeof(label)::text, ',' order by id) from labels"
+        )
+        .await,
+        "A:character varying,B:character varying,HIDDEN:character varying"
+    );
+    assert_eq!(
+        db.value("select string_agg(label || '=' || n, ',' order by label) from label_counts")
+            .await,
+        "A=1,B=1,HIDDEN=1"
+    );
+    assert_eq!(
+        db.value("select indexdef from pg_indexes where indexname = 'label_counts_label'")
+            .await,
+        "CREATE UNIQUE INDEX label_counts_label ON public.label_counts USING btree (label)"
+    );
+    assert_eq!(
+        db.value(
+            "select pg_get_expr(polqual, polrelid) from pg_policy where polname = 'not_hidden'"
+        )
+        .await,
+        "((label(title))::text <> 'HIDDEN'::text)"
+    );
+    assert_eq!(
+        db.value("select pg_get_function_result('label'::regproc)")
+            .await,
+        "character varying"
+    );
+}

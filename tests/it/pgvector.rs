@@ -125,8 +125,12 @@ async fn hnsw_and_ivfflat_indexes_push_settle_and_pull_back_identically() {
     pulled.assert_code(0);
     assert_eq!(
         pulled.stdout.trim_end(),
-        // pull lists the installed extension: pushing that back changes nothing.
-        format!("extensions = [\"vector\"]\n\n{}", NOTES.trim_end()),
+        // pull lists the installed extension and says the file is the whole database:
+        // pushing that back changes nothing.
+        format!(
+            "drop_other_schemas = true\n\nextensions = [\"vector\"]\n\n{}",
+            NOTES.trim_end()
+        ),
         "{}",
         pulled.stderr
     );
@@ -424,7 +428,7 @@ items_l1_idx = { columns = ["embedding extensions.vector_l1_ops"], using = "hnsw
     assert_eq!(
         pulled.stdout.trim_end(),
         format!(
-            "schemas = [\"extensions\", \"public\"]\n\n[extensions]\nvector = {{ schema = \"extensions\" }}\n\n{}",
+            "schemas = [\"extensions\", \"public\"]\n\ndrop_other_schemas = true\n\n[extensions]\nvector = {{ schema = \"extensions\" }}\n\n{}",
             schema.trim_end()
         ),
         "{}",
@@ -642,8 +646,12 @@ async fn an_index_key_in_table_form_is_the_same_index_as_its_text() {
     let pulled = project.run(&db, &["pull"]);
     assert_eq!(
         pulled.stdout.trim_end(),
-        // pull lists the installed extension: pushing that back changes nothing.
-        format!("extensions = [\"vector\"]\n\n{}", NOTES.trim_end()),
+        // pull lists the installed extension and says the file is the whole database:
+        // pushing that back changes nothing.
+        format!(
+            "drop_other_schemas = true\n\nextensions = [\"vector\"]\n\n{}",
+            NOTES.trim_end()
+        ),
         "{}",
         pulled.stderr
     );

@@ -529,6 +529,84 @@ comment = "kept through the type change"
     project.run(&db, &["push"]).assert_no_changes();
 }
 
+/// A policy that calls a function with a SQL-standard body (created late, just before the
+/// views) and one whose subquery reads a view: each created after what it uses, dropped
+/// before it.
+#[tokio::test]
+async fn policies_are_ordered_after_the_functions_and_views_they_use() {
+    let db = TestDb::new("policies_order").await;
+    let project = Project::new();
+    let staff = r#"
+[tables.staff.columns]
+name = { type = "text", primary_key = true }
+"#;
+    let uses = r#"
+[functions.is_staff]
+args = "who text"
+returns = "boolean"
+volatility = "stable"
+body = "RETURN who IN (SELECT name FROM staff)"
+
+[views.staff_names]
+query = "select name from staff"
+
+[tables.tasks.policies.staff_only]
+using = "is_staff(owner)"
+
+[tables.tasks.policies.via_view]
+command = "select"
+using = "owner IN (SELECT name FROM staff_names)"
+"#;
+    project.write_schema(&format!(
+        "{}{staff}",
+        schema("row_level_security = true", uses)
+    ));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    let out = &run.stdout;
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in {out}"))
+    };
+    assert!(at("CREATE FUNCTION public.is_staff") < at("CREATE POLICY staff_only"));
+    assert!(at("CREATE VIEW public.staff_names") < at("CREATE POLICY via_view"));
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(
+        catalog(&db).await,
+        [
+            Some("staff_only PERMISSIVE ALL {public} is_staff(owner) -".to_string()),
+            Some(
+                "via_view PERMISSIVE SELECT {public} (owner IN ( SELECT staff_names.name\n   FROM staff_names)) -"
+                    .to_string()
+            ),
+        ]
+    );
+
+    // Dropped together: each policy before the function and the view it used.
+    project.write_schema(&format!(
+        "{}{staff}",
+        schema("row_level_security = true", "")
+    ));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    let out = &run.stdout;
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in {out}"))
+    };
+    assert!(
+        at("DROP POLICY staff_only ON public.tasks") < at("DROP FUNCTION public.is_staff(text)")
+    );
+    assert!(at("DROP POLICY via_view ON public.tasks") < at("DROP VIEW public.staff_names"));
+    project.run(&db, &["push"]).assert_no_changes();
+    assert!(catalog(&db).await.is_empty());
+    assert_eq!(
+        db.value("select count(*)::text from pg_proc where proname = 'is_staff'")
+            .await,
+        "0"
+    );
+}
+
 /// Hand-written policy expressions on many tables are read in the server's spelling even
 /// when their tables share one scratch table (policies naming the same columns): each
 /// settles, and a change to one of them is seen on that policy alone.

@@ -39,12 +39,24 @@ create sequence counter as integer start with 7;
 #[tokio::test]
 async fn pull_then_push_is_a_no_op_and_reproduces_the_database() {
     let source = TestDb::new("pull_source").await;
-    source.exec(HAND_WRITTEN).await;
+    // 14's parser has no NULLS NOT DISTINCT (15+): the plain unique there.
+    let nnd = source.server_major().await >= 15;
+    let sql = if nnd {
+        HAND_WRITTEN.to_string()
+    } else {
+        HAND_WRITTEN.replace("unique nulls not distinct", "unique")
+    };
+    source.exec(&sql).await;
     let project = Project::new();
     let run = project.run(&source, &["pull", "--out", "schema.toml"]);
     run.assert_code(0);
     let pulled = std::fs::read_to_string(project.schema_path()).unwrap();
     assert!(pulled.contains("[tables.tasks"), "{pulled}");
+    assert_eq!(
+        pulled.contains("nulls_not_distinct = true"),
+        nnd,
+        "{pulled}"
+    );
 
     let again = project.run(&source, &["push"]);
     again.assert_no_changes();

@@ -466,3 +466,210 @@ async fn generate_and_migrate_build_what_push_builds() {
     migrated.exec("drop table __migrations").await;
     assert_same_schema(&pushed, &migrated, "generate + migrate vs push");
 }
+
+const INSTEAD_OF: &str = r#"
+[functions.open_tasks_insert]
+returns = "trigger"
+language = "plpgsql"
+body = """
+begin
+  insert into tasks (id, title, due) values (new.id, new.title, '2030-01-01');
+  return new;
+end"""
+
+[views.open_tasks.triggers.open_tasks_insert]
+timing = "instead of"
+events = ["insert"]
+function = "open_tasks_insert"
+comment = "inserts reach tasks"
+"#;
+
+async fn view_triggers(db: &TestDb) -> String {
+    db.value(
+        "select coalesce(string_agg(tgname || ' ' || tgtype || ' ' || tgfoid::regproc::text || \
+         ' ' || coalesce(obj_description(oid, 'pg_trigger'), '-'), '; ' order by tgname), '') \
+         from pg_trigger where tgrelid = 'open_tasks'::regclass",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn instead_of_triggers_on_views_are_created_changed_and_dropped() {
+    let db = TestDb::new("views_instead_of").await;
+    let project = Project::new();
+    project.write_schema(&schema(&format!("{VIEWS}{INSTEAD_OF}")));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    let out = &run.stdout;
+    let create_view = out.find("CREATE VIEW public.open_tasks").expect(out);
+    let create_trigger = out
+        .find("CREATE TRIGGER open_tasks_insert INSTEAD OF INSERT ON public.open_tasks FOR EACH ROW EXECUTE FUNCTION public.open_tasks_insert()")
+        .expect(out);
+    assert!(create_view < create_trigger, "{out}");
+    project.run(&db, &["push"]).assert_no_changes();
+    // tgtype 69: row (1), insert (4), instead of (64).
+    assert_eq!(
+        view_triggers(&db).await,
+        "open_tasks_insert 69 open_tasks_insert inserts reach tasks"
+    );
+    db.exec("insert into open_tasks (id, title) values (7, 'through the view')")
+        .await;
+    assert_eq!(
+        db.value("select title || ' ' || due::text from tasks where id = 7")
+            .await,
+        "through the view 2030-01-01"
+    );
+
+    // A new event: the trigger is created again; the view stays.
+    let view_oid = oid(&db, "open_tasks").await;
+    let changed = INSTEAD_OF.replace("events = [\"insert\"]", "events = [\"insert\", \"update\"]");
+    project.write_schema(&schema(&format!("{VIEWS}{changed}")));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("DROP TRIGGER open_tasks_insert ON public.open_tasks"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "CREATE TRIGGER open_tasks_insert INSTEAD OF INSERT OR UPDATE ON public.open_tasks"
+        ),
+        "{}",
+        run.stdout
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(oid(&db, "open_tasks").await, view_oid);
+    assert_eq!(
+        view_triggers(&db).await,
+        "open_tasks_insert 85 open_tasks_insert inserts reach tasks"
+    );
+
+    // The view is recreated (its columns change): its trigger comes back with it.
+    let recreated = VIEWS.replace("select id, title from tasks", "select title, id from tasks");
+    project.write_schema(&schema(&format!("{recreated}{changed}")));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    let out = &run.stdout;
+    let drop_view = out.find("DROP VIEW public.open_tasks").expect(out);
+    let create_view = out.find("CREATE VIEW public.open_tasks").expect(out);
+    let create_trigger = out.find("CREATE TRIGGER open_tasks_insert").expect(out);
+    assert!(
+        drop_view < create_view && create_view < create_trigger,
+        "{out}"
+    );
+    assert!(
+        !out.contains("DROP TRIGGER"),
+        "it goes with the view: {out}"
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(
+        view_triggers(&db).await,
+        "open_tasks_insert 85 open_tasks_insert inserts reach tasks"
+    );
+
+    // Undeclared: dropped (the function stays while the file declares it).
+    let without_trigger = INSTEAD_OF
+        .split("[views.open_tasks.triggers.open_tasks_insert]")
+        .next()
+        .unwrap()
+        .to_string();
+    project.write_schema(&schema(&format!("{recreated}{without_trigger}")));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("DROP TRIGGER open_tasks_insert ON public.open_tasks"),
+        "{}",
+        run.stdout
+    );
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(view_triggers(&db).await, "");
+    // The view is simple enough to take inserts itself, without the trigger's due date.
+    db.exec("insert into open_tasks (id, title) values (8, 'plain')")
+        .await;
+    assert_eq!(
+        db.value("select title || ' ' || coalesce(due::text, '-') from tasks where id = 8")
+            .await,
+        "plain -"
+    );
+}
+
+#[tokio::test]
+async fn view_triggers_pull_back_and_generate_like_push() {
+    let source = TestDb::new("views_trg_pull_source").await;
+    let project = Project::new();
+    let file = schema(&format!("{VIEWS}{INSTEAD_OF}"));
+    project.write_schema(&file);
+    project.run(&source, &["push"]).assert_code(0);
+    let pulled = project.run(&source, &["pull"]);
+    pulled.assert_code(0);
+    assert!(
+        pulled
+            .stdout
+            .contains("[views.open_tasks.triggers.open_tasks_insert]\ntiming = \"instead of\"\nevents = [\"insert\"]\nfunction = \"open_tasks_insert\"\ncomment = \"inserts reach tasks\"\n"),
+        "{}",
+        pulled.stdout
+    );
+    let copy = Project::new();
+    copy.write_schema(&pulled.stdout);
+    copy.run(&source, &["push"]).assert_no_changes();
+    let target = TestDb::new("views_trg_pull_target").await;
+    copy.run(&target, &["push"]).assert_code(0);
+    assert_same_schema(&source, &target, &pulled.stdout);
+
+    let migrated = TestDb::with_own_role("views_trg_migrated").await;
+    let dev = TestDb::new("views_trg_dev").await;
+    project.run(&dev, &["generate"]).assert_code(0);
+    project.run(&migrated, &["migrate"]).assert_code(0);
+    project.run(&migrated, &["push"]).assert_no_changes();
+    migrated.exec("drop table __migrations").await;
+    assert_same_schema(&source, &migrated, "generate + migrate vs push");
+}
+
+#[tokio::test]
+async fn view_triggers_follow_what_postgresql_allows() {
+    let db = TestDb::new("views_trg_rules").await;
+    let project = Project::new();
+    let function = "[functions.f]\nreturns = \"trigger\"\nlanguage = \"plpgsql\"\nbody = \"begin return null; end\"\n";
+    let cases = [
+        (
+            "[views.v]\nquery = \"select 1 as x\"\n[views.v.triggers.t]\ntiming = \"before\"\nevents = [\"insert\"]\nfunction = \"f\"\n",
+            "schema.toml:8:10: trigger t on v: a `before` trigger on a view runs for each statement",
+        ),
+        (
+            "[views.v]\nquery = \"select 1 as x\"\n[views.v.triggers.t]\ntiming = \"instead of\"\nevents = [\"update\"]\ncolumns = [\"x\"]\nfunction = \"f\"\n",
+            "schema.toml:10:1: trigger t on v: an `instead of` trigger cannot have `columns`",
+        ),
+        (
+            "[views.v]\nquery = \"select 1 as x\"\n[views.v.triggers.t]\ntiming = \"instead of\"\nevents = [\"insert\"]\nwhen = \"new.x > 0\"\nfunction = \"f\"\n",
+            "schema.toml:10:1: trigger t on v: a trigger on a view cannot have `when`",
+        ),
+        (
+            "[tables.t.columns]\nx = \"integer\"\n[tables.t.triggers.t]\ntiming = \"instead of\"\nevents = [\"insert\"]\nfunction = \"f\"\n",
+            "schema.toml:8:10: trigger t on t: `instead of` triggers are for views",
+        ),
+        (
+            "[views.v]\nquery = \"select 1 as x\"\n[views.v.triggers.t]\ntiming = \"instead of\"\nevents = [\"insert\"]\nfunction = \"missing\"\n",
+            "schema.toml:10:12: trigger t on v: function missing is not declared in this file",
+        ),
+    ];
+    for (text, expected) in cases {
+        project.write_schema(&format!("{function}{text}"));
+        let run = project.run(&db, &["push"]);
+        run.assert_code(1);
+        assert!(run.stderr.contains(expected), "{text}\n{}", run.stderr);
+    }
+    // Statement-level BEFORE / AFTER triggers are allowed on a view.
+    project.write_schema(&format!(
+        "{function}[views.v]\nquery = \"select 1 as x\"\n[views.v.triggers.t]\ntiming = \"after\"\nevents = [\"insert\"]\nfor_each = \"statement\"\nfunction = \"f\"\n"
+    ));
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(
+        db.value("select tgtype::text from pg_trigger where tgname = 't'")
+            .await,
+        "4"
+    );
+}

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use crate::Result;
 use crate::pg::PrivateCluster;
@@ -12,7 +13,7 @@ use crate::util::{Args, build_release, display, redact_url, shared_dir};
 
 pub const HELP: &str = "\
 cargo xtask corpus [--filter REGEX | --in-scope] [--url URL | --pg N] [--port P] [--client-bin DIR]
-                   [--results DIR] [DIR...] [-- ARGS]
+                   [--jobs N] [--results DIR] [DIR...] [-- ARGS]
   Builds brain-db (release) and runs ../shared/corpus/roundtrip.sh --rerun
   --ignore-column-order with SYNC_CMD = adapters/brain-db.sh, then prints the pass counts
   per corpus folder and per sqldef YAML file.
@@ -32,6 +33,9 @@ cargo xtask corpus [--filter REGEX | --in-scope] [--url URL | --pg N] [--port P]
   --client-bin
               the folder of the psql and pg_dump roundtrip.sh runs (default: those on PATH,
               or PostgreSQL 18's when the server is newer than the pg_dump on PATH)
+  --jobs N    N roundtrip.sh processes at once against the same server, each with a
+              share of the cases (every N-th) and its own results folder, merged at the
+              end into one results.tsv; the cases' roles are made once before them
   --results   where roundtrip.sh writes (default /tmp/brain-db-corpus/results, emptied first)
   -- ARGS     more roundtrip.sh options, e.g. -- --verbose --timeout 30
 ";
@@ -58,6 +62,7 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
             "--results",
             "--client-bin",
             "--same-as",
+            "--jobs",
         ],
         &["--in-scope", "--baseline"],
     )?;
@@ -132,51 +137,134 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
         None => crate::pg_majors::client_bin_for(&url)?,
     };
 
-    let mut cmd = Command::new("bash");
-    cmd.arg(&script)
-        .args(["--rerun", "--ignore-column-order", "--results"])
-        .arg(&results);
+    let jobs: usize = match args.value("--jobs") {
+        Some(n) => n
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("--jobs {n}: give a number of processes, 1 or more"))?,
+        None => 1,
+    };
+    if args.has("--in-scope") && args.value("--filter").is_some() {
+        return Err("give --filter or --in-scope, not both".into());
+    }
+    let cases = selected_cases(&roots, args.has("--in-scope"), args.value("--filter"))?;
     if args.has("--in-scope") {
-        if args.value("--filter").is_some() {
-            return Err("give --filter or --in-scope, not both".into());
+        eprintln!("{} case(s) in scope", cases.len());
+    }
+    if cases.is_empty() {
+        return Err("no case to run (check --filter and the folders)".into());
+    }
+    let jobs = jobs.min(cases.len());
+    std::fs::create_dir_all(&results)
+        .map_err(|e| format!("cannot create {}: {e}", results.display()))?;
+    let results = results.canonicalize()?;
+    let path_env = match &client_bin {
+        Some(dir) => {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let mut dirs = vec![dir.clone()];
+            dirs.extend(std::env::split_paths(&path));
+            eprintln!("psql, pg_dump: {}", dir.display());
+            Some(std::env::join_paths(dirs)?)
         }
-        let names: Vec<String> = case_paths(&roots)
-            .into_iter()
-            .filter(|(_, dir)| in_scope(&case_sql(dir)))
-            .map(|(name, _)| ere_escape(&name))
-            .collect();
-        eprintln!("{} case(s) in scope", names.len());
-        cmd.args(["--filter", &format!("^({})$", names.join("|"))]);
-    } else if let Some(filter) = args.value("--filter") {
-        cmd.args(["--filter", filter]);
-    }
-    cmd.args(&args.rest)
-        .arg("--")
-        .args(roots.iter().map(|(_, path)| path))
-        .current_dir(&corpus)
-        .env(
-            "SYNC_CMD",
-            r#""$CORPUS_DIR"/adapters/brain-db.sh "$1" "$2""#,
-        )
-        .env("BRAIN_DB", &brain_db)
-        .env("DATABASE_URL", &url);
-    if let Some(dir) = &client_bin {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let mut dirs = vec![dir.clone()];
-        dirs.extend(std::env::split_paths(&path));
-        cmd.env("PATH", std::env::join_paths(dirs)?);
-        eprintln!("psql, pg_dump: {}", dir.display());
-    }
+        None => None,
+    };
     eprintln!("server: {}", redact_url(&url));
     eprintln!("BRAIN_DB={}", brain_db.display());
-    eprintln!("$ {}", display(&cmd));
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
 
+    // Concurrent shards would race on the roles roundtrip.sh makes and drops around its
+    // run (one drops a role another still uses): they are made once, here, instead.
+    let psql = client_bin
+        .as_ref()
+        .map_or_else(|| PathBuf::from("psql"), |d| d.join("psql"));
+    let made_roles = if jobs > 1 {
+        create_roles(&psql, &url, &roles_of(&roots, &cases))?
+    } else {
+        Vec::new()
+    };
+    let shard_dirs: Vec<PathBuf> = if jobs == 1 {
+        vec![results.clone()]
+    } else {
+        (1..=jobs)
+            .map(|k| results.join(format!("shard-{k}")))
+            .collect()
+    };
+    let started = Instant::now();
+    let mut children = Vec::new();
+    for (k, shard_results) in shard_dirs.iter().enumerate() {
+        let shard_cases: Vec<&PathBuf> = cases
+            .iter()
+            .skip(k)
+            .step_by(jobs)
+            .map(|(_, dir)| dir)
+            .collect();
+        if jobs > 1 {
+            let _ = std::fs::remove_dir_all(shard_results);
+        }
+        let mut cmd = Command::new("bash");
+        cmd.arg(&script)
+            .args(["--rerun", "--ignore-column-order", "--results"])
+            .arg(shard_results)
+            .args(&args.rest)
+            .arg("--")
+            .args(shard_cases)
+            .current_dir(&corpus)
+            .env(
+                "SYNC_CMD",
+                r#""$CORPUS_DIR"/adapters/brain-db.sh "$1" "$2""#,
+            )
+            .env("BRAIN_DB", &brain_db)
+            .env("DATABASE_URL", &url);
+        if jobs > 1 {
+            cmd.env("KEEP_ROLES", "1");
+        }
+        if let Some(path) = &path_env {
+            cmd.env("PATH", path);
+        }
+        let shown = display(&cmd);
+        let shown = if shown.len() > 400 {
+            format!(
+                "{}... ({} case folders)",
+                &shown[..400],
+                cases.len().div_ceil(jobs)
+            )
+        } else {
+            shown
+        };
+        eprintln!("$ {shown}");
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        children.push(child);
+    }
+    // The worst exit: 0 all passed, 1 some case failed, anything else could not run.
+    let mut exit = Some(0);
+    for mut child in children {
+        let code = child
+            .wait()
+            .map_err(|e| format!("waiting for {}: {e}", script.display()))?
+            .code();
+        exit = match (exit, code) {
+            (Some(a), Some(b)) if a <= 1 && b <= 1 => Some(a.max(b)),
+            (Some(a), _) if a > 1 => Some(a),
+            (None, _) => None,
+            (_, other) => other,
+        };
+    }
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    if let Err(e) = drop_roles(&psql, &url, &made_roles) {
+        eprintln!("note: {e}");
+    }
     if let Some(mut c) = cluster.take() {
         c.stop()?;
     }
+    if jobs > 1 {
+        let order: Vec<String> = cases.iter().map(|(name, _)| name.clone()).collect();
+        merge_shards(&results, &shard_dirs, &order)?;
+    }
+    let ran = |exit: Option<i32>| matches!(exit, Some(0 | 1));
+    let exit_text = exit.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+
     let tsv = results.join("results.tsv");
     let mut in_scope_passed = None;
     match std::fs::read_to_string(&tsv) {
@@ -191,10 +279,14 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
         Err(e) => eprintln!("no results ({}: {e})", tsv.display()),
     }
     eprintln!("results: {}", tsv.display());
+    eprintln!(
+        "{} case(s) in {minutes:.1} min ({jobs} roundtrip.sh process(es))",
+        cases.len()
+    );
     if let Some(other) = args.value("--same-as") {
         // The comparison decides, not the failures both runs share.
-        if !matches!(status.code(), Some(0 | 1)) {
-            return Err(format!("roundtrip.sh could not run the corpus ({status})").into());
+        if !ran(exit) {
+            return Err(format!("roundtrip.sh could not run the corpus ({exit_text})").into());
         }
         let file = Path::new(other).join(IN_SCOPE_FILE);
         let want: u32 = std::fs::read_to_string(&file)
@@ -210,14 +302,192 @@ pub fn run_corpus(args: &[String]) -> Result<()> {
             Err(format!("{got} in-scope case(s) pass here, {want} in {other}").into())
         };
     }
-    if args.has("--baseline") && matches!(status.code(), Some(0 | 1)) {
+    if args.has("--baseline") && ran(exit) {
         return Ok(());
     }
-    match status.code() {
+    match exit {
         Some(0) => Ok(()),
         Some(1) => Err("some cases failed (see the counts above)".into()),
-        _ => Err(format!("roundtrip.sh could not run the corpus ({status})").into()),
+        _ => Err(format!("roundtrip.sh could not run the corpus ({exit_text})").into()),
     }
+}
+
+/// The cases to run, in name order: all of `roots`', or those in scope, or those whose
+/// name matches `filter` (a POSIX ERE, matched by bash as roundtrip.sh does).
+fn selected_cases(
+    roots: &[(String, PathBuf)],
+    in_scope_only: bool,
+    filter: Option<&str>,
+) -> Result<Vec<(String, PathBuf)>> {
+    let mut cases: Vec<(String, PathBuf)> = case_paths(roots)
+        .into_iter()
+        .filter(|(_, dir)| !in_scope_only || in_scope(&case_sql(dir)))
+        .collect();
+    if let Some(filter) = filter {
+        let out = Command::new("bash")
+            .args([
+                "-c",
+                r#"re=$1; shift; for n in "$@"; do [[ $n =~ $re ]] && printf '%s\n' "$n"; done; true"#,
+                "filter",
+                filter,
+            ])
+            .args(cases.iter().map(|(name, _)| name))
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run bash to match --filter: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "--filter {filter}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+            .into());
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let matched: std::collections::BTreeSet<&str> = text.lines().collect();
+        cases.retain(|(name, _)| matched.contains(name.as_str()));
+    }
+    Ok(cases)
+}
+
+/// The roles roundtrip.sh would make for these cases: the ROLES files of the folders
+/// given and of each case's parent, and the ROLES variable.
+fn roles_of(roots: &[(String, PathBuf)], cases: &[(String, PathBuf)]) -> Vec<String> {
+    let mut files: Vec<PathBuf> = roots.iter().map(|(_, p)| p.join("ROLES")).collect();
+    files.extend(
+        cases
+            .iter()
+            .filter_map(|(_, dir)| dir.parent().map(|p| p.join("ROLES"))),
+    );
+    let mut text: String = files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.push('\n');
+    text.push_str(&std::env::var("ROLES").unwrap_or_default());
+    let mut roles: Vec<String> = Vec::new();
+    for role in text.lines().map(str::trim).filter(|r| !r.is_empty()) {
+        if !roles.iter().any(|r| r == role) {
+            roles.push(role.to_string());
+        }
+    }
+    roles
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn psql_command(psql: &Path, url: &str, sql: &str) -> Result<String> {
+    let out = Command::new(psql)
+        .args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
+        .env("PGOPTIONS", "-c client_min_messages=warning")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", psql.display()))?;
+    if !out.status.success() {
+        return Err(format!("{sql}: {}", String::from_utf8_lossy(&out.stderr).trim()).into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Creates (NOLOGIN, as roundtrip.sh does) those of `roles` the server lacks; returns them.
+fn create_roles(psql: &Path, url: &str, roles: &[String]) -> Result<Vec<String>> {
+    let existing = psql_command(psql, url, "SELECT rolname FROM pg_roles")?;
+    let existing: Vec<&str> = existing.lines().collect();
+    let mut made = Vec::new();
+    for role in roles.iter().filter(|r| !existing.contains(&r.as_str())) {
+        psql_command(psql, url, &format!("CREATE ROLE {}", quote_ident(role)))?;
+        made.push(role.clone());
+    }
+    if !made.is_empty() {
+        eprintln!("roles made for the run: {}", made.join(", "));
+    }
+    Ok(made)
+}
+
+/// Drops the roles [`create_roles`] made, unless KEEP_ROLES=1 (as roundtrip.sh).
+fn drop_roles(psql: &Path, url: &str, roles: &[String]) -> Result<()> {
+    if std::env::var("KEEP_ROLES").is_ok_and(|v| v == "1") {
+        return Ok(());
+    }
+    let failed: Vec<&str> = roles
+        .iter()
+        .filter(|r| {
+            psql_command(
+                psql,
+                url,
+                &format!("DROP ROLE IF EXISTS {}", quote_ident(r)),
+            )
+            .is_err()
+        })
+        .map(String::as_str)
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "roles left in place (still referenced): {}",
+            failed.join(", ")
+        )
+        .into())
+    }
+}
+
+/// Gathers the shards' results into `results` as if one roundtrip.sh had run: the
+/// per-case folders moved up, one results.tsv in case order with the paths of its
+/// details rewritten.
+fn merge_shards(results: &Path, shards: &[PathBuf], order: &[String]) -> Result<()> {
+    let rank = |case: &str| {
+        let base = case.split('+').next().unwrap_or(case);
+        order.iter().position(|n| n == base).unwrap_or(usize::MAX)
+    };
+    let mut rows: Vec<(usize, String)> = Vec::new();
+    for shard in shards {
+        let tsv = shard.join("results.tsv");
+        let text = match std::fs::read_to_string(&tsv) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("no results from a shard ({}: {e})", tsv.display());
+                continue;
+            }
+        };
+        let from = format!("{}/", shard.display());
+        let to = format!("{}/", results.display());
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with("case\t") && !l.is_empty())
+        {
+            let case = line.split('\t').next().unwrap_or_default();
+            let folder = shard.join(case);
+            if !case.is_empty() && folder.is_dir() {
+                let target = results.join(case);
+                let _ = std::fs::remove_dir_all(&target);
+                std::fs::rename(&folder, &target)
+                    .map_err(|e| format!("cannot move {}: {e}", folder.display()))?;
+            }
+            rows.push((rank(case), line.replace(&from, &to)));
+        }
+    }
+    rows.sort_by_key(|(rank, _)| *rank);
+    let mut out = String::from("case\tstatus\tseconds\tdetail\n");
+    for (_, line) in rows {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    std::fs::write(results.join("results.tsv"), out)?;
+    Ok(())
 }
 
 /// Each folder as given (the label) and its absolute path: relative to the corpus folder
@@ -329,18 +599,6 @@ pub fn in_scope(sql: &str) -> bool {
         !statement.contains(" as enum")
     });
     !other_types && !OUT_OF_SCOPE.iter().any(|k| sql.contains(k))
-}
-
-/// A case name as a POSIX ERE that matches only itself.
-fn ere_escape(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if "\\.^$|?*+()[]{}".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn case_sql(dir: &Path) -> String {
@@ -481,10 +739,48 @@ mod tests {
         assert!(super::in_scope(
             "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);"
         ));
-        assert_eq!(super::ere_escape("a.b+c__D"), r"a\.b\+c__D");
     }
 
     use super::*;
+
+    /// Two fabricated shard folders merged: case folders moved up, one results.tsv in
+    /// case order with the details' paths rewritten.
+    #[test]
+    fn shards_merge_into_one_results_folder() {
+        let dir = std::env::temp_dir().join(format!("xtask-shards-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let shards = [dir.join("shard-1"), dir.join("shard-2")];
+        let rows = [
+            ("c", "PASS", ""),
+            ("a", "FAIL", "1 differing lines; see SHARD/a/diff"),
+            ("b", "PASS", ""),
+        ];
+        for (k, (case, status, detail)) in rows.iter().enumerate() {
+            let shard = &shards[k % 2];
+            std::fs::create_dir_all(shard.join(case)).unwrap();
+            std::fs::write(shard.join(case).join("diff"), case).unwrap();
+            let tsv = shard.join("results.tsv");
+            let mut text = std::fs::read_to_string(&tsv)
+                .unwrap_or_else(|_| "case\tstatus\tseconds\tdetail\n".into());
+            let detail = detail.replace("SHARD", &shard.display().to_string());
+            text.push_str(&format!("{case}\t{status}\t1.0\t{detail}\n"));
+            std::fs::write(tsv, text).unwrap();
+        }
+        let order = ["a".to_string(), "b".to_string(), "c".to_string()];
+        merge_shards(&dir, &shards, &order).unwrap();
+        let merged = std::fs::read_to_string(dir.join("results.tsv")).unwrap();
+        let expected = format!(
+            "case\tstatus\tseconds\tdetail\n\
+             a\tFAIL\t1.0\t1 differing lines; see {}/a/diff\n\
+             b\tPASS\t1.0\t\n\
+             c\tPASS\t1.0\t\n",
+            dir.display()
+        );
+        assert_eq!(merged, expected);
+        assert_eq!(std::fs::read_to_string(dir.join("a/diff")).unwrap(), "a");
+        assert!(!shards[1].join("a").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// A fabricated corpus layout and results.tsv in a scratch folder.
     #[test]

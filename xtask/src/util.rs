@@ -6,10 +6,16 @@ use std::process::{Command, Stdio};
 
 use crate::Result;
 
-/// The workspace root (the parent of `xtask/`).
+/// The workspace root (the parent of `xtask/`): of the checkout `cargo xtask` runs in,
+/// which `cargo run` names at run time. The path compiled in may be another checkout's:
+/// cargo takes a binary built there as fresh when the target folder was copied along,
+/// and would then build and measure that checkout instead.
 pub fn root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.join("Cargo.toml").is_file())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().unwrap_or(&manifest).to_path_buf()
 }
 
 /// `cargo`, the one that runs us when there is one.

@@ -129,6 +129,11 @@ pub(super) fn statements(change: &Change) -> Vec<String> {
                     .clone()
                     .unwrap_or_else(|| SequenceOptions::defaults_for(data_type, 1));
                 parts.push(sequence_options(&o, "SET "));
+                // A never-used sequence still sits at its old start, which the new
+                // bounds may exclude; restarting it is what a fresh column gives.
+                if from.never_used {
+                    parts.push("RESTART".to_string());
+                }
             }
             vec![format!(
                 "{} ALTER COLUMN {} {}",

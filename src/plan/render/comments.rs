@@ -12,6 +12,9 @@ pub(super) fn statements(change: &Change) -> Vec<String> {
                 CommentTarget::Table(t) => format!("TABLE {}", name(t)),
                 CommentTarget::Column(t, c) => format!("COLUMN {}.{}", name(t), ident(c)),
                 CommentTarget::Index(i) => format!("INDEX {}", name(i)),
+                CommentTarget::Constraint(t, c) => {
+                    format!("CONSTRAINT {} ON {}", ident(c), name(t))
+                }
                 CommentTarget::Enum(e) => format!("TYPE {}", name(e)),
                 CommentTarget::Sequence(s) => format!("SEQUENCE {}", name(s)),
                 CommentTarget::Policy(t, p) => format!("POLICY {} ON {}", ident(p), name(t)),

@@ -8,6 +8,7 @@ mod comments;
 mod constraints;
 mod enums;
 mod indexes;
+mod partitions;
 mod policies;
 mod schemas;
 mod sequences;
@@ -20,11 +21,14 @@ use crate::sql::quote::{ident, qualified};
 
 pub fn statements(change: &Change) -> Vec<String> {
     match change {
-        Change::CreateSchema(..) => schemas::statements(change),
+        Change::CreateSchema(..) | Change::DropSchema(..) => schemas::statements(change),
         Change::RenameTable { .. }
         | Change::CreateTable(..)
-        | Change::DropTable(..)
+        | Change::DropTable { .. }
         | Change::SetLogged { .. } => tables::statements(change),
+        Change::AttachPartition { .. } | Change::DetachPartition { .. } => {
+            partitions::statements(change)
+        }
         Change::RenameEnum { .. }
         | Change::CreateEnum(..)
         | Change::AddEnumValue { .. }

@@ -7,6 +7,7 @@ use crate::sql::quote::ident;
 pub(super) fn statements(change: &Change) -> Vec<String> {
     match change {
         Change::CreateSchema(schema) => vec![format!("CREATE SCHEMA {}", ident(schema))],
+        Change::DropSchema(schema) => vec![format!("DROP SCHEMA {}", ident(schema))],
         other => unreachable!("not a schema change: {other:?}"),
     }
 }

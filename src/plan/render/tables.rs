@@ -2,7 +2,7 @@
 
 use super::columns::column_definition;
 use super::constraints::{check_definition, constraint_definition};
-use super::{alter_table, name};
+use super::{alter_table, name, partitions};
 use crate::diff::{Change, Constraint};
 use crate::model::Table;
 use crate::sql::quote::ident;
@@ -14,7 +14,7 @@ pub(super) fn statements(change: &Change) -> Vec<String> {
             vec![format!("{} RENAME TO {}", alter_table(from), ident(to))]
         }
         Change::CreateTable(t) => create_table(t),
-        Change::DropTable(t) => vec![format!("DROP TABLE {}", name(t))],
+        Change::DropTable { name: t, .. } => vec![format!("DROP TABLE {}", name(t))],
         Change::SetLogged { table, unlogged } => {
             vec![format!(
                 "{} SET {}",
@@ -27,7 +27,11 @@ pub(super) fn statements(change: &Change) -> Vec<String> {
 }
 
 pub(super) fn create_table(t: &Table) -> Vec<String> {
-    let mut items: Vec<String> = t.columns.iter().map(column_definition).collect();
+    // A partition takes its columns from its parent.
+    let mut items: Vec<String> = match t.partition_of {
+        Some(_) => Vec::new(),
+        None => t.columns.iter().map(column_definition).collect(),
+    };
     if let Some(pk) = &t.primary_key {
         items.push(constraint_definition(
             &Constraint::PrimaryKey(pk.clone()),
@@ -60,11 +64,27 @@ pub(super) fn create_table(t: &Table) -> Vec<String> {
     } else {
         format!("\n  {}\n", items.join(",\n  "))
     };
-    let mut out = vec![format!(
-        "CREATE {}TABLE {} ({body})",
-        if t.unlogged { "UNLOGGED " } else { "" },
-        name(&t.name)
-    )];
+    let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
+    let mut create = match &t.partition_of {
+        Some(p) => {
+            let body = if items.is_empty() {
+                String::new()
+            } else {
+                format!(" ({body})")
+            };
+            format!(
+                "CREATE {unlogged}TABLE {} PARTITION OF {}{body} {}",
+                name(&t.name),
+                name(&p.parent),
+                partitions::bound_clause(&p.bounds)
+            )
+        }
+        None => format!("CREATE {unlogged}TABLE {} ({body})", name(&t.name)),
+    };
+    if let Some(by) = &t.partition_by {
+        create.push_str(&format!(" PARTITION BY {by}"));
+    }
+    let mut out = vec![create];
     out.extend(after);
     out
 }

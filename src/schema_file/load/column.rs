@@ -316,12 +316,14 @@ pub(super) fn identity(
                 kind,
                 options: Some(options),
                 sequence: None,
+                never_used: false,
             })
         }
         _ => Some(Identity {
             kind: kind_of(ctx, node)?,
             options: None,
             sequence: None,
+            never_used: false,
         }),
     }
 }

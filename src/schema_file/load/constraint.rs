@@ -14,7 +14,13 @@ use crate::schema_file::path;
 use crate::schema_file::tree::{Entry, Node, Span, Val};
 use crate::sql::fragment;
 
-pub(super) const UNIQUE_KEYS: &[&str] = &["name", "columns", "nulls_not_distinct", "deferrable"];
+pub(super) const UNIQUE_KEYS: &[&str] = &[
+    "name",
+    "columns",
+    "nulls_not_distinct",
+    "deferrable",
+    "comment",
+];
 pub(super) const FK_KEYS: &[&str] = &[
     "name",
     "columns",
@@ -25,8 +31,10 @@ pub(super) const FK_KEYS: &[&str] = &[
     "deferrable",
     "match_full",
     "not_valid",
+    "comment",
 ];
-pub(super) const CHECK_KEYS: &[&str] = &["expression", "no_inherit", "not_valid"];
+pub(super) const CHECK_KEYS: &[&str] = &["expression", "no_inherit", "not_valid", "comment"];
+const PRIMARY_KEY_KEYS: &[&str] = &["name", "columns", "deferrable", "comment"];
 pub(super) const ACTIONS: &str =
     "use one of: \"no action\", \"restrict\", \"cascade\", \"set null\", \"set default\"";
 
@@ -38,6 +46,12 @@ pub(super) struct PendingFk {
     pub(super) span: Span,
     /// Columns given explicitly (else: the referenced table's primary key).
     pub(super) columns_given: bool,
+    pub(super) comment: Option<String>,
+}
+
+/// A constraint's `comment` key (`COMMENT ON CONSTRAINT`), in its table form.
+fn comment(ctx: &mut Ctx<'_>, fields: &[Entry]) -> Option<String> {
+    find(fields, "comment").and_then(|c| ctx.string(&c.node, "comment"))
 }
 
 /// The primary key: `primary_key = true` on one column, or the table's `primary_key`.
@@ -89,9 +103,11 @@ pub(super) fn primary_key(
             );
         } else {
             let mut pk_deferrable = Deferrable::NotDeferrable;
+            let mut pk_comment = None;
             let (pk_name, cols_node) = match &e.node.val {
                 Val::Table(pk) => {
-                    ctx.check_keys(pk, &["name", "columns", "deferrable"], "primary_key");
+                    ctx.check_keys(pk, PRIMARY_KEY_KEYS, "primary_key");
+                    pk_comment = comment(ctx, pk);
                     let n = find(pk, "name").and_then(|n| {
                         let s = ctx.string(&n.node, "name")?;
                         ctx.name_ok(&s, &n.node.span, "constraint").then_some(s)
@@ -123,8 +139,12 @@ pub(super) fn primary_key(
             if let Some(node) = cols_node
                 && let Some(cols) = column_list(ctx, node, &table.columns, "primary_key")
             {
+                let pk_name = pk_name.unwrap_or_else(|| names::primary_key(&name.name));
+                if let Some(c) = pk_comment {
+                    table.constraint_comments.insert(pk_name.clone(), c);
+                }
                 table.primary_key = Some(PrimaryKey {
-                    name: pk_name.unwrap_or_else(|| names::primary_key(&name.name)),
+                    name: pk_name,
                     columns: cols,
                     deferrable: pk_deferrable,
                 });
@@ -195,6 +215,7 @@ pub(super) fn lift_sugar(
                     },
                     span: span.clone(),
                     columns_given: true,
+                    comment: None,
                 });
             }
         }
@@ -231,8 +252,12 @@ pub(super) fn uniques(
                         else {
                             continue;
                         };
+                        let n = n.unwrap_or_else(|| names::unique(&name.name, &cols));
+                        if let Some(c) = comment(ctx, u) {
+                            table.constraint_comments.insert(n.clone(), c);
+                        }
                         UniqueConstraint {
-                            name: n.unwrap_or_else(|| names::unique(&name.name, &cols)),
+                            name: n,
                             columns: cols,
                             nulls_not_distinct: nnd,
                             deferrable,
@@ -288,6 +313,9 @@ pub(super) fn checks(ctx: &mut Ctx<'_>, entries: &[Entry], table: &mut Table) {
                     let Some(expr) = ctx.sql(&x.node, "expression") else {
                         continue;
                     };
+                    if let Some(comment) = comment(ctx, t) {
+                        table.constraint_comments.insert(c.key.clone(), comment);
+                    }
                     CheckConstraint {
                         name: c.key.clone(),
                         expression: expr,
@@ -324,7 +352,30 @@ pub(super) fn exclusions(ctx: &mut Ctx<'_>, entries: &[Entry], table: &mut Table
             if !ctx.name_ok(&x.key, &x.key_span, "constraint") {
                 continue;
             }
-            let Some(definition) = ctx.sql(&x.node, "an exclusion constraint definition") else {
+            // A string, or { definition = "...", comment = "..." }.
+            let node = match &x.node.val {
+                Val::Table(fields) => {
+                    ctx.check_keys(
+                        fields,
+                        &["definition", "comment"],
+                        &format!("exclusion {}", x.key),
+                    );
+                    if let Some(c) = comment(ctx, fields) {
+                        table.constraint_comments.insert(x.key.clone(), c);
+                    }
+                    let Some(d) = find(fields, "definition") else {
+                        ctx.error(
+                            &x.node.span,
+                            format!("exclusion {} needs `definition`", x.key),
+                            None,
+                        );
+                        continue;
+                    };
+                    &d.node
+                }
+                _ => &x.node,
+            };
+            let Some(definition) = ctx.sql(node, "an exclusion constraint definition") else {
                 continue;
             };
             // Tolerate the keyword itself, as written in CREATE TABLE.
@@ -335,8 +386,8 @@ pub(super) fn exclusions(ctx: &mut Ctx<'_>, entries: &[Entry], table: &mut Table
                 _ => definition,
             };
             let checked = fragment::check_exclusion_body(&definition, "exclude");
-            if let Val::Str(raw) = &x.node.val
-                && !ctx.fragment_result(&x.node, raw, &definition, checked)
+            if let Val::Str(raw) = &node.val
+                && !ctx.fragment_result(node, raw, &definition, checked)
             {
                 continue;
             }
@@ -477,6 +528,7 @@ pub(super) fn table_fk(
     let not_valid = find(t, "not_valid")
         .and_then(|x| ctx.boolean(&x.node, "not_valid"))
         .unwrap_or(false);
+    let comment = comment(ctx, t);
     let cols = cols?;
     Some(PendingFk {
         table: table.clone(),
@@ -496,6 +548,7 @@ pub(super) fn table_fk(
         },
         span: r.node.span.clone(),
         columns_given: referenced.is_some(),
+        comment,
     })
 }
 
@@ -570,6 +623,9 @@ pub(super) fn resolve_fks(ctx: &mut Ctx<'_>, schema: &mut Schema, pending: Vec<P
             ok = false;
         }
         if ok && let Some(t) = schema.tables.get_mut(&p.table) {
+            if let Some(c) = p.comment {
+                t.constraint_comments.insert(p.fk.name.clone(), c);
+            }
             t.foreign_keys.push(p.fk);
         }
     }

@@ -10,6 +10,7 @@ mod enum_;
 mod extension;
 mod function;
 mod index;
+mod partition;
 mod policy;
 mod renames;
 mod schema;
@@ -29,6 +30,7 @@ use ctx::{Ctx, find, reject_nul};
 
 pub(crate) const TOP_KEYS: &[&str] = &[
     "schemas",
+    "drop_other_schemas",
     "extensions",
     "enums",
     "domains",
@@ -132,7 +134,7 @@ fn load_root(ctx: &mut Ctx<'_>, root: &Node) -> Schema {
     );
     constraint::resolve_fks(ctx, &mut schema, pending_fks);
     sequence::resolve_owners(ctx, &mut schema, owners);
-    view::load_views(ctx, top, &mut schema, &mut seen);
+    view::load_views(ctx, top, &mut schema, &mut seen, &mut trigger_functions);
 
     for t in schema.tables.values_mut() {
         t.uniques.sort_by(|a, b| a.name.cmp(&b.name));

@@ -30,4 +30,7 @@ pub(super) fn managed_schemas(ctx: &mut Ctx<'_>, top: &[Entry], schema: &mut Sch
         managed.extend(listed);
     }
     schema.schemas = managed.into_iter().collect();
+    if let Some(e) = find(top, "drop_other_schemas") {
+        schema.drop_other_schemas = ctx.boolean(&e.node, "drop_other_schemas") == Some(true);
+    }
 }

@@ -8,7 +8,7 @@ use super::constraint::PendingFk;
 use super::ctx::{Ctx, find};
 use super::renames::{check_renames, rename_hint, rename_hints};
 use super::{Scope, Seen, table_name};
-use super::{constraint, index, policy};
+use super::{constraint, index, partition, policy};
 use crate::model::{QualifiedName, Schema, Table};
 use crate::schema_file::tree::{Entry, Span, Val};
 
@@ -26,6 +26,9 @@ pub(super) const TABLE_KEYS: &[&str] = &[
     "row_level_security",
     "policies",
     "triggers",
+    "partition_by",
+    "partition_of",
+    "bounds",
 ];
 
 /// Loads `[tables]` into `schema`; the foreign keys come back to be resolved once every
@@ -42,8 +45,18 @@ pub(super) fn load_tables(
     if let Some(e) = find(top, "tables")
         && let Some(entries) = ctx.table(&e.node, "[tables]")
     {
-        for e in entries {
-            let Some(name) = table_name(ctx, e) else {
+        let names: Vec<Option<QualifiedName>> =
+            entries.iter().map(|e| table_name(ctx, e)).collect();
+        let parents: Vec<Option<QualifiedName>> = entries
+            .iter()
+            .map(|e| match &e.node.val {
+                Val::Table(fields) => partition::parent_name(fields),
+                _ => None,
+            })
+            .collect();
+        for i in partition::load_order(&names, &parents) {
+            let e = &entries[i];
+            let Some(name) = names[i].clone() else {
                 continue;
             };
             if schema.tables.contains_key(&name) {
@@ -70,6 +83,7 @@ pub(super) fn load_tables(
             let Some(entries) = ctx.table(&e.node, &format!("table {name}")) else {
                 continue;
             };
+            let parent = parents[i].as_ref().and_then(|p| schema.tables.get(p));
             let mut scope = Scope {
                 enums,
                 sequences: &mut schema.sequences,
@@ -77,12 +91,12 @@ pub(super) fn load_tables(
                 pending_fks: &mut pending_fks,
                 trigger_functions,
             };
-            let mut table = load_table(ctx, &mut scope, &name, &e.key_span, entries);
+            let mut table = load_table(ctx, &mut scope, &name, &e.key_span, entries, parent);
             if let Some(t) = find(entries, "triggers") {
                 table.triggers = super::trigger::load_triggers(
                     ctx,
                     &name,
-                    &table.columns,
+                    Some(&table.columns),
                     &t.node,
                     scope.trigger_functions,
                 );
@@ -106,9 +120,12 @@ pub(super) fn load_table(
     name: &QualifiedName,
     key_span: &Span,
     entries: &[Entry],
+    parent: Option<&Table>,
 ) -> Table {
     let mut table = Table::new(name.clone());
     ctx.check_keys(entries, TABLE_KEYS, &format!("table {name}"));
+    partition::load_partition_by(ctx, entries, &mut table);
+    partition::load_partition_of(ctx, name, entries, parent, &mut table);
     if let Some(e) = find(entries, "comment") {
         table.comment = ctx.string(&e.node, "comment");
     }
@@ -120,7 +137,7 @@ pub(super) fn load_table(
     }
 
     let mut sugar = Vec::new();
-    if let Some(e) = find(entries, "columns")
+    if let Some(e) = find(entries, "columns").filter(|_| find(entries, "partition_of").is_none())
         && let Some(cols) = ctx.table(&e.node, &format!("columns of {name}"))
     {
         for c in cols {

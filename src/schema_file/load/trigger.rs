@@ -1,4 +1,4 @@
-//! `[tables.*.triggers.*]`: triggers (the loader of a view's `triggers` can use it too).
+//! `[tables.*.triggers.*]` and `[views.*.triggers.*]`: triggers.
 
 use super::ctx::{Ctx, closest, find};
 use crate::model::trigger::{Event, Timing};
@@ -18,11 +18,12 @@ pub(super) struct PendingTriggerFunction {
     pub table: QualifiedName,
 }
 
-/// `[tables.T.triggers]`.
+/// `[tables.T.triggers]` (`columns`: the table's) or `[views.V.triggers]` (`columns`:
+/// `None`, a view's columns are known only to the server).
 pub(super) fn load_triggers(
     ctx: &mut Ctx<'_>,
     table: &QualifiedName,
-    columns: &[Column],
+    columns: Option<&[Column]>,
     node: &Node,
     pending: &mut Vec<PendingTriggerFunction>,
 ) -> Vec<Trigger> {
@@ -50,7 +51,7 @@ pub(super) fn load_triggers(
 fn load_trigger(
     ctx: &mut Ctx<'_>,
     table: &QualifiedName,
-    columns: &[Column],
+    columns: Option<&[Column]>,
     e: &Entry,
     fields: &[Entry],
     what: &str,
@@ -148,7 +149,7 @@ fn load_trigger(
     let mut trigger_columns = Vec::new();
     if let Some(c) = find(fields, "columns") {
         for (col, span) in ctx.strings(&c.node, "columns").unwrap_or_default() {
-            if !columns.iter().any(|k| k.name == col) {
+            if columns.is_some_and(|cs| !cs.iter().any(|k| k.name == col)) {
                 ctx.error(&span, format!("{what}: no column {col:?} in {table}"), None);
                 ok = false;
             }
@@ -210,6 +211,15 @@ fn load_trigger(
             .collect(),
     };
     let comment = find(fields, "comment").and_then(|c| ctx.string(&c.node, "comment"));
+    ok &= relation_rules(
+        ctx,
+        e,
+        fields,
+        what,
+        columns.is_none(),
+        timing,
+        for_each_row,
+    );
     ok.then(|| Trigger {
         name: e.key.clone(),
         timing,
@@ -221,6 +231,73 @@ fn load_trigger(
         args,
         comment,
     })
+}
+
+/// What PostgreSQL allows on a table or a view (`CREATE TRIGGER` refuses the rest):
+/// `INSTEAD OF` only on views, for each row, without `UPDATE OF`; `BEFORE` and `AFTER` on
+/// a view only for each statement; no `WHEN` on a view.
+fn relation_rules(
+    ctx: &mut Ctx<'_>,
+    e: &Entry,
+    fields: &[Entry],
+    what: &str,
+    on_view: bool,
+    timing: Timing,
+    for_each_row: bool,
+) -> bool {
+    let timing_span = find(fields, "timing").map_or(&e.key_span, |t| &t.node.span);
+    if !on_view {
+        if timing == Timing::InsteadOf {
+            ctx.error(
+                timing_span,
+                format!("{what}: `instead of` triggers are for views"),
+                Some("use \"before\" or \"after\" on a table".into()),
+            );
+            return false;
+        }
+        return true;
+    }
+    let mut ok = true;
+    if timing == Timing::InsteadOf {
+        if !for_each_row {
+            let at = find(fields, "for_each").map_or(&e.key_span, |f| &f.node.span);
+            ctx.error(
+                at,
+                format!("{what}: an `instead of` trigger runs for each row"),
+                Some("remove for_each (the default is \"row\")".into()),
+            );
+            ok = false;
+        }
+        if let Some(x) = find(fields, "columns") {
+            ctx.error(
+                &x.key_span,
+                format!("{what}: an `instead of` trigger cannot have `columns`"),
+                None,
+            );
+            ok = false;
+        }
+    } else if for_each_row {
+        ctx.error(
+            timing_span,
+            format!(
+                "{what}: a `{}` trigger on a view runs for each statement",
+                timing.file_name()
+            ),
+            Some("add for_each = \"statement\", or use timing = \"instead of\"".into()),
+        );
+        ok = false;
+    }
+    // Row-level ones cannot have one; brain-db does not read a statement-level one back
+    // on a view.
+    if let Some(x) = find(fields, "when") {
+        ctx.error(
+            &x.key_span,
+            format!("{what}: a trigger on a view cannot have `when`"),
+            Some("test the condition in the trigger function".into()),
+        );
+        ok = false;
+    }
+    ok
 }
 
 /// A trigger's function is declared in the file, or lives in a schema it does not manage.

@@ -3,6 +3,7 @@
 use super::ctx::{Ctx, find};
 use super::index::load_index;
 use super::renames::{check_renames, rename_hints};
+use super::trigger::{PendingTriggerFunction, load_triggers};
 use super::{Seen, qualified_key};
 use crate::model::{CheckOption, Column, Schema, View, ViewKind};
 use crate::schema_file::tree::{Entry, Node, Val};
@@ -15,12 +16,20 @@ pub(super) const VIEW_KEYS: &[&str] = &[
     "check_option",
     "comment",
     "renamed_from",
+    "triggers",
 ];
 pub(super) const MATERIALIZED_VIEW_KEYS: &[&str] =
     &["query", "with_data", "indexes", "comment", "renamed_from"];
 
-/// Loads both tables of the top level into `schema.views`.
-pub(super) fn load_views(ctx: &mut Ctx<'_>, top: &[Entry], schema: &mut Schema, seen: &mut Seen) {
+/// Loads both tables of the top level into `schema.views` (their triggers' functions
+/// into `trigger_functions`, checked once every function is known).
+pub(super) fn load_views(
+    ctx: &mut Ctx<'_>,
+    top: &[Entry],
+    schema: &mut Schema,
+    seen: &mut Seen,
+    trigger_functions: &mut Vec<PendingTriggerFunction>,
+) {
     for (key, kind) in [
         ("views", ViewKind::View),
         ("materialized_views", ViewKind::Materialized),
@@ -30,7 +39,7 @@ pub(super) fn load_views(ctx: &mut Ctx<'_>, top: &[Entry], schema: &mut Schema, 
             continue;
         };
         for e in entries {
-            let Some(v) = load_view(ctx, e, kind) else {
+            let Some(v) = load_view(ctx, e, kind, trigger_functions) else {
                 continue;
             };
             if schema.views.contains_key(&v.name) || schema.tables.contains_key(&v.name) {
@@ -67,7 +76,12 @@ pub(super) fn load_views(ctx: &mut Ctx<'_>, top: &[Entry], schema: &mut Schema, 
     }
 }
 
-fn load_view(ctx: &mut Ctx<'_>, e: &Entry, kind: ViewKind) -> Option<View> {
+fn load_view(
+    ctx: &mut Ctx<'_>,
+    e: &Entry,
+    kind: ViewKind,
+    trigger_functions: &mut Vec<PendingTriggerFunction>,
+) -> Option<View> {
     let name = qualified_key(ctx, e, kind.noun())?;
     let what = format!("{} {name}", kind.noun());
     let entries = ctx.table(&e.node, &what)?;
@@ -108,6 +122,9 @@ fn load_view(ctx: &mut Ctx<'_>, e: &Entry, kind: ViewKind) -> Option<View> {
     }
     if let Some(r) = find(entries, "renamed_from") {
         v.renamed_from = ctx.string(&r.node, "renamed_from");
+    }
+    if let Some(t) = find(entries, "triggers") {
+        v.triggers = load_triggers(ctx, &name, None, &t.node, trigger_functions);
     }
     if let Some(ix) = find(entries, "indexes")
         && let Some(list) = ctx.table(&ix.node, &format!("indexes of {what}"))
@@ -174,6 +191,7 @@ fn query(ctx: &mut Ctx<'_>, node: &Node) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::trigger::Timing;
     use crate::model::{CheckOption, QualifiedName, ViewKind};
     use crate::schema_file::{parse, write};
 
@@ -189,6 +207,23 @@ security_invoker = true
 security_barrier = true
 check_option = "cascaded"
 comment = "it's"
+
+[views.v.triggers.v_insert]
+timing = "instead of"
+events = ["insert", "update"]
+function = "v_write"
+args = ["a"]
+
+[views.v.triggers.v_audit]
+timing = "after"
+events = ["delete"]
+for_each = "statement"
+function = "v_write"
+
+[functions.v_write]
+returns = "trigger"
+language = "plpgsql"
+body = "begin return new; end"
 
 [views.'"Odd ""Schema""".w x']
 query = """
@@ -214,6 +249,16 @@ m_expr = { columns = ["(twice + 1)"], where = "id > 0" }
         assert_eq!(v.query, "select id from t");
         assert!(v.security_invoker && v.security_barrier);
         assert_eq!(v.check_option, Some(CheckOption::Cascaded));
+        let triggers: Vec<(&str, Timing, bool)> = (v.triggers.iter())
+            .map(|t| (t.name.as_str(), t.timing, t.for_each_row))
+            .collect();
+        assert_eq!(
+            triggers,
+            [
+                ("v_audit", Timing::After, false),
+                ("v_insert", Timing::InsteadOf, true)
+            ]
+        );
         let w = &s.views[&QualifiedName::new("Odd \"Schema\"", "w x")];
         assert_eq!(w.query, "SELECT v.id\n   FROM v -- why");
         let m = &s.views[&QualifiedName::public("m")];

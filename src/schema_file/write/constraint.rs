@@ -24,7 +24,8 @@ pub(super) fn write_checks(
     if !table_checks.is_empty() {
         let _ = writeln!(out, "[{header}.checks]");
         for c in table_checks {
-            let value = if c.no_inherit || c.not_valid {
+            let comment = t.constraint_comments.get(&c.name);
+            let value = if c.no_inherit || c.not_valid || comment.is_some() {
                 let mut f = vec![("expression", toml_string(&c.expression))];
                 if c.no_inherit {
                     f.push(("no_inherit", "true".into()));
@@ -32,6 +33,7 @@ pub(super) fn write_checks(
                 if c.not_valid {
                     f.push(("not_valid", "true".into()));
                 }
+                f.extend(comment.map(|c| ("comment", toml_string(c))));
                 inline(&f)
             } else {
                 toml_string(&c.expression)
@@ -46,7 +48,12 @@ pub(super) fn write_exclusions(out: &mut String, header: &str, t: &Table) {
     if !t.exclusions.is_empty() {
         let _ = writeln!(out, "[{header}.exclude]");
         for x in &t.exclusions {
-            let _ = writeln!(out, "{} = {}", key(&x.name), toml_string(&x.definition));
+            let definition = toml_string(&x.definition);
+            let value = match t.constraint_comments.get(&x.name) {
+                Some(c) => inline(&[("definition", definition), ("comment", toml_string(c))]),
+                None => definition,
+            };
+            let _ = writeln!(out, "{} = {value}", key(&x.name));
         }
         out.push('\n');
     }

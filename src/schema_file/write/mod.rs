@@ -16,6 +16,7 @@ mod enum_;
 mod extension;
 mod function;
 mod index;
+mod partition;
 mod policy;
 mod sequence;
 mod table;
@@ -26,6 +27,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::model::{Deferrable, FkAction, QualifiedName, Schema};
+use crate::schema_file::path;
 use crate::sql::literal;
 
 /// Renders a model as schema-file text (the inverse of [`super::parse`]).
@@ -37,6 +39,9 @@ pub fn write(schema: &Schema) -> String {
     if schema.schemas != derived.iter().cloned().collect::<Vec<_>>() {
         let list: Vec<String> = schema.schemas.iter().map(|s| toml_string(s)).collect();
         let _ = writeln!(out, "schemas = [{}]\n", list.join(", "));
+    }
+    if schema.drop_other_schemas {
+        out.push_str("drop_other_schemas = true\n\n");
     }
 
     // Before any table header: the list form is a top-level key.
@@ -50,7 +55,8 @@ pub fn write(schema: &Schema) -> String {
 
     for t in schema.tables.values() {
         table::write_table(&mut out, schema, &enums, t);
-        trigger::write_triggers(&mut out, t);
+        let header = format!("tables.{}", key(&path::qualified(&t.name)));
+        trigger::write_triggers(&mut out, &header, &t.triggers);
     }
     view::write_views(&mut out, schema);
     while out.ends_with("\n\n") {

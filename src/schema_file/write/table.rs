@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::column::{ColumnSugar, column};
 use super::constraint::{write_checks, write_exclusions};
 use super::index::write_indexes;
+use super::partition::partition_fields;
 use super::policy::write_policies;
 use super::{action_fields, deferrable, inline, key, string_array, toml_string};
 use crate::model::{Deferrable, ForeignKey, QualifiedName, RowLevelSecurity, Schema, Table, names};
@@ -20,30 +21,41 @@ pub(super) fn write_table(
 ) {
     let header = format!("tables.{}", key(&path::qualified(&t.name)));
     let tname = &t.name.name;
+    // A partition's columns are its parent's and are not written: its own constraints
+    // are written as table keys.
+    let partition = t.partition_of.is_some();
 
-    // Which constraints become column sugar.
+    // Which constraints become column sugar: none with a comment, which only their
+    // table form carries.
+    let commented = |name: &str| t.constraint_comments.get(name).map(|c| toml_string(c));
     let pk_sugar = t
         .primary_key
         .as_ref()
         .filter(|pk| {
-            pk.columns.len() == 1
+            !partition
+                && pk.columns.len() == 1
                 && pk.name == names::primary_key(tname)
                 && pk.deferrable == Deferrable::NotDeferrable
+                && commented(&pk.name).is_none()
         })
         .map(|pk| pk.columns[0].clone());
     let unique_sugar = |u: &crate::model::UniqueConstraint| {
-        u.columns.len() == 1
+        !partition
+            && u.columns.len() == 1
             && u.name == names::unique(tname, &u.columns)
             && !u.nulls_not_distinct
             && u.deferrable == Deferrable::NotDeferrable
+            && commented(&u.name).is_none()
     };
     let fk_sugar = |f: &ForeignKey| {
-        f.columns.len() == 1
+        !partition
+            && f.columns.len() == 1
             && f.referenced_columns.len() == 1
             && f.name == names::foreign_key(tname, &f.columns)
             && f.deferrable == Deferrable::NotDeferrable
             && !f.match_full
             && !f.not_valid
+            && commented(&f.name).is_none()
     };
     let check_column = |name: &str| {
         t.columns
@@ -54,7 +66,7 @@ pub(super) fn write_table(
         .checks
         .iter()
         .map(|c| {
-            if c.no_inherit || c.not_valid {
+            if c.no_inherit || c.not_valid || partition || commented(&c.name).is_some() {
                 None
             } else {
                 check_column(&c.name)
@@ -72,6 +84,7 @@ pub(super) fn write_table(
     if t.unlogged {
         table_fields.push(("unlogged".into(), "true".into()));
     }
+    table_fields.extend(partition_fields(t));
     match t.row_level_security {
         RowLevelSecurity::Disabled => {}
         RowLevelSecurity::Enabled => {
@@ -84,19 +97,22 @@ pub(super) fn write_table(
     if let Some(pk) = t.primary_key.as_ref().filter(|_| pk_sugar.is_none()) {
         let cols = string_array(&pk.columns);
         let default_name = pk.name == names::primary_key(tname);
-        let value = if default_name && pk.deferrable == Deferrable::NotDeferrable {
-            cols
-        } else {
-            let mut f = Vec::new();
-            if !default_name {
-                f.push(("name", toml_string(&pk.name)));
-            }
-            f.push(("columns", cols));
-            if pk.deferrable != Deferrable::NotDeferrable {
-                f.push(("deferrable", deferrable(pk.deferrable)));
-            }
-            inline(&f)
-        };
+        let comment = commented(&pk.name);
+        let value =
+            if default_name && pk.deferrable == Deferrable::NotDeferrable && comment.is_none() {
+                cols
+            } else {
+                let mut f = Vec::new();
+                if !default_name {
+                    f.push(("name", toml_string(&pk.name)));
+                }
+                f.push(("columns", cols));
+                if pk.deferrable != Deferrable::NotDeferrable {
+                    f.push(("deferrable", deferrable(pk.deferrable)));
+                }
+                f.extend(comment.map(|c| ("comment", c)));
+                inline(&f)
+            };
         table_fields.push(("primary_key".into(), value));
     }
     let uniques: Vec<String> = t
@@ -106,7 +122,12 @@ pub(super) fn write_table(
         .map(|u| {
             let cols = string_array(&u.columns);
             let default_name = u.name == names::unique(tname, &u.columns);
-            if default_name && !u.nulls_not_distinct && u.deferrable == Deferrable::NotDeferrable {
+            let comment = commented(&u.name);
+            if default_name
+                && !u.nulls_not_distinct
+                && u.deferrable == Deferrable::NotDeferrable
+                && comment.is_none()
+            {
                 return cols;
             }
             let mut f = Vec::new();
@@ -120,6 +141,7 @@ pub(super) fn write_table(
             if u.deferrable != Deferrable::NotDeferrable {
                 f.push(("deferrable", deferrable(u.deferrable)));
             }
+            f.extend(comment.map(|c| ("comment", c)));
             inline(&f)
         })
         .collect();
@@ -158,6 +180,7 @@ pub(super) fn write_table(
             if f.not_valid {
                 fields.push(("not_valid", "true".into()));
             }
+            fields.extend(commented(&f.name).map(|c| ("comment", c)));
             format!("  {},\n", inline(&fields))
         })
         .collect();
@@ -173,7 +196,7 @@ pub(super) fn write_table(
         out.push('\n');
     }
 
-    if !t.columns.is_empty() {
+    if !t.columns.is_empty() && !partition {
         let _ = writeln!(out, "[{header}.columns]");
         for (i, c) in t.columns.iter().enumerate() {
             let checks: Vec<&str> = t

@@ -1,19 +1,15 @@
-//! `[tables.*.triggers.*]` for `pull`.
+//! `[tables.*.triggers.*]` and `[views.*.triggers.*]` for `pull`.
 
 use std::fmt::Write as _;
 
 use super::{key, string_array, toml_string};
-use crate::model::Table;
+use crate::model::Trigger;
 use crate::schema_file::path;
 
-pub(super) fn write_triggers(out: &mut String, t: &Table) {
-    for trig in &t.triggers {
-        let _ = writeln!(
-            out,
-            "[tables.{}.triggers.{}]",
-            key(&path::qualified(&t.name)),
-            key(&trig.name)
-        );
+/// The triggers of the relation whose section is `[header]` (`tables.tasks`).
+pub(super) fn write_triggers(out: &mut String, header: &str, triggers: &[Trigger]) {
+    for trig in triggers {
+        let _ = writeln!(out, "[{header}.triggers.{}]", key(&trig.name));
         let _ = writeln!(out, "timing = \"{}\"", trig.timing.file_name());
         let events: Vec<String> = trig
             .events

@@ -43,6 +43,7 @@ pub(super) fn write_views(out: &mut String, schema: &Schema) {
             t.indexes = v.indexes.clone();
             index::write_indexes(out, &header, &t);
         }
+        super::trigger::write_triggers(out, &header, &v.triggers);
     }
 }
 
