@@ -8,7 +8,8 @@
 //! tables with such an undecided expression are built, so a no-op push on a settled
 //! database usually sends nothing here at all.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use tokio_postgres::Client;
 
@@ -258,6 +259,57 @@ pub async fn canonicalize(
     desired: &mut Schema,
     live: &Schema,
 ) -> Result<(), IntrospectError> {
+    canonicalize_split(client, None, desired, live).await
+}
+
+/// [`canonicalize`] that also prints declared view queries on `helper`, a second session on
+/// the same database, while `client` canonicalises the rest; the two then share the views
+/// batch by batch (creating views is most of a no-op push's time when a file's queries
+/// are written by hand). When the helper fails, what it took is printed on `client`
+/// (logged at debug level).
+pub async fn canonicalize_split(
+    client: &mut Client,
+    helper: Option<&mut Client>,
+    desired: &mut Schema,
+    live: &Schema,
+) -> Result<(), IntrospectError> {
+    let views = super::views::ViewWork::new(desired, live);
+    let helper = helper.filter(|_| views.splits());
+    let Some(helper) = helper else {
+        canonicalize_tables_and_routines(client, desired, live).await?;
+        let (printed, live_defs) = views.print_all(client).await?;
+        views.apply(desired, live, printed, &live_defs);
+        return Ok(());
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (first, second) = tokio::join!(
+        async {
+            canonicalize_tables_and_routines(client, desired, live).await?;
+            views
+                .print_shared(client, super::views::SCRATCH_SCHEMA, &next)
+                .await
+        },
+        views.print_shared(helper, super::views::SECOND_SCRATCH_SCHEMA, &next),
+    );
+    let mut printed = first?;
+    match second {
+        Ok(more) => printed.extend(more),
+        Err(e) => {
+            log::debug!("printing views on the second session: {e}; printing them on the first");
+            let rest = views.print_rest(client, &printed).await?;
+            printed.extend(rest);
+        }
+    }
+    views.apply(desired, live, printed, &[]);
+    Ok(())
+}
+
+/// Domains, tables, functions and trigger conditions: everything but the views.
+async fn canonicalize_tables_and_routines(
+    client: &mut Client,
+    desired: &mut Schema,
+    live: &Schema,
+) -> Result<(), IntrospectError> {
     super::canonicalize_domains::canonicalize_domains(client, desired, Some(live)).await?;
     let mut work: BTreeMap<QualifiedName, Needs> = BTreeMap::new();
     for t in desired.tables.values() {
@@ -278,8 +330,7 @@ pub async fn canonicalize(
     }
     add_parents(desired, &mut work);
     rewrite(client, desired, &work, Place::ScratchSchemas).await?;
-    super::routines::canonicalize(client, desired, Some(live)).await?;
-    super::views::canonicalize(client, desired, live).await
+    super::routines::canonicalize(client, desired, Some(live)).await
 }
 
 /// Replaces every expression of every table of `schema` (defaults, generated columns,
@@ -486,6 +537,8 @@ async fn rewrite(
     let mut shared_creates: Vec<String> = Vec::new();
     // (declared table, declared policy, scratch table, scratch policy name).
     let mut shared_policies: Vec<(QualifiedName, String, QualifiedName, String)> = Vec::new();
+    // (shared table, the policy's text without names) -> scratch policy name.
+    let mut shared_texts: HashMap<(usize, String), String> = HashMap::new();
     // Parents before their partitions.
     let mut ordered: Vec<(&QualifiedName, &Needs)> = work.iter().collect();
     ordered.sort_by_key(|(name, _)| depth(desired, name));
@@ -521,12 +574,23 @@ async fn rewrite(
                 let p = (t.policies.iter())
                     .find(|p| &p.name == policy)
                     .expect("declared");
-                let scratch_name = format!("__brain_db_p{}", shared_policies.len());
-                statements.push(scratch_policy(
-                    &ident(&scratch_name),
-                    &qualified(&scratch_table.schema, &scratch_table.name),
-                    p,
-                ));
+                // The same expressions on the same columns print the same: one scratch
+                // policy serves every table that declares them (a Supabase schema
+                // repeats `auth.uid() = user_id` on every table).
+                let text = scratch_policy("", "", p);
+                let next = shared_texts.len();
+                let scratch_name = match shared_texts.entry((k, text)) {
+                    Entry::Occupied(e) => e.get().clone(),
+                    Entry::Vacant(e) => {
+                        let name = format!("__brain_db_p{next}");
+                        statements.push(scratch_policy(
+                            &ident(&name),
+                            &qualified(&scratch_table.schema, &scratch_table.name),
+                            p,
+                        ));
+                        e.insert(name).clone()
+                    }
+                };
                 shared_policies.push((
                     name.clone(),
                     policy.clone(),
@@ -658,7 +722,7 @@ async fn rewrite(
         }
     }
     let scratch_names: Vec<String> = schema_list.iter().map(|s| scratch_of(s)).collect();
-    let (scratch, _) = introspect::read_catalog(&tx, &scratch_names).await?;
+    let scratch = introspect::read_tables(&tx, &scratch_names).await?;
     tx.rollback().await.map_err(scratch_err)?;
 
     // Scratch schemas other than public's print qualified: map them back.

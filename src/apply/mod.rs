@@ -126,8 +126,12 @@ pub async fn plan_against_split(
         Err(requires::RequiresError::NeedsNewerServer(e)) => return Err(e.into()),
     }
     let schemas = introspect::schemas_to_read(&*client, &desired).await?;
-    let (live, _) = introspect::introspect_split(client, helper, &schemas).await?;
-    canonicalize::canonicalize(client, &mut desired, &live).await?;
+    let mut helper = helper;
+    let (live, stats) =
+        introspect::introspect_split(client, helper.as_deref_mut(), &schemas).await?;
+    // Only a helper that joined the snapshot is known to be on the same database.
+    let helper = helper.filter(|_| stats.split);
+    canonicalize::canonicalize_split(client, helper, &mut desired, &live).await?;
     Ok(plan::plan(diff::diff(&desired, live)?)?)
 }
 

@@ -1,6 +1,6 @@
 //! Declared view queries in the server's spelling (`pg_get_viewdef`).
 //!
-//! Push ([`canonicalize`]): each declared query that differs from its live view's text is
+//! Push ([`ViewWork`]): each declared query that differs from its live view's text is
 //! created as a view in a scratch schema of the target database, under the pinned
 //! settings (`search_path = public`, as the plan runs), and read back with its columns;
 //! the transaction is rolled back. It resolves against the live tables, which is what it
@@ -11,13 +11,16 @@
 //! declared schema is built as push would build it from nothing, views included, read
 //! back, and rolled back.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tokio_postgres::Client;
 
 use crate::introspect::{self, IntrospectError, views::normalize_viewdef};
 use crate::model::{QualifiedName, Schema, View};
 use crate::sql::quote::ident;
 
-const SCRATCH_SCHEMA: &str = "__brain_db_view_scratch";
+pub(super) const SCRATCH_SCHEMA: &str = "__brain_db_view_scratch";
+pub(super) const SECOND_SCRATCH_SCHEMA: &str = "__brain_db_view_scratch_2";
 
 fn scratch_err(e: tokio_postgres::Error) -> IntrospectError {
     IntrospectError::query("canonicalizing view queries in a scratch schema", e)
@@ -70,55 +73,176 @@ async fn run_tolerant(
     Ok(ok)
 }
 
-/// Replaces each declared query that differs from its live view's text by the server's
-/// spelling, and records its columns. Queries the server rejects stay as written (the
-/// plan shows them, and applying it reports the server's error in context).
-pub async fn canonicalize(
-    client: &mut Client,
-    desired: &mut Schema,
-    live: &Schema,
-) -> Result<(), IntrospectError> {
-    let work: Vec<QualifiedName> = desired
-        .views
-        .values()
-        .filter(|v| live_counterpart(live, v).is_some_and(|l| l.query != v.query))
-        .map(|v| v.name.clone())
-        .collect();
-    if work.is_empty() {
-        return Ok(());
+/// Below this many views, a second connection costs more than it saves.
+const SPLIT_FROM: usize = 64;
+/// Views created per turn when two sessions share the work.
+const BATCH: usize = 50;
+
+/// A declared query as the server printed it in a scratch schema.
+pub(super) struct Printed {
+    /// Index into [`ViewWork::names`].
+    index: usize,
+    definition: Option<String>,
+    columns: Vec<(String, String)>,
+}
+
+/// The declared views whose queries differ from their live views' text, to be printed by
+/// the server.
+pub(super) struct ViewWork {
+    names: Vec<QualifiedName>,
+    queries: Vec<String>,
+    /// The renames the plan runs first, so that a query naming a renamed table or view
+    /// resolves.
+    renames: Vec<String>,
+}
+
+impl ViewWork {
+    pub(super) fn new(desired: &Schema, live: &Schema) -> ViewWork {
+        let (names, queries) = desired
+            .views
+            .values()
+            .filter(|v| live_counterpart(live, v).is_some_and(|l| l.query != v.query))
+            .map(|v| (v.name.clone(), v.query.clone()))
+            .unzip();
+        ViewWork {
+            names,
+            queries,
+            renames: renames(desired, live),
+        }
     }
+
+    /// Whether half of the work may be printed on a second session, at the same time:
+    /// enough views, and no renames (both halves would rename the same tables, one waiting
+    /// for the other's locks).
+    pub(super) fn splits(&self) -> bool {
+        self.renames.is_empty() && self.names.len() >= SPLIT_FROM
+    }
+
+    fn indexed(&self) -> Vec<(usize, &str)> {
+        self.queries
+            .iter()
+            .map(String::as_str)
+            .enumerate()
+            .collect()
+    }
+
+    /// Prints every query on `client`.
+    pub(super) async fn print_all(
+        &self,
+        client: &mut Client,
+    ) -> Result<(Vec<Printed>, Vec<Option<String>>), IntrospectError> {
+        if self.names.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let queries = self.indexed();
+        print_views(client, &queries, &self.renames, &self.names, SCRATCH_SCHEMA).await
+    }
+
+    /// Prints queries on `client` in a scratch schema `scratch` of this session's own, a
+    /// batch of [`BATCH`] at a time, taking the next batch from `next` until none is left:
+    /// two sessions sharing `next` share the work however fast each one is.
+    pub(super) async fn print_shared(
+        &self,
+        client: &mut Client,
+        scratch: &str,
+        next: &AtomicUsize,
+    ) -> Result<Vec<Printed>, IntrospectError> {
+        let queries = self.indexed();
+        let tx = client.transaction().await.map_err(scratch_err)?;
+        introspect::pin_settings(&tx, "public")
+            .await
+            .map_err(introspect::pin_error)?;
+        tx.batch_execute(&format!("CREATE SCHEMA {}", ident(scratch)))
+            .await
+            .map_err(scratch_err)?;
+        loop {
+            let start = next.fetch_add(1, Ordering::Relaxed) * BATCH;
+            if start >= queries.len() {
+                break;
+            }
+            let batch = &queries[start..(start + BATCH).min(queries.len())];
+            run_tolerant(&tx, &create_statements(scratch, batch)).await?;
+        }
+        let printed = read_back(&tx, scratch).await?;
+        tx.rollback().await.map_err(scratch_err)?;
+        Ok(printed)
+    }
+
+    /// Prints on `client` the queries whose index is not in `printed` (after the other
+    /// session failed).
+    pub(super) async fn print_rest(
+        &self,
+        client: &mut Client,
+        printed: &[Printed],
+    ) -> Result<Vec<Printed>, IntrospectError> {
+        let done: std::collections::HashSet<usize> = printed.iter().map(|p| p.index).collect();
+        let rest: Vec<(usize, &str)> = (self.indexed().into_iter())
+            .filter(|(i, _)| !done.contains(i))
+            .collect();
+        Ok(print_views(client, &rest, &[], &[], SCRATCH_SCHEMA)
+            .await?
+            .0)
+    }
+
+    /// Replaces each printed query in `desired` by the server's spelling (unless it prints
+    /// like its live view after the renames, `live_defs`) and records its columns. Queries
+    /// the server rejected stay as written (the plan shows them, and applying it reports
+    /// the server's error in context).
+    pub(super) fn apply(
+        &self,
+        desired: &mut Schema,
+        live: &Schema,
+        printed: Vec<Printed>,
+        live_defs: &[Option<String>],
+    ) {
+        for p in printed {
+            let Some(view) = (self.names.get(p.index)).and_then(|n| desired.views.get_mut(n))
+            else {
+                continue;
+            };
+            if let Some(def) = p.definition {
+                let mut canonical = normalize_viewdef(&def);
+                if live_defs.get(p.index).and_then(Option::as_ref) == Some(&canonical)
+                    && let Some(l) = live_counterpart(live, view)
+                {
+                    canonical = l.query.clone();
+                }
+                if canonical != view.query {
+                    let written = std::mem::replace(&mut view.query, canonical);
+                    view.written.get_or_insert(written);
+                }
+            }
+            view.columns = p.columns;
+        }
+    }
+}
+
+/// Creates each query as a view in scratch schema `scratch` (after running `renames`),
+/// reads them back, and rolls back. With renames, also the live views' definitions of
+/// `work` after them (indexed as `work`).
+async fn print_views(
+    client: &mut Client,
+    queries: &[(usize, &str)],
+    renames: &[String],
+    work: &[QualifiedName],
+    scratch: &str,
+) -> Result<(Vec<Printed>, Vec<Option<String>>), IntrospectError> {
     let tx = client.transaction().await.map_err(scratch_err)?;
     introspect::pin_settings(&tx, "public")
         .await
         .map_err(introspect::pin_error)?;
-    tx.batch_execute(&format!("CREATE SCHEMA {}", ident(SCRATCH_SCHEMA)))
+    tx.batch_execute(&format!("CREATE SCHEMA {}", ident(scratch)))
         .await
         .map_err(scratch_err)?;
-    let statements: Vec<String> = work
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            format!(
-                "CREATE VIEW {}.{} AS\n{}",
-                ident(SCRATCH_SCHEMA),
-                ident(&format!("v{i}")),
-                desired.views[name].query
-            )
-        })
-        .collect();
-    // Renames first, as the plan runs them, so that a query naming a renamed table or
-    // view resolves; the live views are then read again, and a declared query printed
-    // like its live view's is that view's.
-    let renames = renames(desired, live);
+    let statements = create_statements(scratch, queries);
     if !renames.is_empty() {
-        run_tolerant(&tx, &renames).await?;
+        run_tolerant(&tx, renames).await?;
     }
     run_tolerant(&tx, &statements).await?;
-    let live_defs: Vec<Option<String>> = if renames.is_empty() {
-        Vec::new()
-    } else {
-        let mut defs = Vec::with_capacity(work.len());
-        for name in &work {
+    let mut live_defs = Vec::new();
+    if !renames.is_empty() {
+        live_defs.reserve(work.len());
+        for name in work {
             let row = tx
                 .query_opt(
                     "SELECT pg_catalog.pg_get_viewdef(c.oid) FROM pg_catalog.pg_class c \
@@ -128,13 +252,35 @@ pub async fn canonicalize(
                 )
                 .await
                 .map_err(scratch_err)?;
-            defs.push(
+            live_defs.push(
                 row.and_then(|r| r.get::<_, Option<String>>(0))
                     .map(|d| normalize_viewdef(&d)),
             );
         }
-        defs
-    };
+    }
+    let printed = read_back(&tx, scratch).await?;
+    tx.rollback().await.map_err(scratch_err)?;
+    Ok((printed, live_defs))
+}
+
+/// `CREATE VIEW scratch.vI AS <query>` for each (I, query).
+fn create_statements(scratch: &str, queries: &[(usize, &str)]) -> Vec<String> {
+    (queries.iter())
+        .map(|(i, query)| {
+            format!(
+                "CREATE VIEW {}.{} AS\n{query}",
+                ident(scratch),
+                ident(&format!("v{i}")),
+            )
+        })
+        .collect()
+}
+
+/// The views of scratch schema `scratch` as the server prints them, with their columns.
+async fn read_back(
+    tx: &tokio_postgres::Transaction<'_>,
+    scratch: &str,
+) -> Result<Vec<Printed>, IntrospectError> {
     let rows = tx
         .query(
             "SELECT c.relname::text, pg_catalog.pg_get_viewdef(c.oid),
@@ -146,40 +292,25 @@ pub async fn canonicalize(
              FROM pg_catalog.pg_class c
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = $1",
-            &[&SCRATCH_SCHEMA],
+            &[&scratch],
         )
         .await
         .map_err(scratch_err)?;
-    tx.rollback().await.map_err(scratch_err)?;
-    for row in rows {
-        let scratch_name: String = row.get(0);
-        let Some(i) = scratch_name
-            .strip_prefix('v')
-            .and_then(|n| n.parse::<usize>().ok())
-        else {
-            continue;
-        };
-        let Some(view) = work.get(i).and_then(|n| desired.views.get_mut(n)) else {
-            continue;
-        };
-        let def: Option<String> = row.get(1);
-        if let Some(def) = def {
-            let mut canonical = normalize_viewdef(&def);
-            if live_defs.get(i).and_then(Option::as_ref) == Some(&canonical)
-                && let Some(l) = live_counterpart(live, view)
-            {
-                canonical = l.query.clone();
-            }
-            if canonical != view.query {
-                let written = std::mem::replace(&mut view.query, canonical);
-                view.written.get_or_insert(written);
-            }
-        }
-        let names: Vec<String> = row.get(2);
-        let types: Vec<String> = row.get(3);
-        view.columns = names.into_iter().zip(types).collect();
-    }
-    Ok(())
+    let printed = rows
+        .into_iter()
+        .filter_map(|row| {
+            let scratch_name: String = row.get(0);
+            let index = scratch_name.strip_prefix('v')?.parse::<usize>().ok()?;
+            let names: Vec<String> = row.get(2);
+            let types: Vec<String> = row.get(3);
+            Some(Printed {
+                index,
+                definition: row.get(1),
+                columns: names.into_iter().zip(types).collect(),
+            })
+        })
+        .collect();
+    Ok(printed)
 }
 
 /// The renames of tables, columns and views the plan will run (as `renamed_from` asks

@@ -83,6 +83,9 @@ impl IntrospectError {
 pub struct Stats {
     /// Statements sent to the server.
     pub queries: usize,
+    /// Whether a second session read part of it ([`introspect_split`]): it joined the
+    /// first one's snapshot, so it is on the same database.
+    pub split: bool,
 }
 
 /// Session settings that change how the server prints constants (and reads them), with
@@ -169,7 +172,8 @@ pub async fn introspect_split(
         Some(helper) => join_snapshot(&tx, helper).await,
         None => None,
     };
-    let read = read_catalog_on(&tx, helper_tx.as_ref(), schemas).await?;
+    let (schema, mut stats) = read_catalog_on(&tx, helper_tx.as_ref(), schemas).await?;
+    stats.split = helper_tx.is_some();
     if let Some(helper_tx) = helper_tx {
         // Read-only: ending it cannot lose anything, and a failure here is not the push's.
         if let Err(e) = helper_tx.commit().await {
@@ -179,7 +183,7 @@ pub async fn introspect_split(
     tx.commit()
         .await
         .map_err(|source| IntrospectError::query("ending the read-only transaction", source))?;
-    Ok(read)
+    Ok((schema, stats))
 }
 
 /// Starts on `helper` a read-only transaction that reads the snapshot of `tx`, with the
@@ -338,8 +342,38 @@ async fn read_catalog_on<C: GenericClient>(
 
     let stats = Stats {
         queries: counter.load(Ordering::Relaxed),
+        split: false,
     };
     Ok((out, stats))
+}
+
+/// Only the tables of `schemas` with their columns, constraints, indexes and policies (5
+/// of the catalog queries): what reading back a scratch schema of declared tables needs,
+/// without the database-wide dependency read.
+pub(crate) async fn read_tables<C: GenericClient>(
+    client: &C,
+    schemas: &[String],
+) -> Result<Schema, IntrospectError> {
+    let counter = AtomicUsize::new(0);
+    let q = Querier {
+        client,
+        counter: &counter,
+        schemas,
+    };
+    let (table_rows, column_rows, constraint_rows, index_rows, policy_rows) = tokio::try_join!(
+        q.fetch("tables", tables::QUERY),
+        q.fetch("columns", columns::QUERY),
+        q.fetch("constraints", constraints::QUERY),
+        q.fetch("indexes", indexes::QUERY),
+        q.fetch("policies", policies::QUERY),
+    )?;
+    let mut out = Schema::default();
+    let by_oid = tables::read(table_rows, &mut out);
+    columns::read(column_rows, &by_oid, &mut out.tables)?;
+    constraints::read(constraint_rows, &by_oid, &mut out.tables)?;
+    indexes::read(index_rows, &by_oid, &mut out.tables)?;
+    policies::read(policy_rows, &by_oid, &mut out.tables)?;
+    Ok(out)
 }
 
 /// The pg_depend query (built once: it is assembled from parts).

@@ -608,7 +608,8 @@ using = "owner IN (SELECT name FROM staff_names)"
 }
 
 /// Hand-written policy expressions on many tables are read in the server's spelling even
-/// when their tables share one scratch table (policies naming the same columns): each
+/// when their tables share one scratch table (policies naming the same columns) and the
+/// same expressions share one scratch policy (`a.mine` and `b.mine` at first): each
 /// settles, and a change to one of them is seen on that policy alone.
 #[tokio::test]
 async fn hand_written_policies_on_many_tables_settle_and_change_one_by_one() {

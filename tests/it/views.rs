@@ -673,3 +673,130 @@ async fn view_triggers_follow_what_postgresql_allows() {
         "4"
     );
 }
+
+/// Enough hand-written views that push prints their queries on two sessions at once
+/// (half each): both halves settle, a change in either half is found and lands alone,
+/// and a query the server rejects in the second half is reported with nothing applied.
+#[tokio::test]
+async fn many_hand_written_views_settle_and_a_change_in_either_half_is_found() {
+    let db = TestDb::new("views_many").await;
+    let project = Project::new();
+    let count = 80;
+    let file = |changed: &dyn Fn(usize) -> Option<String>| {
+        let mut text = String::new();
+        for i in 0..count {
+            text.push_str(&format!(
+                "\n[tables.t{i}.columns]\nid = {{ type = \"integer\", primary_key = true }}\ntitle = \"text\"\ndone = \"boolean\"\n"
+            ));
+            let query =
+                changed(i).unwrap_or_else(|| format!("select id, title from t{i} where not done"));
+            text.push_str(&format!("\n[views.v{i}]\nquery = \"{query}\"\n"));
+        }
+        text
+    };
+    project.write_schema(&file(&|_| None));
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+
+    // One change in the first half, one in the second.
+    project.write_schema(&file(&|i| {
+        (i == 3 || i == 70).then(|| format!("select id, title from t{i} where done"))
+    }));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    let replaced: Vec<&str> = (run.stdout.lines())
+        .filter(|l| l.contains("CREATE OR REPLACE VIEW"))
+        .collect();
+    assert_eq!(
+        replaced.len(),
+        2,
+        "exactly the two changed views: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("public.v3 "), "{}", run.stdout);
+    assert!(run.stdout.contains("public.v70 "), "{}", run.stdout);
+    project.run(&db, &["push"]).assert_no_changes();
+    for (view, wanted) in [("v3", "WHERE t3.done"), ("v70", "WHERE t70.done")] {
+        let def = db
+            .value(&format!("select pg_get_viewdef('{view}'::regclass)"))
+            .await;
+        assert!(def.contains(wanted), "{view}: {def}");
+    }
+    assert!(
+        db.value("select pg_get_viewdef('v71'::regclass)")
+            .await
+            .contains("NOT t71.done")
+    );
+
+    // Rejected by the server in the second half: named, and nothing applied.
+    project.write_schema(&file(&|i| {
+        (i == 75).then(|| "select id, nonesuch from t75".to_string())
+    }));
+    let run = project.run(&db, &["push"]);
+    assert_ne!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        format!("{}{}", run.stdout, run.stderr).contains("nonesuch"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        db.value("select pg_get_viewdef('v3'::regclass)")
+            .await
+            .contains("WHERE t3.done"),
+        "the other changes were not applied either"
+    );
+}
+
+/// `count` tables, each with a hand-written view over it.
+fn many_views(count: usize) -> String {
+    let mut text = String::new();
+    for i in 0..count {
+        text.push_str(&format!(
+            "\n[tables.t{i}.columns]\nid = {{ type = \"integer\", primary_key = true }}\ntitle = \"text\"\ndone = \"boolean\"\n\
+             \n[views.v{i}]\nquery = \"select id, title from t{i} where not done\"\n"
+        ));
+    }
+    text
+}
+
+/// The second session push prints views on is used only when it works: one that cannot
+/// create anything (read-only, as on a standby) leaves its share to the first session,
+/// and one on another database (it cannot join the snapshot) is not used at all. Either
+/// way the plan of a settled schema is empty.
+#[tokio::test]
+async fn views_are_printed_on_the_first_session_when_the_second_cannot_help() {
+    let db = TestDb::new("views_helper_fallback").await;
+    let other = TestDb::new("views_helper_fallback_other").await;
+    let project = Project::new();
+    let text = many_views(70);
+    project.write_schema(&text);
+    project.run(&db, &["push"]).assert_code(0);
+
+    let mut client = db.client().await;
+    let read_only = db.client().await;
+    read_only
+        .batch_execute("SET default_transaction_read_only = on")
+        .await
+        .unwrap();
+    let on_other_database = other.client().await;
+    for (what, mut helper) in [
+        ("read-only", read_only),
+        ("other database", on_other_database),
+    ] {
+        let desired = brain_db::schema_file::parse(&text, "schema.toml").unwrap();
+        let plan = brain_db::apply::plan_against_split(&mut client, Some(&mut helper), desired)
+            .await
+            .unwrap();
+        assert!(plan.steps.is_empty(), "{what}: {:?}", plan.steps);
+        // The helper is left usable.
+        let one: i32 = helper.query_one("SELECT 1", &[]).await.unwrap().get(0);
+        assert_eq!(one, 1, "{what}");
+    }
+    assert_eq!(
+        other
+            .value("select count(*) from pg_namespace where nspname like '__brain_db%'")
+            .await,
+        "0"
+    );
+}
