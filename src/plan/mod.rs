@@ -265,15 +265,15 @@ fn deps(change: &Change) -> order::Deps {
 
 /// Orders the changes and renders each into statements.
 pub fn plan(changes: Vec<Change>) -> Result<Plan, order::CycleError> {
-    let changes = order::sort(
-        changes
-            .into_iter()
-            .map(|item| {
-                let (phase, deps) = ordering(&item);
-                order::Node { item, phase, deps }
-            })
-            .collect(),
-    )?;
+    let mut nodes: Vec<order::Node<Change>> = changes
+        .into_iter()
+        .map(|item| {
+            let (phase, deps) = ordering(&item);
+            order::Node { item, phase, deps }
+        })
+        .collect();
+    routines::order_atomic_bodies_and_views(&mut nodes);
+    let changes = order::sort(nodes)?;
     let replacements = Replacements::of(&changes);
     let renamed_tables = changes
         .iter()

@@ -1,10 +1,12 @@
 //! SQL for functions, procedures and triggers, and where their changes run in a plan.
 
 use super::order::{Deps, ObjectKind, ObjectRef, Phase, phase, type_ref};
+use crate::diff::Change;
 use crate::diff::functions::RoutineChange;
 use crate::model::function::{Body, Parallel, RoutineKind, Volatility};
 use crate::model::trigger::Event;
 use crate::model::{Function, FunctionId, QualifiedName, Trigger};
+use crate::sql::expr::mentions_identifier;
 use crate::sql::quote::{ident, literal, qualified};
 use crate::sql::routine::dollar_quote;
 
@@ -323,6 +325,49 @@ pub fn create_trigger(table: &QualifiedName, t: &Trigger) -> String {
             .join(", ")
     ));
     sql
+}
+
+/// Orders SQL-standard bodies and views created in the same plan by what they name: the
+/// server parses both when they are created, so a body that reads a view waits for it,
+/// and a view that calls such a function waits for the function. The plan has no catalog
+/// record of objects it has yet to create, so the names are taken from the text
+/// ([`mentions_identifier`], which over-approximates); when a body and a view would each
+/// wait for the other, only the body waits (a view cannot call a function that reads it).
+pub(super) fn order_atomic_bodies_and_views(nodes: &mut [super::order::Node<Change>]) {
+    let view_ref = |n: &QualifiedName| ObjectRef::new(ObjectKind::View, n.clone());
+    let views: Vec<(usize, QualifiedName, String)> = (nodes.iter().enumerate())
+        .filter_map(|(i, node)| match &node.item {
+            Change::CreateView { view, .. } => Some((i, view.name.clone(), view.query.clone())),
+            _ => None,
+        })
+        .collect();
+    if views.is_empty() {
+        return;
+    }
+    let bodies: Vec<(usize, ObjectRef, QualifiedName, String)> = (nodes.iter().enumerate())
+        .filter_map(|(i, node)| match &node.item {
+            Change::Routine(RoutineChange::CreateFunction { function, .. }) => match &function.body
+            {
+                Body::Atomic(text) => Some((
+                    i,
+                    ObjectRef::function(&function.name, &function.identity),
+                    function.name.clone(),
+                    text.clone(),
+                )),
+                Body::Source(_) => None,
+            },
+            _ => None,
+        })
+        .collect();
+    for (f, function_ref, function_name, body) in &bodies {
+        for (v, view_name, query) in &views {
+            if mentions_identifier(body, &view_name.name) {
+                nodes[*f].deps.needs.push(view_ref(view_name));
+            } else if mentions_identifier(query, &function_name.name) {
+                nodes[*v].deps.needs.push(function_ref.clone());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -519,3 +519,59 @@ async fn a_function_recreated_under_views_and_a_policy_takes_them_along() {
         "character varying"
     );
 }
+
+/// A SQL-standard body is parsed when it is created, so one that reads a view waits for
+/// the view, and views that call it wait for it (v1 -> f -> v2), whether pushed or
+/// generated and migrated; the result settles and works.
+#[tokio::test]
+async fn a_sql_standard_body_reading_a_view_is_created_between_the_views() {
+    let pushed = TestDb::new("fn_atomic_view_pushed").await;
+    let migrated = TestDb::with_own_role("fn_atomic_view_migrated").await;
+    let dev = TestDb::new("fn_atomic_view_dev").await;
+    let project = Project::new();
+    project.write_schema(
+        r#"
+[tables.tasks.columns]
+id = { type = "integer", primary_key = true }
+done = "boolean"
+
+[views.open_tasks]
+query = "select id from tasks where not done"
+
+[functions.open_count]
+returns = "bigint"
+body = "BEGIN ATOMIC select count(*) from open_tasks; END"
+
+[views.summary]
+query = "select open_count() as open"
+
+[materialized_views.summary_m]
+query = "select open_count() as open"
+"#,
+    );
+    let run = project.run(&pushed, &["push"]);
+    run.assert_code(0);
+    let order: Vec<&str> = (run.stdout.lines())
+        .filter(|l| l.starts_with("CREATE"))
+        .collect();
+    let at = |needle: &str| {
+        order
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not created: {}", run.stdout))
+    };
+    assert!(at("VIEW public.open_tasks") < at("FUNCTION public.open_count"));
+    assert!(at("FUNCTION public.open_count") < at("VIEW public.summary "));
+    assert!(at("FUNCTION public.open_count") < at("VIEW public.summary_m"));
+    project.run(&pushed, &["push"]).assert_no_changes();
+    pushed
+        .exec("insert into tasks values (1, false), (2, true), (3, false)")
+        .await;
+    assert_eq!(pushed.value("select open from summary").await, "2");
+
+    project.run(&dev, &["generate"]).assert_code(0);
+    project.run(&migrated, &["migrate"]).assert_code(0);
+    project.run(&migrated, &["push"]).assert_no_changes();
+    migrated.exec("drop table __migrations").await;
+    assert_same_schema(&pushed, &migrated, "generate + migrate vs push");
+}
