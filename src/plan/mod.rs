@@ -272,7 +272,7 @@ pub fn plan(changes: Vec<Change>) -> Result<Plan, order::CycleError> {
             order::Node { item, phase, deps }
         })
         .collect();
-    routines::order_atomic_bodies_and_views(&mut nodes);
+    routines::order_functions_and_views(&mut nodes);
     let changes = order::sort(nodes)?;
     let replacements = Replacements::of(&changes);
     let renamed_tables = changes

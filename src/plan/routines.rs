@@ -73,11 +73,20 @@ pub(super) fn ordering(change: &RoutineChange) -> (Phase, Deps) {
 /// The types a function's signature names: its identity argument types and its result
 /// (the element of `SETOF`).
 fn signature_types(f: &Function) -> Vec<ObjectRef> {
-    let result = f
-        .returns
-        .as_deref()
-        .filter(|r| !r.starts_with("TABLE("))
-        .map(|r| r.strip_prefix("SETOF ").unwrap_or(r));
+    // As written in the file (`setof tasks`) or as the server prints it (`SETOF tasks`).
+    let starts_with = |text: &str, word: &str| {
+        text.get(..word.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(word))
+    };
+    let result = (f.returns.as_deref())
+        .filter(|r| !starts_with(r, "TABLE(") && !starts_with(r, "TABLE ("))
+        .map(|r| {
+            if starts_with(r, "SETOF ") {
+                r["SETOF ".len()..].trim_start()
+            } else {
+                r
+            }
+        });
     f.identity
         .split(", ")
         .filter(|t| !t.is_empty())
@@ -327,14 +336,17 @@ pub fn create_trigger(table: &QualifiedName, t: &Trigger) -> String {
     sql
 }
 
-/// Orders SQL-standard bodies and views created in the same plan by what they name: the
-/// server parses both when they are created, so a body that reads a view waits for it,
-/// and a view that calls such a function waits for the function. The plan has no catalog
-/// record of objects it has yet to create, so the names are taken from the text
-/// ([`mentions_identifier`], which over-approximates); when a body and a view would each
-/// wait for the other, only the body waits (a view cannot call a function that reads it).
-pub(super) fn order_atomic_bodies_and_views(nodes: &mut [super::order::Node<Change>]) {
+/// Orders the functions and views created in the same plan by what they name. The server
+/// parses a view when it is created, so a view that calls a function waits for it (the
+/// function may itself wait: for a view's row type in its signature, say); a SQL-standard
+/// body is parsed when created too, so one that reads a view waits for the view. The plan
+/// has no catalog record of objects it has yet to create, so the names are taken from the
+/// text ([`mentions_identifier`], which over-approximates); where a function and a view
+/// would each wait for the other, only the function waits (a view cannot call a function
+/// that needs the view to exist).
+pub(super) fn order_functions_and_views(nodes: &mut [super::order::Node<Change>]) {
     let view_ref = |n: &QualifiedName| ObjectRef::new(ObjectKind::View, n.clone());
+    let type_of = |n: &QualifiedName| ObjectRef::new(ObjectKind::Type, n.clone());
     let views: Vec<(usize, QualifiedName, String)> = (nodes.iter().enumerate())
         .filter_map(|(i, node)| match &node.item {
             Change::CreateView { view, .. } => Some((i, view.name.clone(), view.query.clone())),
@@ -344,26 +356,33 @@ pub(super) fn order_atomic_bodies_and_views(nodes: &mut [super::order::Node<Chan
     if views.is_empty() {
         return;
     }
-    let bodies: Vec<(usize, ObjectRef, QualifiedName, String)> = (nodes.iter().enumerate())
-        .filter_map(|(i, node)| match &node.item {
-            Change::Routine(RoutineChange::CreateFunction { function, .. }) => match &function.body
-            {
-                Body::Atomic(text) => Some((
+    let functions: Vec<(usize, ObjectRef, QualifiedName, Option<String>)> =
+        (nodes.iter().enumerate())
+            .filter_map(|(i, node)| match &node.item {
+                Change::Routine(RoutineChange::CreateFunction { function, .. }) => Some((
                     i,
                     ObjectRef::function(&function.name, &function.identity),
                     function.name.clone(),
-                    text.clone(),
+                    match &function.body {
+                        Body::Atomic(text) => Some(text.clone()),
+                        Body::Source(_) => None,
+                    },
                 )),
-                Body::Source(_) => None,
-            },
-            _ => None,
-        })
-        .collect();
-    for (f, function_ref, function_name, body) in &bodies {
+                _ => None,
+            })
+            .collect();
+    for (f, function_ref, function_name, atomic_body) in &functions {
         for (v, view_name, query) in &views {
-            if mentions_identifier(body, &view_name.name) {
+            if atomic_body
+                .as_deref()
+                .is_some_and(|body| mentions_identifier(body, &view_name.name))
+            {
                 nodes[*f].deps.needs.push(view_ref(view_name));
-            } else if mentions_identifier(query, &function_name.name) {
+                continue;
+            }
+            let function_needs_view = (nodes[*f].deps.needs.iter())
+                .any(|o| *o == view_ref(view_name) || *o == type_of(view_name));
+            if !function_needs_view && mentions_identifier(query, &function_name.name) {
                 nodes[*v].deps.needs.push(function_ref.clone());
             }
         }

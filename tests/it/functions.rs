@@ -575,3 +575,55 @@ query = "select open_count() as open"
     migrated.exec("drop table __migrations").await;
     assert_same_schema(&pushed, &migrated, "generate + migrate vs push");
 }
+
+/// A function whose result is a view's row type (`setof open_tasks`, as written) waits for
+/// that view, and a view declared before it that calls it waits for the function; the
+/// push settles, works, and pulls back to a file that pushes as a no-op.
+#[tokio::test]
+async fn a_view_calling_a_function_that_returns_a_view_row_comes_after_both() {
+    let db = TestDb::new("fn_view_row_type").await;
+    let project = Project::new();
+    project.write_schema(
+        r#"
+[tables.tasks.columns]
+id = { type = "integer", primary_key = true }
+done = "boolean"
+
+[views.a_listing]
+query = "select id from open_list()"
+
+[views.open_tasks]
+query = "select id, done from tasks where not done"
+
+[functions.open_list]
+returns = "setof open_tasks"
+body = "select * from open_tasks"
+"#,
+    );
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    let order: Vec<&str> = (run.stdout.lines())
+        .filter(|l| l.starts_with("CREATE"))
+        .collect();
+    let at = |needle: &str| {
+        order
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not created: {}", run.stdout))
+    };
+    assert!(at("VIEW public.open_tasks") < at("FUNCTION public.open_list"));
+    assert!(at("FUNCTION public.open_list") < at("VIEW public.a_listing"));
+    project.run(&db, &["push"]).assert_no_changes();
+    db.exec("insert into tasks values (1, false), (2, true)")
+        .await;
+    assert_eq!(
+        db.value("select string_agg(id::text, ',') from a_listing")
+            .await,
+        "1"
+    );
+    let pulled = project.run(&db, &["pull"]);
+    pulled.assert_code(0);
+    let again = Project::new();
+    again.write_schema(&pulled.stdout);
+    again.run(&db, &["push"]).assert_no_changes();
+}
