@@ -129,6 +129,7 @@ pub(super) fn resolve_renames(
                     *owner = t.name.clone();
                 }
             }
+            follow_row_type_in_signatures(live, &type_text(&from), &type_text(&t.name));
         }
     }
 
@@ -161,6 +162,57 @@ pub(super) fn resolve_renames(
 
 /// Whether the declared table keeps an identity on the live column `live_column` (under
 /// its own name, or under the name a column rename gives it).
+/// A renamed table's row type keeps its OID: the functions whose arguments or result name
+/// it are the same functions, printed with the new name after the rename. Rewrites the
+/// live signatures so, so that they are compared with the file's as they will be (not
+/// dropped and created again under a name the rename already gave them).
+fn follow_row_type_in_signatures(live: &mut Schema, old_type: &str, new_type: &str) {
+    let follow = |text: &str| -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String| {
+            let renamed = match word.strip_suffix("[]") {
+                Some(base) if base == old_type => format!("{new_type}[]"),
+                _ if word == old_type => new_type.to_string(),
+                _ => word.clone(),
+            };
+            out.push_str(&renamed);
+            word.clear();
+        };
+        for c in text.chars() {
+            if c == ' ' || c == ',' || c == '(' || c == ')' {
+                flush(&mut word, &mut out);
+                out.push(c);
+            } else {
+                word.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+        out
+    };
+    let names_it = |f: &crate::model::Function| {
+        [
+            Some(f.args.as_str()),
+            Some(f.identity.as_str()),
+            f.returns.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|text| follow(text) != text)
+    };
+    let renamed: Vec<_> = (live.functions.iter())
+        .filter(|(_, f)| names_it(f))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in renamed {
+        let mut f = live.functions.remove(&id).expect("listed above");
+        f.args = follow(&f.args);
+        f.identity = follow(&f.identity);
+        f.returns = f.returns.as_deref().map(&follow);
+        live.functions.insert(f.id(), f);
+    }
+}
+
 pub(super) fn declared_identity(table: &Table, live_column: &str) -> bool {
     table
         .columns

@@ -627,3 +627,43 @@ body = "select * from open_tasks"
     again.write_schema(&pulled.stdout);
     again.run(&db, &["push"]).assert_no_changes();
 }
+
+/// A function over a table's row type follows the table's rename (the type keeps its
+/// OID): the file naming the new type keeps that function (same OID), and the view
+/// calling it is created again over the renamed table; the push settles.
+#[tokio::test]
+async fn a_function_over_a_renamed_tables_row_type_is_kept() {
+    let db = TestDb::new("fn_renamed_row_type").await;
+    let project = Project::new();
+    let file = |table: &str, renamed_from: &str| {
+        format!(
+            r#"
+[tables.{table}]
+{renamed_from}
+[tables.{table}.columns]
+id = {{ type = "integer", primary_key = true }}
+title = "text"
+
+[functions.label]
+args = "t {table}"
+returns = "text"
+body = "select t.title"
+
+[views.labels]
+query = "select label(t) as l from {table} t"
+"#
+        )
+    };
+    project.write_schema(&file("tasks", ""));
+    project.run(&db, &["push"]).assert_code(0);
+    let oid = db.value("select 'label'::regproc::oid::text").await;
+
+    project.write_schema(&file("todos", "renamed_from = \"tasks\""));
+    let run = project.run(&db, &["push"]);
+    run.assert_code(0);
+    assert!(!run.stdout.contains("FUNCTION"), "{}", run.stdout);
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(db.value("select 'label'::regproc::oid::text").await, oid);
+    db.exec("insert into todos values (1, 'a')").await;
+    assert_eq!(db.value("select l from labels").await, "a");
+}
