@@ -41,8 +41,16 @@ pub(super) fn diff_indexes(want: &Table, have: &Table, out: &mut Vec<Change>) {
         .iter()
         .map(|i| (i.name.clone(), i.clone()))
         .collect();
-    let wanted: BTreeMap<String, &Index> =
+    let mut wanted: BTreeMap<String, &Index> =
         want.indexes.iter().map(|i| (i.name.clone(), i)).collect();
+    // A partition's own index that a later index of its parent adopted (PostgreSQL
+    // attaches a matching index instead of building another) is there, under its name,
+    // now as the parent's clone: nothing to create, and it can no longer be dropped alone.
+    if let Some(cloned) = &have.cloned {
+        wanted.retain(|name, index| {
+            !(cloned.indexes.iter()).any(|c| c.name == *name && same_index_definition(index, c))
+        });
+    }
 
     for (old_name, new_name) in renamed_by_definition(&existing, &wanted, |d: &&Index, l| {
         same_index_definition(d, l)

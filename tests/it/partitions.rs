@@ -851,3 +851,48 @@ async fn types_are_the_parents_and_partitions_get_none_of_their_own() {
         db.value("select count(*)::text from pg_attribute where attrelid = 'events'::regclass and attnum > 0").await
     );
 }
+
+/// A partition's own index that a later index of its parent adopts (PostgreSQL attaches a
+/// matching index rather than building a second one) is still the file's: the push that
+/// adds the parent's index settles, creates no second index, and pull then push agrees.
+#[tokio::test]
+async fn a_partitions_own_index_adopted_by_a_later_parent_index_settles() {
+    let db = TestDb::new("partitions_adopted_index").await;
+    let project = Project::new();
+    let own = r#"
+[tables.events]
+partition_by = "range (at)"
+[tables.events.columns]
+id = "integer"
+at = { type = "date", not_null = true }
+
+[tables.events_2026]
+partition_of = "events"
+bounds = "from ('2026-01-01') to ('2027-01-01')"
+[tables.events_2026.indexes.events_2026_id]
+columns = ["id"]
+"#;
+    project.write_schema(own);
+    project.run(&db, &["push"]).assert_code(0);
+    project.write_schema(&format!(
+        "{own}\n[tables.events.indexes.events_id]\ncolumns = [\"id\"]\n"
+    ));
+    project.run(&db, &["push"]).assert_code(0);
+    project.run(&db, &["push"]).assert_no_changes();
+    assert_eq!(
+        db.column(
+            "select c.relname || ' of ' || coalesce(p.relname, '-') from pg_index i \
+             join pg_class c on c.oid = i.indexrelid \
+             left join pg_inherits h on h.inhrelid = i.indexrelid \
+             left join pg_class p on p.oid = h.inhparent \
+             where i.indrelid = 'events_2026'::regclass"
+        )
+        .await,
+        [Some("events_2026_id of events_id".to_string())]
+    );
+    let pulled = project.run(&db, &["pull"]);
+    pulled.assert_code(0);
+    let again = Project::new();
+    again.write_schema(&pulled.stdout);
+    again.run(&db, &["push"]).assert_no_changes();
+}
