@@ -148,13 +148,7 @@ impl ViewWork {
         next: &AtomicUsize,
     ) -> Result<Vec<Printed>, IntrospectError> {
         let queries = self.indexed();
-        let tx = client.transaction().await.map_err(scratch_err)?;
-        introspect::pin_settings(&tx, "public")
-            .await
-            .map_err(introspect::pin_error)?;
-        tx.batch_execute(&format!("CREATE SCHEMA {}", ident(scratch)))
-            .await
-            .map_err(scratch_err)?;
+        let tx = open_scratch(client, scratch).await?;
         loop {
             let start = next.fetch_add(1, Ordering::Relaxed) * BATCH;
             if start >= queries.len() {
@@ -227,13 +221,7 @@ async fn print_views(
     work: &[QualifiedName],
     scratch: &str,
 ) -> Result<(Vec<Printed>, Vec<Option<String>>), IntrospectError> {
-    let tx = client.transaction().await.map_err(scratch_err)?;
-    introspect::pin_settings(&tx, "public")
-        .await
-        .map_err(introspect::pin_error)?;
-    tx.batch_execute(&format!("CREATE SCHEMA {}", ident(scratch)))
-        .await
-        .map_err(scratch_err)?;
+    let tx = open_scratch(client, scratch).await?;
     let statements = create_statements(scratch, queries);
     if !renames.is_empty() {
         run_tolerant(&tx, renames).await?;
@@ -261,6 +249,22 @@ async fn print_views(
     let printed = read_back(&tx, scratch).await?;
     tx.rollback().await.map_err(scratch_err)?;
     Ok((printed, live_defs))
+}
+
+/// A transaction under the pinned settings (`search_path = public`, as the plan runs),
+/// holding the new schema `scratch`; rolled back by the caller.
+async fn open_scratch<'c>(
+    client: &'c mut Client,
+    scratch: &str,
+) -> Result<tokio_postgres::Transaction<'c>, IntrospectError> {
+    let tx = client.transaction().await.map_err(scratch_err)?;
+    introspect::pin_settings(&tx, "public")
+        .await
+        .map_err(introspect::pin_error)?;
+    tx.batch_execute(&format!("CREATE SCHEMA {}", ident(scratch)))
+        .await
+        .map_err(scratch_err)?;
+    Ok(tx)
 }
 
 /// `CREATE VIEW scratch.vI AS <query>` for each (I, query).

@@ -551,15 +551,7 @@ query = "select open_count() as open"
     );
     let run = project.run(&pushed, &["push"]);
     run.assert_code(0);
-    let order: Vec<&str> = (run.stdout.lines())
-        .filter(|l| l.starts_with("CREATE"))
-        .collect();
-    let at = |needle: &str| {
-        order
-            .iter()
-            .position(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("{needle} not created: {}", run.stdout))
-    };
+    let at = |needle: &str| created_at(&run.stdout, needle);
     assert!(at("VIEW public.open_tasks") < at("FUNCTION public.open_count"));
     assert!(at("FUNCTION public.open_count") < at("VIEW public.summary "));
     assert!(at("FUNCTION public.open_count") < at("VIEW public.summary_m"));
@@ -602,15 +594,7 @@ body = "select * from open_tasks"
     );
     let run = project.run(&db, &["push"]);
     run.assert_code(0);
-    let order: Vec<&str> = (run.stdout.lines())
-        .filter(|l| l.starts_with("CREATE"))
-        .collect();
-    let at = |needle: &str| {
-        order
-            .iter()
-            .position(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("{needle} not created: {}", run.stdout))
-    };
+    let at = |needle: &str| created_at(&run.stdout, needle);
     assert!(at("VIEW public.open_tasks") < at("FUNCTION public.open_list"));
     assert!(at("FUNCTION public.open_list") < at("VIEW public.a_listing"));
     project.run(&db, &["push"]).assert_no_changes();
@@ -666,4 +650,12 @@ query = "select label(t) as l from {table} t"
     assert_eq!(db.value("select 'label'::regproc::oid::text").await, oid);
     db.exec("insert into todos values (1, 'a')").await;
     assert_eq!(db.value("select l from labels").await, "a");
+}
+
+/// Where among a plan's `CREATE` statements the one naming `needle` is.
+fn created_at(plan: &str, needle: &str) -> usize {
+    (plan.lines())
+        .filter(|l| l.starts_with("CREATE"))
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not created: {plan}"))
 }
