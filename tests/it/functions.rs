@@ -520,6 +520,13 @@ async fn a_function_recreated_under_views_and_a_policy_takes_them_along() {
     );
 }
 
+/// A table of tasks that are done or not, for the ordering tests below.
+const TASKS_WITH_DONE: &str = r#"
+[tables.tasks.columns]
+id = { type = "integer", primary_key = true }
+done = "boolean"
+"#;
+
 /// A SQL-standard body is parsed when it is created, so one that reads a view waits for
 /// the view, and views that call it wait for it (v1 -> f -> v2), whether pushed or
 /// generated and migrated; the result settles and works.
@@ -529,12 +536,8 @@ async fn a_sql_standard_body_reading_a_view_is_created_between_the_views() {
     let migrated = TestDb::with_own_role("fn_atomic_view_migrated").await;
     let dev = TestDb::new("fn_atomic_view_dev").await;
     let project = Project::new();
-    project.write_schema(
-        r#"
-[tables.tasks.columns]
-id = { type = "integer", primary_key = true }
-done = "boolean"
-
+    project.write_schema(&format!(
+        r#"{TASKS_WITH_DONE}
 [views.open_tasks]
 query = "select id from tasks where not done"
 
@@ -547,8 +550,8 @@ query = "select open_count() as open"
 
 [materialized_views.summary_m]
 query = "select open_count() as open"
-"#,
-    );
+"#
+    ));
     let run = project.run(&pushed, &["push"]);
     run.assert_code(0);
     let at = |needle: &str| created_at(&run.stdout, needle);
@@ -575,12 +578,8 @@ query = "select open_count() as open"
 async fn a_view_calling_a_function_that_returns_a_view_row_comes_after_both() {
     let db = TestDb::new("fn_view_row_type").await;
     let project = Project::new();
-    project.write_schema(
-        r#"
-[tables.tasks.columns]
-id = { type = "integer", primary_key = true }
-done = "boolean"
-
+    project.write_schema(&format!(
+        r#"{TASKS_WITH_DONE}
 [views.a_listing]
 query = "select id from open_list()"
 
@@ -590,8 +589,8 @@ query = "select id, done from tasks where not done"
 [functions.open_list]
 returns = "setof open_tasks"
 body = "select * from open_tasks"
-"#,
-    );
+"#
+    ));
     let run = project.run(&db, &["push"]);
     run.assert_code(0);
     let at = |needle: &str| created_at(&run.stdout, needle);
