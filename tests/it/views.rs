@@ -697,6 +697,17 @@ async fn many_hand_written_views_settle_and_a_change_in_either_half_is_found() {
     project.write_schema(&file(&|_| None));
     project.run(&db, &["push"]).assert_code(0);
     project.run(&db, &["push"]).assert_no_changes();
+    // Both sessions print under the pinned settings, whatever the database sets.
+    db.exec(&format!(
+        "ALTER DATABASE \"{}\" SET search_path = nonesuch; \
+         ALTER DATABASE \"{0}\" SET quote_all_identifiers = on; \
+         ALTER DATABASE \"{0}\" SET DateStyle = 'SQL, DMY'",
+        db.name
+    ))
+    .await;
+    project.run(&db, &["push"]).assert_no_changes();
+    db.exec(&format!("ALTER DATABASE \"{}\" RESET ALL", db.name))
+        .await;
 
     // One change in the first half, one in the second.
     project.write_schema(&file(&|i| {
