@@ -111,9 +111,9 @@ impl ViewWork {
         }
     }
 
-    /// Whether half of the work may be printed on a second session, at the same time:
-    /// enough views, and no renames (both halves would rename the same tables, one waiting
-    /// for the other's locks).
+    /// Whether a second session may share the work, at the same time: enough views, and
+    /// no renames (both sessions would rename the same tables, one waiting for the other's
+    /// locks).
     pub(super) fn splits(&self) -> bool {
         self.renames.is_empty() && self.names.len() >= SPLIT_FROM
     }

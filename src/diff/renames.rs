@@ -160,12 +160,10 @@ pub(super) fn resolve_renames(
     Ok(())
 }
 
-/// Whether the declared table keeps an identity on the live column `live_column` (under
-/// its own name, or under the name a column rename gives it).
 /// A renamed table's row type keeps its OID: the functions whose arguments or result name
 /// it are the same functions, printed with the new name after the rename. Rewrites the
-/// live signatures so, so that they are compared with the file's as they will be (not
-/// dropped and created again under a name the rename already gave them).
+/// live signatures that way, so that they are compared with the file's as they will be
+/// (not dropped and created again under a name the rename already gave them).
 fn follow_row_type_in_signatures(live: &mut Schema, old_type: &str, new_type: &str) {
     let follow = |text: &str| -> String {
         let mut out = String::with_capacity(text.len());
@@ -213,6 +211,8 @@ fn follow_row_type_in_signatures(live: &mut Schema, old_type: &str, new_type: &s
     }
 }
 
+/// Whether the declared table keeps an identity on the live column `live_column` (under
+/// its own name, or under the name a column rename gives it).
 pub(super) fn declared_identity(table: &Table, live_column: &str) -> bool {
     table
         .columns

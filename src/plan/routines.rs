@@ -1,12 +1,14 @@
 //! SQL for functions, procedures and triggers, and where their changes run in a plan.
 
+use std::collections::HashSet;
+
 use super::order::{Deps, ObjectKind, ObjectRef, Phase, phase, type_ref};
 use crate::diff::Change;
 use crate::diff::functions::RoutineChange;
 use crate::model::function::{Body, Parallel, RoutineKind, Volatility};
 use crate::model::trigger::Event;
 use crate::model::{Function, FunctionId, QualifiedName, Trigger};
-use crate::sql::expr::mentions_identifier;
+use crate::sql::expr::identifiers;
 use crate::sql::quote::{ident, literal, qualified};
 use crate::sql::routine::dollar_quote;
 
@@ -341,22 +343,25 @@ pub fn create_trigger(table: &QualifiedName, t: &Trigger) -> String {
 /// function may itself wait: for a view's row type in its signature, say); a SQL-standard
 /// body is parsed when created too, so one that reads a view waits for the view. The plan
 /// has no catalog record of objects it has yet to create, so the names are taken from the
-/// text ([`mentions_identifier`], which over-approximates); where a function and a view
+/// text ([`identifiers`], which over-approximates); where a function and a view
 /// would each wait for the other, only the function waits (a view cannot call a function
 /// that needs the view to exist).
 pub(super) fn order_functions_and_views(nodes: &mut [super::order::Node<Change>]) {
     let view_ref = |n: &QualifiedName| ObjectRef::new(ObjectKind::View, n.clone());
     let type_of = |n: &QualifiedName| ObjectRef::new(ObjectKind::Type, n.clone());
-    let views: Vec<(usize, QualifiedName, String)> = (nodes.iter().enumerate())
+    // Each text is lexed once: a large plan pairs every view with every function.
+    let views: Vec<(usize, QualifiedName, HashSet<String>)> = (nodes.iter().enumerate())
         .filter_map(|(i, node)| match &node.item {
-            Change::CreateView { view, .. } => Some((i, view.name.clone(), view.query.clone())),
+            Change::CreateView { view, .. } => {
+                Some((i, view.name.clone(), identifiers(&view.query)))
+            }
             _ => None,
         })
         .collect();
     if views.is_empty() {
         return;
     }
-    let functions: Vec<(usize, ObjectRef, QualifiedName, Option<String>)> =
+    let functions: Vec<(usize, ObjectRef, QualifiedName, Option<HashSet<String>>)> =
         (nodes.iter().enumerate())
             .filter_map(|(i, node)| match &node.item {
                 Change::Routine(RoutineChange::CreateFunction { function, .. }) => Some((
@@ -364,7 +369,7 @@ pub(super) fn order_functions_and_views(nodes: &mut [super::order::Node<Change>]
                     ObjectRef::function(&function.name, &function.identity),
                     function.name.clone(),
                     match &function.body {
-                        Body::Atomic(text) => Some(text.clone()),
+                        Body::Atomic(text) => Some(identifiers(text)),
                         Body::Source(_) => None,
                     },
                 )),
@@ -374,15 +379,15 @@ pub(super) fn order_functions_and_views(nodes: &mut [super::order::Node<Change>]
     for (f, function_ref, function_name, atomic_body) in &functions {
         for (v, view_name, query) in &views {
             if atomic_body
-                .as_deref()
-                .is_some_and(|body| mentions_identifier(body, &view_name.name))
+                .as_ref()
+                .is_some_and(|body| body.contains(&view_name.name))
             {
                 nodes[*f].deps.needs.push(view_ref(view_name));
                 continue;
             }
             let function_needs_view = (nodes[*f].deps.needs.iter())
                 .any(|o| *o == view_ref(view_name) || *o == type_of(view_name));
-            if !function_needs_view && mentions_identifier(query, &function_name.name) {
+            if !function_needs_view && query.contains(&function_name.name) {
                 nodes[*v].deps.needs.push(function_ref.clone());
             }
         }

@@ -155,6 +155,23 @@ pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
 /// not), string literals aside. Over-approximates on purpose: a function or type of the
 /// same name counts too, which only costs an object rebuilt that could have been kept.
 pub fn mentions_identifier(sql: &str, name: &str) -> bool {
+    scan_identifiers(sql, |word| word == name)
+}
+
+/// Every identifier of SQL text, as [`mentions_identifier`] reads them (unquoted ones
+/// lowercased): to test many names against one text, lexing it once.
+pub fn identifiers(sql: &str) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    scan_identifiers(sql, |word| {
+        out.insert(word.to_string());
+        false
+    });
+    out
+}
+
+/// Calls `found` with each identifier of `sql` (string literals aside; quoted ones
+/// unquoted, others lowercased) until it returns true; whether it did.
+fn scan_identifiers(sql: &str, mut found: impl FnMut(&str) -> bool) -> bool {
     use crate::sql::quote;
     let chars: Vec<char> = sql.chars().collect();
     let mut i = 0;
@@ -180,7 +197,7 @@ pub fn mentions_identifier(sql: &str, name: &str) -> bool {
             let start = i;
             skip_quoted(&mut i, '"');
             let word: String = chars[start..i].iter().collect();
-            if quote::parse_ident(&word).as_deref() == Some(name) {
+            if quote::parse_ident(&word).is_some_and(|w| found(&w)) {
                 return true;
             }
         } else if c.is_alphabetic() || c == '_' {
@@ -191,7 +208,7 @@ pub fn mentions_identifier(sql: &str, name: &str) -> bool {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
-            if word.to_lowercase() == name {
+            if found(&word.to_lowercase()) {
                 return true;
             }
         } else {
@@ -239,5 +256,16 @@ mod tests {
         assert!(!mentions_identifier("moody > 0", "mood"));
         assert!(!mentions_identifier("\"Mood\" > 0", "mood"));
         assert!(!mentions_identifier("Mood > 0", "Mood"));
+    }
+
+    #[test]
+    fn lists_identifiers_as_mentions_reads_them() {
+        let found = identifiers("select Open_Count() from \"My View\" where note = 'x'");
+        let mut found: Vec<&str> = found.iter().map(String::as_str).collect();
+        found.sort();
+        assert_eq!(
+            found,
+            ["My View", "from", "note", "open_count", "select", "where"]
+        );
     }
 }
